@@ -1,0 +1,54 @@
+import matplotlib.figure
+import numpy as np
+import pytest
+
+from vae_lessons import plots
+
+
+def test_image_grid_accepts_flat_and_square_images():
+    images = np.random.default_rng(0).random((12, 784))
+    figure = plots.image_grid(images, num_columns=5, titles=[str(i) for i in range(12)], title="digits")
+    assert isinstance(figure, matplotlib.figure.Figure)
+    assert len(figure.axes) == 15  # 3 rows of 5; the last 3 cells stay empty
+    assert plots.image_grid(images.reshape(12, 28, 28)).axes
+
+
+def test_image_grid_rejects_wrong_shapes_and_titles():
+    with pytest.raises(ValueError, match=r"expected shape \(n, 784\) or \(n, 28, 28\)"):
+        plots.image_grid(np.zeros((3, 100)))
+    with pytest.raises(ValueError, match="expected 2 titles"):
+        plots.image_grid(np.zeros((2, 784)), titles=["a"])
+
+
+def test_latent_scatter_has_one_series_per_digit():
+    z = np.random.default_rng(0).normal(size=(50, 2))
+    figure = plots.latent_scatter(z, np.arange(50) % 10)
+    assert len(figure.axes[0].collections) == 10
+    with pytest.raises(ValueError, match=r"expected shape \(n, 2\)"):
+        plots.latent_scatter(np.zeros((5, 3)), np.zeros(5, int))
+
+
+def test_normal_quantile_grid_is_symmetric_and_ordered():
+    z = plots.normal_quantile_grid(5)
+    assert z.shape == (25, 2) and z.dtype == np.float32
+    np.testing.assert_allclose(z[:5, 0], -z[:5, 0][::-1], atol=1e-6)  # symmetric about 0
+    assert z[0, 1] > z[-1, 1]  # top row has the largest z_2
+    np.testing.assert_allclose(z[12], [0.0, 0.0], atol=1e-6)  # the median in the middle
+    with pytest.raises(ValueError, match="num_points must be an int >= 2"):
+        plots.normal_quantile_grid(1)
+
+
+def test_manifold_and_interpolation_and_comparison():
+    assert plots.manifold(np.zeros((9, 784)), 3).axes
+    with pytest.raises(ValueError, match="expected 9 images"):
+        plots.manifold(np.zeros((8, 784)), 3)
+    assert len(plots.interpolation_strip(np.zeros((7, 784))).axes) == 7
+    assert len(plots.comparison_grid(np.zeros((4, 784)), np.zeros((4, 784))).axes) == 8
+
+
+def test_loss_curves():
+    history = {"loss": [3.0, 2.0], "val_loss": [3.5, 2.5], "reconstruction": [2.0, 1.5], "kl": [1.0, 0.5]}
+    figure = plots.loss_curves(history)
+    assert len(figure.axes) == 3 and len(figure.axes[0].lines) == 2
+    with pytest.raises(ValueError, match="history has no"):
+        plots.loss_curves({"loss": [1.0]})

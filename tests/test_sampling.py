@@ -1,0 +1,64 @@
+import keras
+import numpy as np
+import pytest
+from conftest import gradients
+
+from vae_lessons import sampling
+
+
+def test_each_example_gets_its_own_epsilon():
+    layer = sampling.Sampling(seed=0)
+    z_mean = np.zeros((8, 2), np.float32)
+    z = keras.ops.convert_to_numpy(layer([z_mean, z_mean]))
+    assert z.shape == (8, 2)
+    # Identical inputs, different rows: the noise is not shared across the batch.
+    assert len({tuple(row) for row in z.round(6)}) == 8
+
+
+def test_samples_follow_the_requested_normal():
+    layer = sampling.Sampling(seed=1)
+    n = 20_000
+    z_mean = np.tile(np.array([[2.0, -1.0]], np.float32), (n, 1))
+    z_log_var = np.tile(np.log(np.array([[0.25, 4.0]], np.float32)), (n, 1))
+    z = keras.ops.convert_to_numpy(layer([z_mean, z_log_var]))
+    np.testing.assert_allclose(z.mean(axis=0), [2.0, -1.0], atol=0.05)
+    np.testing.assert_allclose(z.std(axis=0), [0.5, 2.0], rtol=0.03)
+
+
+def test_same_seed_same_noise():
+    z_mean = np.zeros((4, 3), np.float32)
+    first = keras.ops.convert_to_numpy(sampling.Sampling(seed=7)([z_mean, z_mean]))
+    second = keras.ops.convert_to_numpy(sampling.Sampling(seed=7)([z_mean, z_mean]))
+    np.testing.assert_array_equal(first, second)
+
+
+def test_gradients_reach_z_mean_and_z_log_var():
+    epsilon = np.array([[0.5, -2.0], [1.0, 0.0]], np.float32)
+    z_log_var = np.array([[0.0, np.log(4.0)], [1.0, -1.0]], np.float32)
+    z_mean = np.ones((2, 2), np.float32)
+    grad_mean, grad_log_var = gradients(
+        lambda mean, log_var: sampling.reparameterize(mean, log_var, epsilon), [z_mean, z_log_var]
+    )
+    np.testing.assert_allclose(grad_mean, np.ones((2, 2)))  # dz / dz_mean = 1
+    np.testing.assert_allclose(grad_log_var, 0.5 * np.exp(0.5 * z_log_var) * epsilon, rtol=1e-6)
+
+
+def test_layer_adds_the_weighted_mean_kl_as_a_scalar_loss():
+    z_mean = np.array([[1.0, 0.0], [0.0, 0.0]], np.float32)  # KL per example: 0.5 and 0
+    layer = sampling.Sampling(kl_weight=2.0, seed=0)
+    layer([z_mean, np.zeros_like(z_mean)])
+    assert len(layer.losses) == 1
+    loss = keras.ops.convert_to_numpy(layer.losses[0])
+    assert loss.shape == () and loss == pytest.approx(2.0 * 0.25)
+
+
+@pytest.mark.parametrize("kl_weight", [-1.0, "1", True])
+def test_kl_weight_must_be_a_non_negative_number(kl_weight):
+    with pytest.raises(ValueError, match="kl_weight must be a number >= 0"):
+        sampling.Sampling(kl_weight=kl_weight)
+
+
+def test_config_round_trip():
+    layer = sampling.Sampling(kl_weight=0.5, seed=3, name="z")
+    clone = sampling.Sampling.from_config(layer.get_config())
+    assert (clone.kl_weight, clone.seed, clone.name) == (0.5, 3, "z")

