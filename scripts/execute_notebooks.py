@@ -1,0 +1,93 @@
+"""Re-execute the lesson notebooks and store their outputs (and widget state), cleanly.
+
+Usage::
+
+    python scripts/execute_notebooks.py                       # every notebooks/*.ipynb
+    python scripts/execute_notebooks.py notebooks/03_loss.ipynb
+
+Each notebook runs top to bottom on a fresh kernel in ``notebooks/`` on the JAX
+backend, the outputs that ``pytest --nbval`` compares against. The stored notebook is
+then cleaned: no execution counts, no cell metadata but tags, minimal notebook
+metadata (plus the widget state the book needs). A notebook whose cleaned content did
+not change is not rewritten. It prints the seconds each notebook took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+ALLOWED_CELL_METADATA = {"tags"}
+ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info", "widgets"}
+EXECUTION_ENV = {"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+
+
+def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip execution counts and stray metadata, in place; returns the notebook."""
+    notebook.metadata = nbformat.from_dict(
+        {key: value for key, value in notebook.metadata.items() if key in ALLOWED_NOTEBOOK_METADATA}
+    )
+    notebook.metadata["kernelspec"] = KERNELSPEC
+    notebook.metadata["language_info"] = {"name": "python"}
+    for cell in notebook.cells:
+        cell.metadata = nbformat.from_dict(
+            {key: value for key, value in cell.metadata.items() if key in ALLOWED_CELL_METADATA}
+        )
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output.execution_count = None
+    return notebook
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Execute one notebook in place; returns the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    for key, value in EXECUTION_ENV.items():
+        os.environ[key] = value
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    text = nbformat.writes(clean(notebook)) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Re-execute lesson notebooks and store clean outputs.")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(f"no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    total = 0.0
+    for path in paths:
+        seconds = execute(path.resolve())
+        total += seconds
+        print(f"{seconds:6.1f} s  {path.name}", flush=True)
+    print(f"{total:6.1f} s  total")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The lesson notebooks are clean, complete and stored with their outputs.
+
+`pytest --nbval` re-executes them and compares outputs; these checks catch what it
+cannot: stray metadata, execution counts, missing outputs, oversized outputs, lessons
+that do not open and close the same way, and any reach for the network.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from execute_notebooks import ALLOWED_CELL_METADATA, ALLOWED_NOTEBOOK_METADATA  # noqa: E402
+
+LESSONS = [
+    "01_data.ipynb",
+    "02_reparameterization.ipynb",
+    "03_loss.ipynb",
+    "04_training.ipynb",
+    "05_encoder.ipynb",
+    "06_decoder.ipynb",
+]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+MAX_NOTEBOOK_BYTES = 1_500_000  # the whole file, images and widget state included
+MAX_TEXT_OUTPUT_CHARS = 4_000  # one text output
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def test_all_lessons_are_present_in_order():
+    names = [path.name for path in NOTEBOOKS]
+    assert names[: len(LESSONS)] == LESSONS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_is_clean(path):
+    notebook = load(path)
+    assert set(notebook["metadata"]) <= ALLOWED_NOTEBOOK_METADATA, "stray notebook metadata"
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    assert path.stat().st_size < MAX_NOTEBOOK_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+    for index, cell in enumerate(notebook["cells"]):
+        where = f"{path.name} cell {index}"
+        assert set(cell.get("metadata", {})) <= ALLOWED_CELL_METADATA, f"{where}: stray metadata"
+        if cell["cell_type"] != "code":
+            continue
+        assert cell["execution_count"] is None, f"{where}: execution count"
+        for output in cell["outputs"]:
+            assert output.get("execution_count") is None, f"{where}: execution count in output"
+            assert output["output_type"] != "error", f"{where}: stored error"
+            assert not (output["output_type"] == "stream" and output["name"] == "stderr"), f"{where}: stderr"
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            assert len(text) <= MAX_TEXT_OUTPUT_CHARS, f"{where}: text output too long"
+            assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{where}: memory address in output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_has_stored_outputs(path):
+    code_cells = [cell for cell in load(path)["cells"] if cell["cell_type"] == "code"]
+    assert sum(bool(cell["outputs"]) for cell in code_cells) >= 3, "run scripts/execute_notebooks.py"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_lesson_opens_and_closes_the_same_way(path):
+    cells = load(path)["cells"]
+    markdown = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"]
+    assert markdown[0].startswith("# "), "first cell: a title"
+    assert "Learning objectives" in markdown[0] or "Learning objectives" in markdown[1]
+    first_code = next("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    assert "import" in first_code, "the first code cell holds the imports"
+    later_code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"][1:]
+    assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
+    headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
+    assert headings[-2:] == ["## Summary", "## Exercises"]
+    solutions = [cell for cell in cells if "hide-input" in cell.get("metadata", {}).get("tags", [])]
+    assert solutions, "exercises come with solutions, hidden in the book"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_does_not_reach_the_network(path):
+    source = "\n".join("".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "code")
+    assert not re.search(r"load_mnist\(\s*[\"']keras[\"']|urllib|requests\.|https?://", source)
