@@ -103,7 +103,7 @@ def log_normal_density(z, mean, log_var):
     -------
     log_density : tensor, shape (...)
     """
-    z = ops.convert_to_tensor(z, dtype="float32")
+    z, mean, log_var = (ops.convert_to_tensor(t, dtype="float32") for t in (z, mean, log_var))
     return -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
     )

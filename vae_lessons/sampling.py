@@ -34,6 +34,7 @@ def reparameterize(z_mean, z_log_var, epsilon):
     z : tensor, shape (batch, latent_dim)
         ``z_mean + exp(z_log_var / 2) * epsilon``.
     """
+    z_mean, z_log_var, epsilon = (ops.convert_to_tensor(t, dtype="float32") for t in (z_mean, z_log_var, epsilon))
     return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
 
