@@ -1,0 +1,312 @@
+"""Lesson 7: the original 2018 notebook's model, re-created *with its bugs*, to measure them.
+
+This module is a clearly labelled re-creation for one purpose: to put a number on what
+the original notebook's defects cost, by training it on the *same digits* as the
+corrected model and scoring both with the same held-out evaluation
+(:mod:`vae_lessons.evaluation`). Do not use it as a template.
+
+What it keeps from the 2018 notebook ("as written"):
+
+* **one epsilon for the whole batch**: ``sample_z`` drew ``epsilon`` of shape
+  (1, latent_dim), so every digit in a batch got the same noise
+  (:class:`SharedEpsilonSampling`);
+* **the swapped cross-entropy arguments**: ``K.binary_crossentropy(y_pred, y_true)``.
+  Keras 2's signature is ``binary_crossentropy(target, output)`` (Keras 1's was
+  ``(output, target)``), so the *decoder output* became the target and the *data* the
+  prediction. This is not symmetric: see :func:`keras2_binary_crossentropy`;
+* its training settings: 1,000 digits, 50 epochs, batch 128, Adam with Keras 2's
+  default step size 1e-3 (:data:`ORIGINAL_CONFIG`).
+
+What it does not keep: the validation set drawn from the training array and the
+``randint`` sampling with replacement change which digits are used, not how the model
+learns; lesson 7 explains them in prose. Its training and validation digits come from
+:func:`vae_lessons.training.training_data`, exactly as for the corrected model.
+
+Trained models are cached like :func:`vae_lessons.training.trained_vae`'s, in the
+same folder, under their own keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import keras
+from keras import ops
+
+from vae_lessons import data, losses, models, sampling, training
+from vae_lessons.data import NUM_PIXELS
+
+ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
+"""The 2018 notebook's training settings: 1,000 digits, 50 epochs, batch 128, Adam 1e-3.
+
+``training.trained_vae(ORIGINAL_CONFIG)`` is the *corrected* model trained on exactly
+the same digits with the same settings; ``trained_original_vae(ORIGINAL_CONFIG)`` is
+the original one.
+"""
+
+ORIGINAL_MODEL_FORMAT = 1  # bump when the meaning of a cached original model changes
+
+
+@keras.saving.register_keras_serializable(package="vae_lessons")
+class SharedEpsilonSampling(sampling.Sampling):
+    """The 2018 notebook's sampling bug: one ``epsilon`` shared by the whole batch.
+
+    Like :class:`vae_lessons.sampling.Sampling` (same KL loss, same ``kl_weight`` and
+    ``seed``), except that it draws ``epsilon`` of shape (1, latent_dim) and
+    broadcasts it over the batch, as the original ``sample_z`` did. Every digit in a
+    batch is then moved by the same random step, so the noise the decoder sees is
+    perfectly correlated across the batch.
+
+    Call arguments
+    --------------
+    inputs : list of two tensors ``[z_mean, z_log_var]``, each (batch, latent_dim)
+
+    Returns
+    -------
+    z : tensor, shape (batch, latent_dim)
+    """
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        latent_dim = ops.shape(z_mean)[-1]
+        epsilon = keras.random.normal((1, latent_dim), seed=self.seed_generator)  # (1, latent_dim): the bug
+        self.add_loss(self.kl_weight * ops.mean(losses.kl_divergence(z_mean, z_log_var)))
+        return sampling.reparameterize(z_mean, z_log_var, epsilon)  # broadcast to (batch, latent_dim)
+
+
+def keras2_binary_crossentropy(target, output):
+    """Keras 2's ``K.binary_crossentropy(target, output)`` (TensorFlow backend), per pixel.
+
+    The Keras 2 TensorFlow backend clipped ``output`` to [1e-7, 1 - 1e-7], turned it
+    into logits ``log(output / (1 - output))`` and returned
+    ``tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=...)``, i.e.
+
+        -target * log(clip(output)) - (1 - target) * log(1 - clip(output)).
+
+    Called the right way round, ``(x, x_reconstructed)``, this is the Bernoulli
+    negative log-likelihood. The 2018 notebook called it as ``(y_pred, y_true)``, i.e.
+    ``(x_reconstructed, x)``: the loss is then *linear* in the decoder output ``p``,
+    ``-p * logit(clip(x)) - log(1 - clip(x))``, whose gradient ``-logit(clip(x))``
+    does not depend on ``p``: it pushes every output towards 1 where ``x > 0.5`` and
+    towards 0 where ``x < 0.5``, with a force of up to 16.1 nats per pixel.
+
+    Parameters
+    ----------
+    target, output : tensor, shape (batch, 784)
+        Values in [0, 1].
+
+    Returns
+    -------
+    loss : tensor, shape (batch, 784)
+        One value per pixel, in nats.
+    """
+    epsilon = keras.config.epsilon()
+    target = ops.convert_to_tensor(target, dtype="float32")
+    output = ops.clip(ops.convert_to_tensor(output, dtype="float32"), epsilon, 1.0 - epsilon)
+    return -(target * ops.log(output) + (1.0 - target) * ops.log(1.0 - output))
+
+
+@keras.saving.register_keras_serializable(package="vae_lessons")
+class OriginalVAE(models.VAE):
+    """A :class:`vae_lessons.models.VAE` that can train with the swapped cross-entropy.
+
+    Parameters
+    ----------
+    encoder, decoder : keras.Model
+    swapped_bce : bool, default True
+        Train on ``sum_pixels keras2_binary_crossentropy(x_reconstructed, x)`` (the
+        2018 notebook's argument order) instead of the Bernoulli negative
+        log-likelihood. Evaluation never uses it: lesson 7 scores every model with
+        the correct likelihood.
+    """
+
+    def __init__(self, encoder, decoder, swapped_bce=True, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        if not isinstance(swapped_bce, bool):
+            raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
+        self.swapped_bce = swapped_bce
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if not self.swapped_bce:
+            return super().compute_loss(x, y, y_pred, sample_weight, training)
+        target = x if y is None else y
+        # The 2018 call K.binary_crossentropy(y_pred, y_true): arguments swapped.
+        swapped = ops.sum(keras2_binary_crossentropy(y_pred, target), axis=-1)  # (batch,)
+        reconstruction = ops.mean(swapped)
+        kl = ops.sum(ops.stack(self.losses))
+        batch_size = ops.shape(y_pred)[0]
+        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch_size)
+        self.kl_tracker.update_state(kl, sample_weight=batch_size)
+        return reconstruction + kl
+
+    def get_config(self):
+        return {**super().get_config(), "swapped_bce": self.swapped_bce}
+
+
+def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=None):
+    """Build the 2018 notebook's VAE: shared epsilon, optionally the swapped loss.
+
+    Same layers and layer names as :func:`vae_lessons.models.build_vae` (784-512-2 by
+    default); only the sampling layer and, with ``swapped_bce``, the training loss
+    differ.
+
+    Parameters
+    ----------
+    latent_dim : int, default 2
+    hidden_units : int, default 512
+    swapped_bce : bool, default True
+        Train with the swapped cross-entropy arguments, as the notebook did.
+    seed : int or None
+        Seed of the (shared) sampling noise.
+
+    Returns
+    -------
+    vae : OriginalVAE
+        Built and uncompiled; trains with ``vae.fit(x, x)``.
+    """
+    # Build exactly as models.build_vae does (same layers, same order, so the same
+    # initial weights for the same seed), then swap in the shared-epsilon sampling.
+    corrected_encoder = models.build_encoder(latent_dim, hidden_units, seed=seed)
+    decoder = models.build_decoder(latent_dim, hidden_units)
+    x = corrected_encoder.inputs[0]
+    z_mean = corrected_encoder.get_layer("z_mean").output  # (batch, latent_dim)
+    z_log_var = corrected_encoder.get_layer("z_log_var").output  # (batch, latent_dim)
+    z = SharedEpsilonSampling(seed=seed, name="z")([z_mean, z_log_var])
+    encoder = keras.Model(x, [z_mean, z_log_var, z], name="encoder")
+    vae = OriginalVAE(encoder, decoder, swapped_bce=swapped_bce, name="original_vae")
+    vae.build((None, NUM_PIXELS))
+    return vae
+
+
+def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
+    """Train the original model on ``training.training_data(config)``, seeded.
+
+    The same digits, seed, optimizer and NaN guard as
+    :func:`vae_lessons.training.train`; only the model differs. ``config.kl_weight``
+    must be 1 (the original had no beta).
+
+    Parameters
+    ----------
+    config : TrainingConfig, default ORIGINAL_CONFIG
+    swapped_bce : bool, default True
+
+    Returns
+    -------
+    vae : OriginalVAE
+    history : dict of str to list of float
+    """
+    if not isinstance(config, training.TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
+    if config.kl_weight != 1.0:
+        raise ValueError(f"the original model has no KL weight; got kl_weight={config.kl_weight}")
+    training.set_seed(config.seed)
+    x_train, x_validation = training.training_data(config)
+    vae = build_original_vae(config.latent_dim, config.hidden_units, swapped_bce=swapped_bce)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
+    fit = vae.fit(
+        x_train,
+        x_train,
+        validation_data=(x_validation, x_validation) if len(x_validation) else None,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle=True,
+        callbacks=[keras.callbacks.TerminateOnNaN()],
+        verbose=0,
+    )
+    history = {name: [float(value) for value in values] for name, values in fit.history.items()}
+    training.check_finite(history)
+    return vae, history
+
+
+def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) -> dict:
+    """What a cached original model must match: the corrected model's metadata plus the variant."""
+    return {
+        **training.cache_metadata(config),
+        "model": "original-2018",
+        "model_format": ORIGINAL_MODEL_FORMAT,
+        "swapped_bce": bool(swapped_bce),
+    }
+
+
+def original_cache_path(config: training.TrainingConfig, swapped_bce: bool) -> Path:
+    """The cache folder of one original model on the current backend."""
+    metadata = json.dumps(original_cache_metadata(config, swapped_bce), sort_keys=True)
+    key = hashlib.sha256(metadata.encode()).hexdigest()[:16]
+    return training.cache_dir() / f"{keras.backend.backend()}-original-{key}"
+
+
+def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
+    """The original model for ``config``: loaded from the cache, or trained once and cached.
+
+    Parameters
+    ----------
+    config : TrainingConfig, default ORIGINAL_CONFIG
+    swapped_bce : bool, default True
+        True: the notebook as written (shared epsilon and swapped cross-entropy).
+        False: only the shared-epsilon bug.
+
+    Returns
+    -------
+    vae : OriginalVAE
+    history : dict of str to list of float
+    """
+    if not isinstance(swapped_bce, bool):
+        raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
+    folder = original_cache_path(config, swapped_bce)
+    metadata = original_cache_metadata(config, swapped_bce)
+    if folder.exists():
+        try:
+            return _load_entry(folder, metadata)
+        except ValueError as error:
+            warnings.warn(f"retraining: ignoring a damaged or stale cache entry ({error})", stacklevel=2)
+    vae, history = train_original(config, swapped_bce=swapped_bce)
+    _store_entry(folder, metadata, vae, history)
+    return vae, history
+
+
+def _load_entry(folder: Path, metadata: dict):
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        history = json.loads((folder / "history.json").read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{folder}: unreadable metadata ({error})") from None
+    if meta.get("metadata") != metadata:
+        raise ValueError(f"{folder}: made for another configuration or version")
+    model_path = folder / "model.keras"
+    if not model_path.is_file() or data.sha256_of(model_path) != meta.get("model_sha256"):
+        raise ValueError(f"{model_path}: missing or checksum mismatch")
+    training.check_finite(history)
+    vae = models.load_vae(model_path)
+    if not isinstance(vae, OriginalVAE):
+        raise ValueError(f"{model_path}: not an original model")
+    return vae, history
+
+
+def _store_entry(folder: Path, metadata: dict, vae, history) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
+    models.save_vae(vae, staging / "model.keras")
+    (staging / "history.json").write_text(json.dumps(history))
+    meta = {"metadata": metadata, "model_sha256": data.sha256_of(staging / "model.keras")}
+    (staging / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(staging, folder)
+
+
+__all__ = [
+    "ORIGINAL_CONFIG",
+    "OriginalVAE",
+    "SharedEpsilonSampling",
+    "build_original_vae",
+    "keras2_binary_crossentropy",
+    "original_cache_path",
+    "train_original",
+    "trained_original_vae",
+]
