@@ -1,0 +1,23 @@
+// Loaded on pages with widgets, after RequireJS and before the html-manager's embedder
+// (see `nb_ipywidgets_js` in _config.yml). It tells RequireJS where the site's own
+// copies of third-party widget front ends live, so no widget module comes from a CDN.
+// The files under vendor/ are fetched at build time by scripts/build_book.py.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  // This file is _static/offline/widgets-config.js; the vendor folder is its sibling.
+  var vendor = script.src.replace(/offline\/widgets-config\.js(\?.*)?$/, "vendor/");
+  // The embedder's own files (Font Awesome fonts for widget icons) are looked up here.
+  window.__jupyter_widgets_assets_path__ = vendor + "html-manager/";
+  window.requirejs.config({
+    paths: {
+      // The embedder defines @jupyter-widgets/{base,controls,output,html-manager} itself;
+      // these paths only place those modules in vendor/html-manager/, where their CSS
+      // finds its fonts (each bundle resolves its assets from its module's URL).
+      "@jupyter-widgets": vendor + "html-manager",
+      "@jupyter-widgets/html-manager/dist": vendor + "html-manager",
+      // anywidget's AMD front end, from the anywidget wheel's nbextension folder.
+      anywidget: vendor + "anywidget/index",
+    },
+  });
+})();
