@@ -171,6 +171,10 @@ def check_page(visit: Visit, path: str) -> list[str]:
     if path.startswith("notebooks/") and solutions.count() == 0:
         problems.append("no hidden solutions on a lesson page")
 
+    # Search works from the site's own index (the page was opened with ?q=...).
+    if path.startswith("search.html"):
+        page.wait_for_selector("#search-results li", timeout=20_000)
+
     # Widgets: none left unrendered (the embedder replaces each view script).
     if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
         page.wait_for_function(
@@ -220,7 +224,7 @@ def test_every_page_works_offline(site, server, browser):
         assert f"notebooks/{notebook.stem}.html" in pages, f"{notebook.name} is not in the book"
     report: dict[str, list[str]] = {}
     for path in pages:
-        visit = Visit(browser, server, path)
+        visit = Visit(browser, server, path + ("?q=decoder" if path == "search.html" else ""))
         try:
             problems = check_page(visit, path)
             if path == DECODER_PAGE:  # present once notebooks/06_decoder.ipynb is

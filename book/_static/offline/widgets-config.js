@@ -20,4 +20,22 @@
       anywidget: vendor + "anywidget/index",
     },
   });
+
+  // ipywidgets' controls typeset widget labels with MathJax 2's `MathJax.Hub.Queue`
+  // when a MathJax is on the page; the book serves MathJax 3, which has no `Hub`, so
+  // every labelled widget would throw. Map that call onto MathJax 3's typesetPromise.
+  // (Registered now, so it runs before the embedder's own "load" handler renders.)
+  window.addEventListener("load", function () {
+    var mathjax = window.MathJax;
+    if (!mathjax || mathjax.Hub) return;
+    mathjax.Hub = {
+      Queue: function (job) {
+        var element = job && job[2];
+        var ready = (mathjax.startup && mathjax.startup.promise) || Promise.resolve();
+        ready.then(function () {
+          if (element && mathjax.typesetPromise) return mathjax.typesetPromise([element]);
+        });
+      },
+    };
+  });
 })();
