@@ -220,26 +220,28 @@ def check_widget_modules(notebooks: list[Path]) -> None:
             if module not in served:
                 raise SystemExit(f"{path.name}: widget module {module!r} has no local front end in the book")
             if module == "anywidget" and not version.lstrip("~^").startswith(f"{major}.{minor}."):
-                raise SystemExit(
-                    f"{path.name}: widget state made with anywidget {version}, but anywidget "
-                    f"{anywidget.__version__} is installed; re-run scripts/execute_notebooks.py"
+                log(
+                    f"warning: {path.name}'s widgets were saved with anywidget {version}; the book "
+                    f"serves the front end of the installed anywidget {anywidget.__version__}"
                 )
 
 
 # --- 2. staging ------------------------------------------------------------------------
 
 
-def stage(source: Path, notebooks: list[Path]) -> None:
-    """Copy ``book/`` and the notebooks into ``source`` (mtimes kept, for Sphinx)."""
+def stage(source: Path, notebooks: Path) -> None:
+    """Copy ``book/`` and the notebooks folder into ``source`` (mtimes kept).
+
+    The whole folder is copied, so files a notebook links to (images) come along; only
+    the notebooks themselves are pages (``only_build_toc_files`` in _config.yml).
+    """
+    skip = shutil.ignore_patterns("_build", "__pycache__", ".ipynb_checkpoints")
     shutil.rmtree(source, ignore_errors=True)
-    shutil.copytree(
-        BOOK,
-        source,
-        ignore=shutil.ignore_patterns("_build", "__pycache__", ".ipynb_checkpoints"),
-    )
-    (source / "notebooks").mkdir()
-    for path in notebooks:
-        shutil.copy2(path, source / "notebooks" / path.name)
+    shutil.copytree(BOOK, source, ignore=skip)
+    if notebooks.is_dir():
+        shutil.copytree(notebooks, source / "notebooks", ignore=skip)
+    else:
+        (source / "notebooks").mkdir()
 
 
 # --- 3. build --------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     build_dir = args.output.resolve() / "_build"
     source = build_dir / "source"
     html = build_dir / "html"
-    stage(source, notebooks)
+    stage(source, args.notebooks)
     shutil.rmtree(html, ignore_errors=True)
     build(source, args.output.resolve(), quiet=args.quiet)
     saved = prune(html)
