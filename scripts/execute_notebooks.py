@@ -7,7 +7,7 @@ Usage::
 
 Each notebook runs top to bottom on a fresh kernel in ``notebooks/`` on the JAX
 backend, the outputs that ``pytest --nbval`` compares against. The stored notebook is
-then cleaned: no execution counts, no cell metadata but tags, minimal notebook
+then cleaned: execution counts 1, 2, ... in order, no cell metadata but tags, minimal notebook
 metadata (plus the widget state the book needs). A notebook whose cleaned content did
 not change is not rewritten. It prints the seconds each notebook took.
 """
@@ -28,25 +28,31 @@ NOTEBOOKS = REPO / "notebooks"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 ALLOWED_CELL_METADATA = {"tags"}
 ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info", "widgets"}
-EXECUTION_ENV = {"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+EXECUTION_ENV = {"KERAS_BACKEND": "jax", "PYTHONHASHSEED": "0"}
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Strip execution counts and stray metadata, in place; returns the notebook."""
+    """Number code cells 1, 2, ... in order and strip stray metadata, in place.
+
+    nbval needs execution counts (it treats a cell without one as never run), so a
+    clean notebook carries exactly the counts of a fresh top-to-bottom run.
+    """
     notebook.metadata = nbformat.from_dict(
         {key: value for key, value in notebook.metadata.items() if key in ALLOWED_NOTEBOOK_METADATA}
     )
     notebook.metadata["kernelspec"] = KERNELSPEC
     notebook.metadata["language_info"] = {"name": "python"}
+    code_cells = 0
     for cell in notebook.cells:
         cell.metadata = nbformat.from_dict(
             {key: value for key, value in cell.metadata.items() if key in ALLOWED_CELL_METADATA}
         )
         if cell.cell_type == "code":
-            cell.execution_count = None
+            code_cells += 1
+            cell.execution_count = code_cells
             for output in cell.outputs:
                 if "execution_count" in output:
-                    output.execution_count = None
+                    output.execution_count = code_cells
     return notebook
 
 

@@ -44,14 +44,16 @@ def test_notebook_is_clean(path):
     assert set(notebook["metadata"]) <= ALLOWED_NOTEBOOK_METADATA, "stray notebook metadata"
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     assert path.stat().st_size < MAX_NOTEBOOK_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+    code_cells = 0
     for index, cell in enumerate(notebook["cells"]):
         where = f"{path.name} cell {index}"
         assert set(cell.get("metadata", {})) <= ALLOWED_CELL_METADATA, f"{where}: stray metadata"
         if cell["cell_type"] != "code":
             continue
-        assert cell["execution_count"] is None, f"{where}: execution count"
+        code_cells += 1  # a fresh top-to-bottom run numbers the code cells 1, 2, ...
+        assert cell["execution_count"] == code_cells, f"{where}: execution count {cell['execution_count']}"
         for output in cell["outputs"]:
-            assert output.get("execution_count") is None, f"{where}: execution count in output"
+            assert output.get("execution_count", code_cells) == code_cells, f"{where}: execution count in output"
             assert output["output_type"] != "error", f"{where}: stored error"
             assert not (output["output_type"] == "stream" and output["name"] == "stderr"), f"{where}: stderr"
             text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
@@ -73,6 +75,10 @@ def test_lesson_opens_and_closes_the_same_way(path):
     assert "Learning objectives" in markdown[0] or "Learning objectives" in markdown[1]
     first_code = next("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
     assert "import" in first_code, "the first code cell holds the imports"
+    imports = first_code.splitlines()
+    if "import keras" in imports:  # vae_lessons picks the backend (JAX) only if imported first
+        vae_lessons_line = next(i for i, line in enumerate(imports) if "vae_lessons" in line)
+        assert vae_lessons_line < imports.index("import keras"), "import vae_lessons before keras"
     later_code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"][1:]
     assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]

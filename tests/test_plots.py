@@ -46,6 +46,21 @@ def test_manifold_and_interpolation_and_comparison():
     assert len(plots.comparison_grid(np.zeros((4, 784)), np.zeros((4, 784))).axes) == 8
 
 
+def test_samples_vs_normal():
+    z = np.random.default_rng(0).normal(size=(500, 2))
+    figure = plots.samples_vs_normal(z, mean=[0.0, 0.0], std=[1.0, 1.0])
+    assert len(figure.axes) == 2 and len(figure.axes[0].lines) == 1
+    with pytest.raises(ValueError, match="expected z"):
+        plots.samples_vs_normal(z, mean=[0.0], std=[1.0])
+
+
+def test_figures_are_standalone_not_pyplot_managed():
+    import matplotlib.pyplot as plt
+
+    plots.image_grid(np.zeros((2, 784)))
+    assert plt.get_fignums() == []  # nothing left for pyplot to display twice
+
+
 def test_loss_curves():
     history = {"loss": [3.0, 2.0], "val_loss": [3.5, 2.5], "reconstruction": [2.0, 1.5], "kl": [1.0, 0.5]}
     figure = plots.loss_curves(history)

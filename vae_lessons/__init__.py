@@ -18,9 +18,12 @@ importing ``vae_lessons`` or ``keras``.
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-# Keras imports TensorFlow (if installed) for its data pipeline even on JAX; keep
-# TensorFlow's C++ start-up log lines out of notebooks' stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ["KERAS_BACKEND"] != "tensorflow":
+    # Even on JAX and PyTorch, Keras imports TensorFlow when it is installed (to seed
+    # tf.data and recognise TF types). Its C++ start-up lines about oneDNN, which only
+    # TensorFlow's own computations use, would land in notebooks' stderr: keep them out.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from vae_lessons import data, losses, models, plots, sampling, training  # noqa: E402
 

@@ -1,8 +1,9 @@
 """Figures the lessons draw: digit grids, the latent space, the manifold, loss curves.
 
-Every function draws into a new matplotlib figure and returns it, so a notebook shows
-it and a script can save it. Images are (n, 784) or (n, 28, 28) arrays in [0, 1] or
-0..255.
+Every function draws into a new, standalone ``matplotlib.figure.Figure`` and returns
+it: a notebook shows it as the cell's value (exactly once, with no pyplot state left
+behind) and a script can ``figure.savefig(...)`` it. Images are (n, 784) or
+(n, 28, 28) arrays in [0, 1] or 0..255.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-import matplotlib.pyplot as plt
+import matplotlib
+import matplotlib.pyplot  # noqa: F401  (sets up Jupyter's inline display of figures)
 import numpy as np
+from matplotlib.figure import Figure
 
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
 
-DIGIT_COLORS = plt.get_cmap("tab10").colors
+DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
 
 
 def _as_images(images, name="images"):
@@ -49,10 +52,8 @@ def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles: expected {len(images)} titles, got {len(titles)}")
     num_rows = max(1, math.ceil(len(images) / num_columns))
-    figure, axes = plt.subplots(
-        num_rows, num_columns, figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)),
-        squeeze=False,
-    )
+    figure = Figure(figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)))
+    axes = figure.subplots(num_rows, num_columns, squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.set_axis_off()
         if index < len(images):
@@ -80,7 +81,8 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     if len(originals) != len(reconstructions):
         raise ValueError("originals and reconstructions must hold the same number of images")
     count = min(num_columns, len(originals))
-    figure, axes = plt.subplots(2, count, figsize=(count * 0.9, 2.1), squeeze=False)
+    figure = Figure(figsize=(count * 0.9, 2.1))
+    axes = figure.subplots(2, count, squeeze=False)
     for column in range(count):
         for row, images in enumerate((originals, reconstructions)):
             axes[row, column].imshow(images[column], cmap="gray_r", vmin=0, vmax=1)
@@ -109,7 +111,8 @@ def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", p
         raise ValueError(f"z: expected shape (n, 2), got {z.shape}; plot two chosen dimensions")
     if labels.shape != (len(z),):
         raise ValueError(f"labels: expected shape ({len(z)},), got {labels.shape}")
-    figure, axis = plt.subplots(figsize=(6, 5))
+    figure = Figure(figsize=(6, 5))
+    axis = figure.subplots()
     for digit in range(NUM_CLASSES):
         chosen = labels == digit
         axis.scatter(z[chosen, 0], z[chosen, 1], s=point_size, color=DIGIT_COLORS[digit], label=str(digit))
@@ -159,7 +162,8 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
         raise ValueError(f"images: expected {num_points**2} images, got {len(images)}")
     rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
     canvas = rows.transpose(0, 2, 1, 3).reshape(num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1])
-    figure, axis = plt.subplots(figsize=(7, 7))
+    figure = Figure(figsize=(7, 7))
+    axis = figure.subplots()
     axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1)
     axis.set_axis_off()
     axis.set_title(title)
@@ -181,6 +185,36 @@ def interpolation_strip(images, title="Decoded along a straight line in z"):
     return image_grid(images, num_columns=len(images), title=title)
 
 
+def samples_vs_normal(z, mean, std, bins=60):
+    """Histogram of samples per dimension, over the Normal density they should follow.
+
+    Parameters
+    ----------
+    z : array, shape (n, latent_dim)
+        Samples, e.g. from the ``Sampling`` layer.
+    mean, std : array, shape (latent_dim,)
+        Mean and standard deviation of the expected Normal distribution.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    z, mean, std = np.asarray(z), np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    if z.ndim != 2 or mean.shape != (z.shape[1],) or std.shape != (z.shape[1],):
+        raise ValueError(f"expected z (n, d) with mean and std of shape (d,), got {z.shape}, {mean.shape}, {std.shape}")
+    figure = Figure(figsize=(4.5 * z.shape[1], 3))
+    axes = figure.subplots(1, z.shape[1], squeeze=False)
+    for dimension, axis in enumerate(axes.flat):
+        grid = np.linspace(mean[dimension] - 4 * std[dimension], mean[dimension] + 4 * std[dimension], 200)
+        density = np.exp(-0.5 * ((grid - mean[dimension]) / std[dimension]) ** 2) / (std[dimension] * np.sqrt(2 * np.pi))
+        axis.hist(z[:, dimension], bins=bins, density=True, alpha=0.6, label="samples")
+        axis.plot(grid, density, label=f"N({mean[dimension]:g}, {std[dimension]:g}²)")
+        axis.set_title(f"dimension {dimension + 1}")
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
 def loss_curves(history, names=("loss", "reconstruction", "kl")):
     """Training (solid) and validation (dashed) curves, one panel per quantity.
 
@@ -197,7 +231,8 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
     missing = [name for name in names if name not in history]
     if missing:
         raise ValueError(f"history has no {missing}; it holds {sorted(history)}")
-    figure, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
+    figure = Figure(figsize=(4 * len(names), 3))
+    axes = figure.subplots(1, len(names), squeeze=False)
     for axis, name in zip(axes.flat, names):
         epochs = np.arange(1, len(history[name]) + 1)
         axis.plot(epochs, history[name], label="training")

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import shutil
 import tempfile
 import warnings
@@ -31,13 +32,29 @@ CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and the Keras backend: the one seeding helper.
 
+    On TensorFlow this is ``keras.utils.set_random_seed``. On JAX and PyTorch it seeds
+    what Keras draws its default seeds from (Python's ``random``: initial weights and
+    ``SeedGenerator`` defaults; NumPy: shuffling; and PyTorch's own generator) without
+    importing TensorFlow, which ``keras.utils.set_random_seed`` does whenever it is
+    installed, costing seconds, only to seed ``tf.data``. The result is the same whether
+    or not TensorFlow is installed.
+
     Parameters
     ----------
     seed : int
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    keras.utils.set_random_seed(seed)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        keras.utils.set_random_seed(seed)
+        return
+    random.seed(seed)
+    np.random.seed(seed)
+    if backend == "torch":
+        import torch
+
+        torch.manual_seed(seed)
 
 
 @dataclasses.dataclass(frozen=True)
