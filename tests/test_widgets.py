@@ -1,0 +1,428 @@
+"""The latent explorer, Python side: packed weights, the browser's forward pass, the API, errors.
+
+The browser itself is tested in test_browser_jupyterlab.py. Here the JavaScript forward
+pass runs under Node.js (when installed) and must agree with its NumPy twin.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+
+import keras
+import numpy as np
+import pytest
+
+from vae_lessons import data, models, training, widgets
+
+NODE = shutil.which("node")
+
+
+@pytest.fixture(scope="module")
+def small_vae():
+    training.set_seed(0)
+    return models.build_vae(latent_dim=2, hidden_units=16)
+
+
+@pytest.fixture(scope="module")
+def wide_vae():
+    training.set_seed(1)
+    return models.build_vae(latent_dim=12, hidden_units=16)
+
+
+@pytest.fixture(scope="module")
+def realistic_decoder():
+    """The default size (2 -> 512 -> 784) with weights of a trained decoder's scale; no training."""
+    decoder = models.build_decoder(latent_dim=2, hidden_units=512)
+    rng = np.random.default_rng(0)
+    decoder.get_layer("decoder_hidden").set_weights(
+        [rng.normal(0, 0.3, (2, 512)).astype("float32"), rng.normal(0, 0.3, 512).astype("float32")]
+    )
+    decoder.get_layer("x_reconstructed").set_weights(
+        [rng.normal(0, 0.25, (512, 784)).astype("float32"), rng.normal(-2, 1, 784).astype("float32")]
+    )
+    return decoder
+
+
+@pytest.fixture(scope="module")
+def digits():
+    _, (x_test, y_test) = data.load_mnist()
+    return x_test[:6], y_test[:6]
+
+
+@pytest.fixture
+def explorer(small_vae, digits):
+    images, labels = digits
+    return widgets.LatentExplorer(small_vae, examples=images, labels=labels)
+
+
+def latent_grid(latent_dim, z_range=3.0, count=200, seed=0):
+    """Random latent points, plus the corners of the slider box."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-z_range, z_range, (count, latent_dim))
+    corners = np.sign(rng.standard_normal((8, latent_dim))) * z_range
+    return np.concatenate([points, corners]).astype(np.float32)
+
+
+# --- packed weights ----------------------------------------------------------------------
+
+
+def test_quantize_columns_round_trips_within_half_a_step():
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(0, 1, (50, 7)).astype(np.float32)
+    kernel[:, 3] = 0  # an all-zero column
+    quantized, scale = widgets.quantize_columns(kernel)
+    assert quantized.dtype == np.int8 and quantized.shape == (50, 7)
+    assert scale.dtype == np.float32 and scale.shape == (7,)
+    assert np.abs(quantized).max() <= 127
+    assert scale[3] == 1 and not quantized[:, 3].any()
+    assert np.all(np.abs(quantized * scale - kernel) <= scale / 2 + 1e-7)
+
+
+def test_packed_weights_unpack_to_the_keras_weights(realistic_decoder):
+    packed = widgets.pack_decoder_weights(realistic_decoder)
+    json.dumps(packed)  # JSON-ready
+    weights = widgets.unpack_decoder_weights(packed)
+    hidden_kernel, hidden_bias = realistic_decoder.get_layer("decoder_hidden").get_weights()
+    output_kernel, output_bias = realistic_decoder.get_layer("x_reconstructed").get_weights()
+    np.testing.assert_array_equal(weights["hidden_kernel"], hidden_kernel)  # float32, exact
+    np.testing.assert_array_equal(weights["hidden_bias"], hidden_bias)
+    np.testing.assert_array_equal(weights["output_bias"], output_bias)
+    step = np.abs(output_kernel).max(axis=0) / 127  # int8: within half a step per column
+    assert np.all(np.abs(weights["output_kernel"] - output_kernel) <= step / 2 + 1e-6)
+    assert np.abs(weights["output_kernel"] - output_kernel).max() < 0.01
+
+
+def test_unpack_rejects_other_data():
+    with pytest.raises(ValueError, match="pack_decoder_weights"):
+        widgets.unpack_decoder_weights({"format": "something else"})
+    with pytest.raises(ValueError, match="pack_decoder_weights"):
+        widgets.unpack_decoder_weights("not a dict")
+
+
+def test_browser_forward_pass_matches_keras_small(small_vae):
+    packed = widgets.pack_decoder_weights(small_vae.decoder)
+    z = latent_grid(2)
+    np.testing.assert_allclose(widgets.decode_with_packed_weights(packed, z), training.decode(small_vae, z), atol=2e-3)
+
+
+def test_browser_forward_pass_matches_keras_default_size(realistic_decoder):
+    packed = widgets.pack_decoder_weights(realistic_decoder)
+    z = latent_grid(2)
+    keras_pixels = keras.ops.convert_to_numpy(realistic_decoder(z))
+    error = np.abs(widgets.decode_with_packed_weights(packed, z) - keras_pixels)
+    assert error.max() < 0.05 and error.mean() < 0.003, (error.max(), error.mean())  # random weights: harder than trained
+
+
+def test_browser_forward_pass_matches_keras_trained():
+    """The accuracy that matters: the trained default model, over the slider range."""
+    vae, _ = training.trained_vae(training.TrainingConfig())
+    packed = widgets.pack_decoder_weights(vae.decoder)
+    z = latent_grid(2, count=500)
+    error = np.abs(widgets.decode_with_packed_weights(packed, z) - training.decode(vae, z))
+    assert error.max() < 0.03, error.max()  # measured 0.019 (JAX), i.e. 5 gray levels
+    assert error.mean() < 1e-3, error.mean()  # measured 0.0005
+    gray_error = np.abs(widgets.gray_levels(widgets.decode_with_packed_weights(packed, z)).astype(int)
+                        - widgets.gray_levels(training.decode(vae, z)))  # fmt: skip
+    assert gray_error.max() <= 6 and gray_error.mean() < 0.3
+
+
+def test_decode_with_packed_weights_checks_z(small_vae):
+    packed = widgets.pack_decoder_weights(small_vae.decoder)
+    with pytest.raises(ValueError, match=r"expected shape \(n, 2\)"):
+        widgets.decode_with_packed_weights(packed, np.zeros(2))
+    with pytest.raises(ValueError, match=r"expected shape \(n, 2\)"):
+        widgets.decode_with_packed_weights(packed, np.zeros((1, 3)))
+
+
+def test_gray_levels_paint_ink_dark_on_white():
+    np.testing.assert_array_equal(widgets.gray_levels([0.0, 1.0, 0.5, 0.2]), [255, 0, 128, 204])
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node.js to run the front end's forward pass")
+def test_javascript_forward_pass_matches_its_numpy_twin(realistic_decoder, tmp_path):
+    packed = widgets.pack_decoder_weights(realistic_decoder)
+    z = latent_grid(2, count=20)
+    (tmp_path / "input.json").write_text(json.dumps({"packed": packed, "z": z.tolist()}))
+    script = f"""
+        import {{ readFileSync }} from "node:fs";
+        import {{ unpack, decode }} from {json.dumps((widgets.STATIC / "latent_explorer.js").as_uri())};
+        const input = JSON.parse(readFileSync({json.dumps(str(tmp_path / "input.json"))}, "utf8"));
+        const weights = unpack(input.packed);
+        const pixels = input.z.map((z) => Array.from(decode(weights, z, new Float64Array(784))));
+        console.log(JSON.stringify(pixels));
+    """
+    result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    browser_pixels = np.array(json.loads(result.stdout))
+    np.testing.assert_allclose(browser_pixels, widgets.decode_with_packed_weights(packed, z), atol=1e-9)
+
+
+# --- the decoder check -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("not_a_model", ["decoder", np.zeros((2, 784)), None, 3])
+def test_explorer_rejects_what_is_not_a_keras_model(not_a_model):
+    with pytest.raises(TypeError, match="expected a Keras decoder model"):
+        widgets.LatentExplorer(not_a_model)
+
+
+def _decoder(latent_dim=2, hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "sigmoid"))):
+    z = keras.Input(shape=(latent_dim,))
+    x = z
+    for name, units, activation in hidden:
+        x = keras.layers.Dense(units, activation=activation, name=name)(x)
+    return keras.Model(z, x)
+
+
+def test_explorer_accepts_a_bare_decoder_of_the_right_architecture():
+    explorer = widgets.LatentExplorer(_decoder(latent_dim=3))
+    assert explorer.latent_dim == 3 and explorer.dimensions == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "decoder, message",
+    [
+        (_decoder(hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 100, "sigmoid"))), "28x28 = 784 pixels"),
+        (_decoder(hidden=(("decoder_hidden", 16, "tanh"), ("x_reconstructed", 784, "sigmoid"))), "expected activation relu"),
+        (_decoder(hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "linear"))), "expected activation sigmoid"),
+        (_decoder(hidden=(("dense_a", 16, "relu"), ("dense_b", 784, "sigmoid"))), "only this package's MLP decoder"),
+        (
+            _decoder(hidden=(("decoder_hidden", 16, "relu"), ("extra", 16, "relu"), ("x_reconstructed", 784, "sigmoid"))),
+            "only this package's MLP decoder",
+        ),
+    ],
+    ids=["output-not-784", "hidden-not-relu", "output-not-sigmoid", "other-names", "extra-layer"],
+)
+def test_explorer_rejects_decoders_of_another_architecture(decoder, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.LatentExplorer(decoder)
+
+
+def test_explorer_rejects_a_whole_vae_as_decoder_argument_of_the_checker(small_vae):
+    with pytest.raises(ValueError, match="only this package's MLP decoder"):
+        widgets.check_decoder(small_vae)  # a VAE is a Keras model, but not a decoder
+
+
+def test_examples_need_an_encoder(small_vae, digits):
+    with pytest.raises(TypeError, match="pass the whole VAE"):
+        widgets.LatentExplorer(small_vae.decoder, examples=digits[0])
+
+
+# --- the explorer ------------------------------------------------------------------------
+
+
+def test_explorer_builds_one_linked_slider_per_dimension(explorer):
+    assert explorer.latent_dim == 2 and explorer.dimensions == [0, 1]
+    assert explorer.z_range == 3.0
+    for index, slider in explorer.sliders.items():
+        assert (slider.min, slider.max, slider.step) == (-3.0, 3.0, 0.01)
+        assert slider.description == f"z[{index}]"
+    links = {(link.source[1], link.target[1]) for link in explorer._links}
+    assert links == {("z_0", "value"), ("z_1", "value")}
+    assert all(link.source[0] is explorer.canvas for link in explorer._links)
+    assert explorer.canvas.packed_decoder["latent_dim"] == 2
+    assert explorer.children[0] is explorer.canvas
+
+
+def test_setting_z_updates_traits_and_sliders(explorer):
+    explorer.z = [0.5, -1.25]
+    assert explorer.z.dtype == np.float32 and explorer.z.shape == (2,)
+    np.testing.assert_allclose(explorer.z, [0.5, -1.25])
+    assert (explorer.canvas.z_0, explorer.canvas.z_1) == (0.5, -1.25)
+    assert (explorer.sliders[0].value, explorer.sliders[1].value) == (0.5, -1.25)
+    explorer.z = np.array([3.0, -3.0])  # the range's ends are allowed
+    assert explorer.canvas.get_state()["z_1"] == -3.0  # synced trait
+
+
+def test_moving_a_slider_trait_is_read_back_as_z(explorer):
+    explorer.canvas.z_1 = 0.75  # what the browser link does when a slider moves
+    np.testing.assert_allclose(explorer.z, [0.0, 0.75])
+
+
+@pytest.mark.parametrize(
+    "value, error, message",
+    [
+        ([1.0], ValueError, r"expected shape \(2,\)"),
+        ([1.0, 2.0, 3.0], ValueError, r"expected shape \(2,\)"),
+        ([[1.0, 2.0]], ValueError, r"expected shape \(2,\)"),
+        ([3.5, 0.0], ValueError, r"slider range \[-3.0, 3.0\]; dimensions \[0\]"),
+        ([0.0, -10.0], ValueError, r"dimensions \[1\]"),
+        ([np.nan, 0.0], ValueError, "finite"),
+        (["a", "b"], TypeError, "expected 2 numbers"),
+        (None, TypeError, "expected 2 numbers"),
+    ],
+)
+def test_setting_a_wrong_z_fails_clearly_and_changes_nothing(explorer, value, error, message):
+    explorer.z = [0.25, 0.5]
+    with pytest.raises(error, match=message):
+        explorer.z = value
+    np.testing.assert_allclose(explorer.z, [0.25, 0.5])
+
+
+def test_image_is_the_keras_decoders_output(explorer, small_vae):
+    explorer.z = [1.0, -0.5]
+    image = explorer.image()
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert 0 <= image.min() and image.max() <= 1
+    np.testing.assert_allclose(image.reshape(1, 784), training.decode(small_vae, [[1.0, -0.5]]), atol=1e-6)
+    np.testing.assert_allclose(explorer.image([0, 0]).reshape(1, 784), training.decode(small_vae, [[0, 0]]), atol=1e-6)
+    np.testing.assert_allclose(explorer.browser_image(), image, atol=2e-3)
+    with pytest.raises(ValueError, match="slider range"):
+        explorer.image([4.0, 0.0])
+
+
+def test_examples_start_from_their_encoder_means(explorer, small_vae, digits):
+    images, labels = digits
+    z_mean = training.encode_mean(small_vae, data.flatten_and_scale(images))
+    np.testing.assert_allclose(explorer.examples_z, z_mean, atol=1e-5)
+    stored = explorer.canvas.examples
+    assert [example["label"] for example in stored] == labels.tolist()
+    np.testing.assert_allclose([example["z"] for example in stored], z_mean, atol=1e-4)
+    image = np.frombuffer(__import__("base64").b64decode(stored[2]["image"]), dtype=np.uint8)
+    np.testing.assert_array_equal(image, images[2].reshape(784))
+    explorer.start_from_example(2)
+    np.testing.assert_allclose(explorer.z, z_mean[2], atol=1e-4)
+    with pytest.raises(ValueError, match=r"index must be in 0\.\.5"):
+        explorer.start_from_example(6)
+    with pytest.raises(TypeError, match="index must be an int"):
+        explorer.start_from_example(1.0)
+
+
+def test_examples_accept_float_pixels(small_vae, digits):
+    images, _ = digits
+    explorer = widgets.LatentExplorer(small_vae, examples=images.reshape(6, 784) / 255.0)
+    assert [example["label"] for example in explorer.canvas.examples] == [None] * 6
+
+
+@pytest.mark.parametrize(
+    "examples, labels, error, message",
+    [
+        (np.zeros((3, 28, 27), np.uint8), None, ValueError, r"expected shape \(n, 28, 28\)"),
+        (np.zeros((3, 10)), None, ValueError, r"expected shape \(n, 28, 28\) or \(n, 784\)"),
+        (np.full((3, 784), 2.0), None, ValueError, r"\[0, 1\]"),
+        (np.zeros((21, 28, 28), np.uint8), None, ValueError, "1 to 20 digits"),
+        (np.zeros((3, 28, 28), np.uint8), [1, 2], ValueError, r"expected shape \(3,\)"),
+        (None, [1, 2], ValueError, "labels given without examples"),
+        (np.array([["a"] * 784]), None, TypeError, "uint8 or float"),
+    ],
+)
+def test_wrong_examples_fail_clearly(small_vae, examples, labels, error, message):
+    with pytest.raises(error, match=message):
+        widgets.LatentExplorer(small_vae, examples=examples, labels=labels)
+
+
+def test_z_range_widens_to_hold_the_examples(small_vae):
+    explorer = widgets.LatentExplorer(small_vae)
+    explorer.examples_z  # no examples: empty
+    assert explorer.z_range == 3.0 and explorer.examples_z.shape == (0, 2)
+    ones = np.ones((1, 784), np.float32)
+    z_mean = training.encode_mean(small_vae, ones * 40)  # far from the data: a large z_mean
+    assert np.abs(z_mean).max() > 3
+    wide = widgets.LatentExplorer(small_vae, examples=np.clip(ones, 0, 1))
+    assert wide.z_range >= np.abs(wide.examples_z).max()
+
+
+def test_explicit_z_range_clips_the_examples(small_vae, digits):
+    explorer = widgets.LatentExplorer(small_vae, examples=digits[0], z_range=0.01)
+    assert explorer.z_range == 0.01 and np.abs(explorer.examples_z).max() <= 0.01
+    assert explorer.sliders[0].max == 0.01
+
+
+@pytest.mark.parametrize(
+    "keyword, value, error, message",
+    [
+        ("z_range", 0, ValueError, r"z_range must be in \(0, 100\]"),
+        ("z_range", float("inf"), ValueError, "z_range must be in"),
+        ("z_range", "3", TypeError, "z_range must be a number"),
+        ("step", 0, ValueError, r"step must be in \(0, z_range=3.0\]"),
+        ("step", 5, ValueError, "step must be in"),
+        ("step", None, TypeError, "step must be a number"),
+        ("image_size", 10, ValueError, "image_size must be in 28..1024"),
+        ("image_size", 252.0, TypeError, "image_size must be an int"),
+    ],
+)
+def test_wrong_settings_fail_clearly(small_vae, keyword, value, error, message):
+    with pytest.raises(error, match=message):
+        widgets.LatentExplorer(small_vae, **{keyword: value})
+
+
+def test_large_latent_dim_shows_the_first_eight_sliders_but_keeps_all_of_z(wide_vae):
+    explorer = widgets.LatentExplorer(wide_vae)
+    assert explorer.dimensions == list(range(8))
+    assert explorer.z.shape == (12,)
+    z = np.linspace(-1, 1, 12)
+    explorer.z = z
+    np.testing.assert_allclose(explorer.z, z, atol=1e-6)
+    assert explorer.canvas.z_11 == pytest.approx(1.0)
+
+
+def test_dimensions_can_be_chosen_and_changed(wide_vae):
+    explorer = widgets.LatentExplorer(wide_vae, dimensions=[5, 0, 11])
+    assert explorer.dimensions == [5, 0, 11]
+    assert [slider.description for slider in explorer._slider_box.children] == ["z[5]", "z[0]", "z[11]"]
+    explorer.z = np.full(12, 0.5)
+    old_slider = explorer.sliders[5]
+    explorer.show_dimensions([np.int64(2), 3])
+    assert explorer.dimensions == [2, 3] and explorer.sliders[2].value == 0.5
+    assert {link.source[1] for link in explorer._links} == {"z_2", "z_3"}
+    assert old_slider.comm is None  # closed
+    explorer.show_dimensions()
+    assert explorer.dimensions == list(range(8))
+
+
+@pytest.mark.parametrize(
+    "dimensions, error, message",
+    [
+        ([0, 12], ValueError, r"must lie in 0\.\.11 \(latent_dim=12\), got \[12\]"),
+        ([-1], ValueError, r"got \[-1\]"),
+        ([1, 1], ValueError, "each dimension at most once"),
+        ([], ValueError, "at least one"),
+        ([0.0, 1.0], TypeError, "dimensions must be ints"),
+        ([True], TypeError, "dimensions must be ints"),
+        ("01", TypeError, "sequence of ints"),
+        (3, TypeError, "sequence of ints"),
+    ],
+)
+def test_bad_dimension_choices_fail_clearly(wide_vae, dimensions, error, message):
+    with pytest.raises(error, match=message):
+        widgets.LatentExplorer(wide_vae, dimensions=dimensions)
+
+
+def test_active_dimensions_ranks_by_variance_of_z_mean():
+    rng = np.random.default_rng(0)
+    z_mean = rng.normal(0, 1, (300, 5)) * np.array([0.01, 2.0, 0.5, 1.0, 0.001])
+    assert widgets.active_dimensions(z_mean, count=3) == [1, 3, 2]
+    with pytest.raises(ValueError, match=r"count must be in 1\.\.5"):
+        widgets.active_dimensions(z_mean, count=6)
+    with pytest.raises(ValueError, match="n >= 2"):
+        widgets.active_dimensions(z_mean[:1], count=1)
+    with pytest.raises(TypeError, match="count must be an int"):
+        widgets.active_dimensions(z_mean, count=2.0)
+
+
+def test_reset_and_random_z(explorer):
+    explorer.z = [1.0, 1.0]
+    explorer.reset()
+    np.testing.assert_array_equal(explorer.z, [0, 0])
+    z = explorer.random_z(seed=3)
+    np.testing.assert_allclose(explorer.z, z)
+    assert np.any(z != 0) and np.all(np.abs(z) <= 3)
+    np.testing.assert_allclose(z * 100, np.round(z * 100), atol=1e-3)  # on the slider's steps
+    np.testing.assert_array_equal(explorer.random_z(seed=3), z)
+
+
+def test_repr_is_short_and_stable(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == "LatentExplorer(latent_dim=2, dimensions=[0, 1])"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert repr(explorer.canvas) == "DecoderCanvas(latent_dim=2)"
+    assert not re.search(r" at 0x[0-9a-f]+", repr(explorer) + repr(explorer.canvas))
+
+
+def test_widget_state_is_small_for_the_default_model(realistic_decoder):
+    explorer = widgets.LatentExplorer(realistic_decoder)
+    size = explorer.state_size()
+    assert size < 700_000, size  # about 0.55 MB: int8 output kernel, base64
+    esm = explorer.canvas.get_state()["_esm"]
+    assert "export default" in esm and "decode" in esm

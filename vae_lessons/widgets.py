@@ -1,0 +1,618 @@
+"""Lesson 6: the latent explorer, one slider per latent dimension.
+
+Move a slider and the decoded digit morphs. The decoder runs **in the browser**: the
+explorer ships the decoder's weights to a small JavaScript front end
+(``_static/latent_explorer.js``), so every redraw happens without a round trip to the
+kernel. That is why it keeps working in the static HTML book, where no kernel runs.
+
+The pieces::
+
+    LatentExplorer (an ipywidgets.HBox)
+    ├── DecoderCanvas (an anywidget): the weights, the traits z_0, z_1, ..., the
+    │   28x28 image drawn large, the reset and random-z buttons, the example digits
+    └── one ipywidgets.FloatSlider per shown dimension, each linked to its
+        trait z_i with ipywidgets.jslink (a link that lives in the browser)
+
+To keep the saved widget state small, the big output kernel (hidden_units x 784) is
+stored as int8 with one scale per pixel (column); the rest stays float32. The browser
+computes ``sigmoid(relu(z @ W1 + b1) @ (scale * Q) + b2)``, exactly what
+:func:`decode_with_packed_weights` computes in NumPy. For the default model (latent_dim
+2, hidden_units 512) the state is about 0.55 MB and the pixels differ from Keras's by
+at most about 0.02 (mean about 0.0005) over the slider range.
+
+Example
+-------
+>>> from vae_lessons import data, training, widgets
+>>> vae, history = training.trained_vae(training.TrainingConfig())
+>>> _, (x_test, y_test) = data.load_mnist()
+>>> explorer = widgets.LatentExplorer(vae, examples=x_test[:10], labels=y_test[:10])
+>>> explorer  # doctest: +SKIP
+>>> explorer.z = [0.5, -1.0]
+>>> explorer.image().shape
+(28, 28)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import anywidget
+import ipywidgets
+import keras
+import numpy as np
+import traitlets
+
+from vae_lessons import data
+
+STATIC = Path(__file__).parent / "_static"
+PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
+DEFAULT_Z_RANGE = 3.0
+DEFAULT_MAX_SLIDERS = 8
+MAX_EXAMPLES = 20
+DOM_CLASS = "vae-latent-explorer"  # the browser test and the CSS find the widget by it
+
+
+# --- the decoder and its packed weights -------------------------------------------------
+
+
+def check_decoder(decoder):
+    """Check that ``decoder`` is this package's MLP decoder; return its sizes.
+
+    The expected architecture is :func:`vae_lessons.models.build_decoder`'s:
+    ``z (latent_dim) -> Dense(hidden_units, relu) "decoder_hidden"
+    -> Dense(784, sigmoid) "x_reconstructed"``.
+
+    Parameters
+    ----------
+    decoder : keras.Model
+
+    Returns
+    -------
+    latent_dim, hidden_units : int
+
+    Raises
+    ------
+    TypeError
+        If ``decoder`` is not a Keras model.
+    ValueError
+        If its layers are not the two Dense layers above, or it does not output 784 pixels.
+    """
+    if not isinstance(decoder, keras.Model):
+        raise TypeError(
+            "expected a Keras decoder model from models.build_decoder (or a VAE holding "
+            f"one), got {type(decoder).__name__}"
+        )
+    layers = [layer for layer in decoder.layers if not isinstance(layer, keras.layers.InputLayer)]
+    expected = "Dense(hidden_units, relu) 'decoder_hidden' then Dense(784, sigmoid) 'x_reconstructed'"
+    found = [f"{type(layer).__name__} {layer.name!r}" for layer in layers]
+    inputs = getattr(decoder, "inputs", None)  # a subclassed model (like a VAE) has none
+    if (
+        not inputs
+        or len(inputs) != 1
+        or [layer.name for layer in layers] != ["decoder_hidden", "x_reconstructed"]
+        or not all(isinstance(layer, keras.layers.Dense) for layer in layers)
+    ):
+        raise ValueError(
+            f"the explorer runs only this package's MLP decoder: one input z, then {expected}; "
+            f"got layers {found}"
+        )
+    hidden, output = layers
+    for layer, activation in ((hidden, "relu"), (output, "sigmoid")):
+        name = getattr(layer.activation, "__name__", type(layer.activation).__name__)
+        if name != activation:
+            raise ValueError(f"layer {layer.name!r}: expected activation {activation}, got {name}")
+        if not layer.use_bias:
+            raise ValueError(f"layer {layer.name!r}: expected a bias (use_bias=True)")
+    latent_dim = int(inputs[0].shape[-1])
+    hidden_units = int(hidden.units)
+    if tuple(hidden.kernel.shape) != (latent_dim, hidden_units):
+        raise ValueError(f"layer 'decoder_hidden' must read z directly, shape ({latent_dim}, {hidden_units})")
+    if output.units != data.NUM_PIXELS:
+        raise ValueError(
+            f"the decoder outputs {output.units} values; the explorer draws 28x28 = "
+            f"{data.NUM_PIXELS} pixels, so 'x_reconstructed' must have {data.NUM_PIXELS} units"
+        )
+    if tuple(output.kernel.shape) != (hidden_units, data.NUM_PIXELS):
+        raise ValueError("layer 'x_reconstructed' must read the output of 'decoder_hidden'")
+    return latent_dim, hidden_units
+
+
+def _to_base64(array, dtype):
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _from_base64(text, dtype, shape):
+    array = np.frombuffer(base64.b64decode(text), dtype=dtype)
+    if array.size != math.prod(shape):
+        raise ValueError(f"packed weights: expected {math.prod(shape)} values of {dtype}, got {array.size}")
+    return array.reshape(shape)
+
+
+def quantize_columns(kernel):
+    """Symmetric int8 quantization with one scale per column.
+
+    Parameters
+    ----------
+    kernel : numpy.ndarray, float, shape (rows, columns)
+
+    Returns
+    -------
+    quantized : numpy.ndarray, int8, shape (rows, columns)
+        Values in [-127, 127].
+    scale : numpy.ndarray, float32, shape (columns,)
+        ``kernel ~= quantized * scale``; a column of zeros gets scale 1.
+    """
+    kernel = np.asarray(kernel, dtype=np.float32)
+    scale = np.abs(kernel).max(axis=0) / 127.0  # (rows, columns) -> (columns,)
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    quantized = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
+    return quantized, scale
+
+
+def pack_decoder_weights(decoder):
+    """The decoder's weights in the compact form the browser reads.
+
+    Parameters
+    ----------
+    decoder : keras.Model
+        This package's MLP decoder (see :func:`check_decoder`).
+
+    Returns
+    -------
+    packed : dict
+        JSON-ready: ``format``, ``latent_dim``, ``hidden_units`` and five base64
+        strings of little-endian arrays, row-major:
+        ``hidden_kernel`` float32 (latent_dim, hidden_units), ``hidden_bias`` float32
+        (hidden_units,), ``output_kernel`` int8 (hidden_units, 784), ``output_scale``
+        float32 (784,), ``output_bias`` float32 (784,).
+    """
+    latent_dim, hidden_units = check_decoder(decoder)
+    hidden_kernel, hidden_bias = decoder.get_layer("decoder_hidden").get_weights()
+    output_kernel, output_bias = decoder.get_layer("x_reconstructed").get_weights()
+    quantized, scale = quantize_columns(output_kernel)
+    return {
+        "format": PACKED_FORMAT,
+        "latent_dim": latent_dim,
+        "hidden_units": hidden_units,
+        "hidden_kernel": _to_base64(hidden_kernel, "<f4"),
+        "hidden_bias": _to_base64(hidden_bias, "<f4"),
+        "output_kernel": _to_base64(quantized, "i1"),
+        "output_scale": _to_base64(scale, "<f4"),
+        "output_bias": _to_base64(output_bias, "<f4"),
+    }
+
+
+def unpack_decoder_weights(packed):
+    """Float arrays back from :func:`pack_decoder_weights`.
+
+    Parameters
+    ----------
+    packed : dict
+
+    Returns
+    -------
+    weights : dict of str to numpy.ndarray (float32)
+        ``hidden_kernel`` (latent_dim, hidden_units), ``hidden_bias`` (hidden_units,),
+        ``output_kernel`` (hidden_units, 784) already multiplied by its scales,
+        ``output_bias`` (784,).
+    """
+    if not isinstance(packed, dict) or packed.get("format") != PACKED_FORMAT:
+        raise ValueError(f"expected a dict from pack_decoder_weights with format {PACKED_FORMAT!r}")
+    latent_dim, hidden_units = packed["latent_dim"], packed["hidden_units"]
+    quantized = _from_base64(packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS))
+    scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
+    return {
+        "hidden_kernel": _from_base64(packed["hidden_kernel"], "<f4", (latent_dim, hidden_units)),
+        "hidden_bias": _from_base64(packed["hidden_bias"], "<f4", (hidden_units,)),
+        "output_kernel": quantized.astype(np.float32) * scale,
+        "output_bias": _from_base64(packed["output_bias"], "<f4", (data.NUM_PIXELS,)),
+    }
+
+
+def decode_with_packed_weights(packed, z):
+    """The browser's forward pass, in NumPy: what the explorer draws for ``z``.
+
+    Same order of operations as ``latent_explorer.js`` (float64 arithmetic on the
+    packed weights, scale applied after the int8 dot product).
+
+    Parameters
+    ----------
+    packed : dict
+        From :func:`pack_decoder_weights`.
+    z : array_like, shape (n, latent_dim)
+
+    Returns
+    -------
+    x_reconstructed : numpy.ndarray, float64, shape (n, 784), in [0, 1]
+    """
+    weights = unpack_decoder_weights(packed)
+    quantized = _from_base64(packed["output_kernel"], "i1", (packed["hidden_units"], data.NUM_PIXELS))
+    scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 2 or z.shape[1] != packed["latent_dim"]:
+        raise ValueError(f"z: expected shape (n, {packed['latent_dim']}), got {z.shape}")
+    hidden = np.maximum(z @ weights["hidden_kernel"].astype(np.float64) + weights["hidden_bias"], 0.0)  # (n, latent_dim) -> (n, hidden_units)
+    logits = (hidden @ quantized.astype(np.float64)) * scale + weights["output_bias"]  # (n, hidden_units) -> (n, 784)
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def gray_levels(x_reconstructed):
+    """Pixel means to the gray levels the explorer paints: ink dark on white.
+
+    Parameters
+    ----------
+    x_reconstructed : array_like, values in [0, 1], any shape
+
+    Returns
+    -------
+    gray : numpy.ndarray, uint8, same shape
+        ``round(255 * (1 - x))``, like matplotlib's ``gray_r`` used in the lessons' figures.
+    """
+    return np.round(255.0 * (1.0 - np.asarray(x_reconstructed, dtype=np.float64))).astype(np.uint8)
+
+
+def active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
+    """The latent dimensions the encoder uses most: largest variance of z_mean over digits.
+
+    A dimension whose z_mean hardly varies from digit to digit is "inactive": the
+    decoder ignores it, so a slider on it changes nothing.
+
+    Parameters
+    ----------
+    z_mean : array_like, shape (n, latent_dim)
+        Encoder means of some digits, e.g. ``training.encode_mean(vae, x_test[:500])``.
+    count : int
+        How many dimensions to return.
+
+    Returns
+    -------
+    dimensions : list of int
+        ``count`` dimensions, most active first.
+    """
+    z_mean = np.asarray(z_mean, dtype=np.float64)
+    if z_mean.ndim != 2 or len(z_mean) < 2:
+        raise ValueError(f"z_mean: expected shape (n, latent_dim) with n >= 2, got {z_mean.shape}")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+        raise TypeError(f"count must be an int, got {type(count).__name__}")
+    if not 1 <= count <= z_mean.shape[1]:
+        raise ValueError(f"count must be in 1..{z_mean.shape[1]} (latent_dim), got {count}")
+    variance = z_mean.var(axis=0)
+    return [int(index) for index in np.argsort(-variance, kind="stable")[:count]]
+
+
+# --- the widgets ------------------------------------------------------------------------
+
+
+class DecoderCanvas(anywidget.AnyWidget):
+    """The browser side: decodes z with the packed weights and draws the digit.
+
+    Holds one synced float trait per latent dimension, ``z_0``, ``z_1``, ...; the
+    sliders are linked to them in the browser. Build it through :class:`LatentExplorer`.
+    """
+
+    _esm = STATIC / "latent_explorer.js"
+    _css = STATIC / "latent_explorer.css"
+    packed_decoder = traitlets.Dict().tag(sync=True)
+    z_range = traitlets.Float(DEFAULT_Z_RANGE).tag(sync=True)
+    step = traitlets.Float(0.01).tag(sync=True)
+    examples = traitlets.List().tag(sync=True)
+    image_size = traitlets.Int(252).tag(sync=True)
+
+    def __init__(self, packed_decoder, **kwargs):
+        latent_dim = packed_decoder["latent_dim"]
+        self.add_traits(**{f"z_{index}": traitlets.Float(0.0).tag(sync=True) for index in range(latent_dim)})
+        super().__init__(packed_decoder=packed_decoder, **kwargs)
+
+    def __repr__(self):
+        return f"DecoderCanvas(latent_dim={self.packed_decoder['latent_dim']})"
+
+
+def _as_model_parts(model):
+    """(encoder or None, decoder) from a VAE or a bare decoder."""
+    decoder = getattr(model, "decoder", None)
+    if isinstance(decoder, keras.Model):
+        encoder = getattr(model, "encoder", None)
+        return (encoder if isinstance(encoder, keras.Model) else None), decoder
+    return None, model
+
+
+def _examples_as_pixels(examples):
+    """Example digits as float32 (n, 784) in [0, 1]: uint8 (n, 28, 28) or float [0, 1]."""
+    images = np.asarray(examples)
+    if np.issubdtype(images.dtype, np.integer):
+        return data.flatten_and_scale(images)  # validates shape (n, 28, 28) and [0, 255]
+    if not np.issubdtype(images.dtype, np.floating):
+        raise TypeError(f"examples: expected uint8 or float images, got dtype {images.dtype}")
+    if images.ndim == 3 and images.shape[1:] == data.IMAGE_SHAPE:
+        images = images.reshape(len(images), data.NUM_PIXELS)
+    if images.ndim != 2 or images.shape[1] != data.NUM_PIXELS:
+        raise ValueError(f"examples: expected shape (n, 28, 28) or (n, 784), got {images.shape}")
+    if images.size and (not np.isfinite(images).all() or images.min() < 0 or images.max() > 1):
+        raise ValueError("examples: float pixels must lie in [0, 1]")
+    return images.astype(np.float32)
+
+
+class LatentExplorer(ipywidgets.HBox):
+    """Sliders over z: decode any latent point live, in the notebook and in the book.
+
+    Parameters
+    ----------
+    model : models.VAE or keras.Model
+        A VAE of this package, or its decoder alone (then no ``examples``).
+    examples : array_like, optional
+        A few real digits to start from: uint8 (n, 28, 28) as ``data.load_mnist``
+        returns, or float (n, 784) in [0, 1]; at most 20. Their encoder means are
+        computed now and stored, so the example buttons work without a kernel.
+    labels : array_like of int, shape (n,), optional
+        The examples' digits, shown under their thumbnails.
+    dimensions : sequence of int, optional
+        Which latent dimensions get a slider (default: the first 8). See
+        :func:`active_dimensions` to pick the ones the encoder uses most.
+        Dimensions without a slider keep their value (0 after a reset).
+    z_range : float, optional
+        Sliders run from ``-z_range`` to ``z_range``. Default 3.0, widened in steps of
+        0.5 to hold every example's encoder mean.
+    step : float, default 0.01
+        Slider step.
+    image_size : int, default 252
+        Side of the drawn image in CSS pixels (a multiple of 28 keeps pixels square).
+
+    Attributes
+    ----------
+    canvas : DecoderCanvas
+    sliders : dict of int to ipywidgets.FloatSlider
+        One per shown dimension.
+    examples_z : numpy.ndarray, float32, shape (n, latent_dim)
+        The examples' encoder means (clipped to the slider range).
+    """
+
+    def __init__(self, model, examples=None, labels=None, dimensions=None, z_range=None, step=0.01, image_size=252):
+        encoder, decoder = _as_model_parts(model)
+        packed = pack_decoder_weights(decoder)  # checks the decoder
+        self._decoder = decoder
+        self.latent_dim = packed["latent_dim"]
+        examples_z, example_states = self._prepare_examples(encoder, examples, labels)
+        self.z_range = self._check_z_range(z_range, examples_z)
+        self.step = self._check_step(step, self.z_range)
+        if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)):
+            raise TypeError(f"image_size must be an int (CSS pixels), got {type(image_size).__name__}")
+        if not 28 <= image_size <= 1024:
+            raise ValueError(f"image_size must be in 28..1024 CSS pixels, got {image_size}")
+        self.examples_z = np.clip(examples_z, -self.z_range, self.z_range).astype(np.float32)
+        for state, z in zip(example_states, self.examples_z):
+            state["z"] = [round(float(value), 4) for value in z]
+        self.canvas = DecoderCanvas(
+            packed,
+            z_range=self.z_range,
+            step=self.step,
+            examples=example_states,
+            image_size=int(image_size),
+            layout=ipywidgets.Layout(flex="0 0 auto"),
+        )
+        self.sliders = {}
+        self._links = []
+        self._slider_box = ipywidgets.VBox(layout=ipywidgets.Layout(justify_content="center", flex="0 0 auto"))
+        self._slider_box.add_class(f"{DOM_CLASS}-sliders")
+        super().__init__(children=[self.canvas, self._slider_box], layout=ipywidgets.Layout(align_items="center"))
+        self.add_class(f"{DOM_CLASS}-box")
+        self.show_dimensions(dimensions)
+
+    def __repr__(self):
+        return f"LatentExplorer(latent_dim={self.latent_dim}, dimensions={self.dimensions})"
+
+    # --- construction helpers -----------------------------------------------------------
+
+    def _prepare_examples(self, encoder, examples, labels):
+        if examples is None:
+            if labels is not None:
+                raise ValueError("labels given without examples")
+            return np.zeros((0, self.latent_dim), np.float32), []
+        if encoder is None:
+            raise TypeError("examples need an encoder: pass the whole VAE, not only its decoder")
+        pixels = _examples_as_pixels(examples)  # (n, 784)
+        if not 1 <= len(pixels) <= MAX_EXAMPLES:
+            raise ValueError(f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}")
+        if labels is not None:
+            data.validate_labels(labels, len(pixels))
+        z_mean = keras.ops.convert_to_numpy(encoder(pixels, training=False)[0])  # (n, 784) -> (n, latent_dim)
+        if z_mean.shape != (len(pixels), self.latent_dim):
+            raise ValueError(f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})")
+        states = [
+            {
+                "label": None if labels is None else int(labels[index]),
+                "image": _to_base64(np.round(pixels[index] * 255), "u1"),
+            }
+            for index in range(len(pixels))
+        ]
+        return z_mean.astype(np.float32), states
+
+    @staticmethod
+    def _check_z_range(z_range, examples_z):
+        if z_range is None:
+            largest = float(np.abs(examples_z).max()) if examples_z.size else 0.0
+            return max(DEFAULT_Z_RANGE, math.ceil(largest * 2) / 2)
+        if isinstance(z_range, bool) or not isinstance(z_range, (int, float, np.number)):
+            raise TypeError(f"z_range must be a number, got {type(z_range).__name__}")
+        if not (math.isfinite(z_range) and 0 < z_range <= 100):
+            raise ValueError(f"z_range must be in (0, 100], got {z_range}")
+        return float(z_range)
+
+    @staticmethod
+    def _check_step(step, z_range):
+        if isinstance(step, bool) or not isinstance(step, (int, float, np.number)):
+            raise TypeError(f"step must be a number, got {type(step).__name__}")
+        if not (math.isfinite(step) and 0 < step <= z_range):
+            raise ValueError(f"step must be in (0, z_range={z_range}], got {step}")
+        return float(step)
+
+    def _check_dimensions(self, dimensions):
+        if dimensions is None:
+            return list(range(min(self.latent_dim, DEFAULT_MAX_SLIDERS)))
+        if isinstance(dimensions, (str, bytes)) or not hasattr(dimensions, "__iter__"):
+            raise TypeError(f"dimensions must be a sequence of ints, got {type(dimensions).__name__}")
+        dimensions = list(dimensions)
+        if not all(isinstance(index, (int, np.integer)) and not isinstance(index, bool) for index in dimensions):
+            raise TypeError(f"dimensions must be ints, got {dimensions!r}")
+        dimensions = [int(index) for index in dimensions]
+        if not dimensions:
+            raise ValueError("dimensions: choose at least one dimension")
+        if len(set(dimensions)) != len(dimensions):
+            raise ValueError(f"dimensions: each dimension at most once, got {dimensions}")
+        outside = [index for index in dimensions if not 0 <= index < self.latent_dim]
+        if outside:
+            raise ValueError(f"dimensions must lie in 0..{self.latent_dim - 1} (latent_dim={self.latent_dim}), got {outside}")
+        return dimensions
+
+    # --- the Python API -----------------------------------------------------------------
+
+    @property
+    def dimensions(self):
+        """The latent dimensions that have a slider, in display order (list of int)."""
+        return list(self.sliders)
+
+    def show_dimensions(self, dimensions=None):
+        """Choose which latent dimensions get a slider (needs a running kernel).
+
+        Parameters
+        ----------
+        dimensions : sequence of int, optional
+            Default: the first 8 (all, when latent_dim <= 8).
+        """
+        dimensions = self._check_dimensions(dimensions)
+        for link in self._links:
+            link.unlink()
+        for slider in self.sliders.values():
+            slider.close()
+        self.sliders, self._links = {}, []
+        for index in dimensions:
+            slider = ipywidgets.FloatSlider(
+                value=getattr(self.canvas, f"z_{index}"),
+                min=-self.z_range,
+                max=self.z_range,
+                step=self.step,
+                description=f"z[{index}]",
+                readout_format=".2f",
+                continuous_update=True,
+                layout=ipywidgets.Layout(width="320px"),
+            )
+            slider.add_class(f"{DOM_CLASS}-slider")
+            slider.add_class(f"{DOM_CLASS}-slider-{index}")
+            self.sliders[index] = slider
+            self._links.append(ipywidgets.jslink((self.canvas, f"z_{index}"), (slider, "value")))
+        self._slider_box.children = list(self.sliders.values())
+
+    @property
+    def z(self):
+        """The current latent point, numpy float32 of shape (latent_dim,).
+
+        Set it with any sequence of ``latent_dim`` finite numbers in
+        ``[-z_range, z_range]``; sliders and image follow.
+        """
+        return np.array([getattr(self.canvas, f"z_{index}") for index in range(self.latent_dim)], dtype=np.float32)
+
+    @z.setter
+    def z(self, value):
+        z = self.check_z(value)
+        with self.canvas.hold_sync():
+            for index, component in enumerate(z):
+                setattr(self.canvas, f"z_{index}", float(component))
+        for index, slider in self.sliders.items():  # the links do this in a browser; also without one
+            slider.value = float(z[index])
+
+    def check_z(self, value):
+        """Validate a latent point for this explorer.
+
+        Parameters
+        ----------
+        value : array_like, shape (latent_dim,)
+
+        Returns
+        -------
+        z : numpy.ndarray, float64, shape (latent_dim,)
+
+        Raises
+        ------
+        TypeError
+            If ``value`` is not numeric.
+        ValueError
+            If it has the wrong length, is not finite or lies outside the slider range.
+        """
+        if value is None or isinstance(value, (str, bytes)):
+            raise TypeError(f"z: expected {self.latent_dim} numbers, got {type(value).__name__}")
+        try:
+            z = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"z: expected {self.latent_dim} numbers, got {type(value).__name__}") from None
+        if z.shape != (self.latent_dim,):
+            raise ValueError(f"z: expected shape ({self.latent_dim},) (one value per latent dimension), got {z.shape}")
+        if not np.isfinite(z).all():
+            raise ValueError(f"z: expected finite numbers, got {z.tolist()}")
+        outside = np.abs(z) > self.z_range + 1e-9
+        if outside.any():
+            raise ValueError(
+                f"z: values must lie in the slider range [-{self.z_range}, {self.z_range}]; "
+                f"dimensions {np.flatnonzero(outside).tolist()} do not"
+            )
+        return z
+
+    def reset(self):
+        """Set z to the origin, the prior's mean."""
+        self.z = np.zeros(self.latent_dim)
+
+    def random_z(self, seed=None):
+        """Draw z from the prior N(0, I), clipped to the slider range and rounded to the step.
+
+        Parameters
+        ----------
+        seed : int or None
+
+        Returns
+        -------
+        z : numpy.ndarray, float32, shape (latent_dim,)
+        """
+        rng = np.random.default_rng(seed)
+        z = np.clip(rng.standard_normal(self.latent_dim), -self.z_range, self.z_range)
+        self.z = np.round(z / self.step) * self.step
+        return self.z
+
+    def start_from_example(self, index):
+        """Set z to the encoder mean of example ``index`` (what its thumbnail button does)."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"index must be an int, got {type(index).__name__}")
+        if not 0 <= index < len(self.examples_z):
+            raise ValueError(f"index must be in 0..{len(self.examples_z) - 1} ({len(self.examples_z)} examples), got {index}")
+        self.z = [state for state in self.canvas.examples[index]["z"]]
+
+    def image(self, z=None):
+        """The Keras decoder's image for ``z`` (default: the current z).
+
+        Parameters
+        ----------
+        z : array_like, shape (latent_dim,), optional
+
+        Returns
+        -------
+        image : numpy.ndarray, float32, shape (28, 28), values in [0, 1]
+        """
+        z = self.z if z is None else self.check_z(z)
+        batch = np.asarray(z, dtype=np.float32)[None, :]  # (latent_dim,) -> (1, latent_dim)
+        pixels = keras.ops.convert_to_numpy(self._decoder(batch, training=False))  # (1, 784)
+        return pixels.reshape(data.IMAGE_SHAPE).astype(np.float32)
+
+    def browser_image(self, z=None):
+        """What the browser draws for ``z``: the packed weights' forward pass, in NumPy.
+
+        Returns
+        -------
+        image : numpy.ndarray, float64, shape (28, 28), values in [0, 1]
+        """
+        z = self.z if z is None else self.check_z(z)
+        return decode_with_packed_weights(self.canvas.packed_decoder, z[None, :]).reshape(data.IMAGE_SHAPE)
+
+    def state_size(self):
+        """Bytes of the decoder widget's state as JSON (weights, examples, code)."""
+        state = self.canvas.get_state()
+        return len(json.dumps(state))
