@@ -96,9 +96,9 @@ NPM_ASSETS = (
 STAMP = ".pinned.json"
 
 # Built-site files no page requests: source maps, the theme's translation catalogues
-# (used while building, not by the browser) and the themes' template fragments.
-# Licence files stay: the minified bundles point to them.
-PRUNE = ("*.map", ".buildinfo", "_static/*webpack-macros.html")
+# (used while building, not by the browser), the themes' template fragments and the
+# vendor stamps. Licence files stay: the minified bundles point to them.
+PRUNE = ("*.map", ".buildinfo", "_static/*webpack-macros.html", STAMP)
 PRUNE_FOLDERS = ("_static/locales",)
 PRUNE_FONTS = ("*.ttf", "*.eot", "*.woff")  # where a .woff2 of the same font sits beside them
 
