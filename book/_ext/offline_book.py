@@ -6,8 +6,9 @@ page. The widget manager, RequireJS and MathJax must load only where they are ne
 ``_static/vendor/`` and ``_static/offline/`` back out of that list; ``_config.yml``
 loads them through ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js``.
 
-It also stops the build when a pinned asset is missing (run ``scripts/build_book.py``,
-which fetches them), and, once the HTML is written, warns about any ``<script>`` or
+It also stops the build when it is not run on the staged book (``book/`` plus the
+notebooks, which ``scripts/build_book.py`` assembles) or a pinned asset is missing
+(the script fetches them), and, once the HTML is written, warns about any ``<script>`` or
 ``<link>`` that points off the site, which ``-W`` turns into a failed build.
 """
 
@@ -42,6 +43,11 @@ def _keep_vendor_off_every_page(app: Sphinx, config) -> None:
 
 
 def _check_local_assets(app: Sphinx, config) -> None:
+    if not (Path(app.confdir) / "notebooks").is_dir():
+        raise ConfigError(
+            "offline_book: no notebooks/ folder beside _config.yml. Build the book with "
+            "`python scripts/build_book.py`, which stages book/ and the notebooks together."
+        )
     if app.builder.format != "html":
         return
     static = Path(app.confdir) / "_static"
