@@ -193,7 +193,8 @@ def wait_for_new_draw(page, draws, timeout=10_000):
 
 
 def slider_readout(page, dimension):
-    return float(page.locator(f".vae-latent-explorer-slider-{dimension} .widget-readout").inner_text())
+    text = page.locator(f".vae-latent-explorer-slider-{dimension} .widget-readout").inner_text()
+    return float(text.replace("\u2212", "-"))  # the readout writes a minus sign, not a hyphen
 
 
 def wait_until_kernel_idle(page, timeout=120_000):

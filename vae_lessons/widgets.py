@@ -394,9 +394,9 @@ class LatentExplorer(ipywidgets.HBox):
         )
         self.sliders = {}
         self._links = []
-        self._slider_box = ipywidgets.VBox(layout=ipywidgets.Layout(justify_content="center", flex="0 0 auto"))
+        self._slider_box = ipywidgets.VBox(layout=ipywidgets.Layout(flex="0 0 auto", padding="8px 0 0 0"))
         self._slider_box.add_class(f"{DOM_CLASS}-sliders")
-        super().__init__(children=[self.canvas, self._slider_box], layout=ipywidgets.Layout(align_items="center"))
+        super().__init__(children=[self.canvas, self._slider_box], layout=ipywidgets.Layout(align_items="flex-start"))
         self.add_class(f"{DOM_CLASS}-box")
         self.show_dimensions(dimensions)
 
@@ -496,7 +496,8 @@ class LatentExplorer(ipywidgets.HBox):
                 description=f"z[{index}]",
                 readout_format=".2f",
                 continuous_update=True,
-                layout=ipywidgets.Layout(width="320px"),
+                layout=ipywidgets.Layout(width="300px"),
+                style={"description_width": "40px"},
             )
             slider.add_class(f"{DOM_CLASS}-slider")
             slider.add_class(f"{DOM_CLASS}-slider-{index}")

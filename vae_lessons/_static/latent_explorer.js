@@ -167,6 +167,7 @@ function render({ model, el }) {
   }
 
   const controls = makeElement("div", "vae-latent-explorer__controls");
+  controls.style.width = size; // as wide as the image: the example digits wrap under it
   controls.append(buttons, examplesBox);
   el.replaceChildren(canvas, controls);
 
