@@ -68,6 +68,14 @@ def test_notebook_has_stored_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_figures_are_stored_as_png(path):
+    outputs = [output for cell in load(path)["cells"] if cell["cell_type"] == "code" for output in cell["outputs"]]
+    figures = [output for output in outputs if "<Figure size" in "".join(output.get("data", {}).get("text/plain", ""))]
+    assert all("image/png" in output["data"] for output in figures), "a figure was stored without its PNG"
+    assert not any("image/svg+xml" in output.get("data", {}) for output in outputs), "SVG text differs run to run"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_lesson_opens_and_closes_the_same_way(path):
     cells = load(path)["cells"]
     markdown = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"]

@@ -12,13 +12,31 @@ import math
 from statistics import NormalDist
 
 import matplotlib
-import matplotlib.pyplot  # noqa: F401  (sets up Jupyter's inline display of figures)
 import numpy as np
 from matplotlib.figure import Figure
 
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
 
 DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
+
+
+def _show_figures_as_png_in_jupyter():
+    """Make IPython display a returned Figure as one PNG image.
+
+    Our figures never touch pyplot, so Jupyter's inline backend (which would register
+    this display) is never loaded by itself. PNG, not SVG: its bytes are stable.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # plain Python: nothing to display
+        return
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"})
+
+
+_show_figures_as_png_in_jupyter()
 
 
 def _as_images(images, name="images"):
@@ -145,13 +163,16 @@ def normal_quantile_grid(num_points=15):
     return np.stack([z_1.ravel(), z_2.ravel()], axis=1)
 
 
-def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles"):
+def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles", size=5.5):
     """Tile decoded digits (from :func:`normal_quantile_grid`) into one picture.
 
     Parameters
     ----------
     images : array, shape (num_points**2, 784)
     num_points : int
+    title : str
+    size : float
+        Width and height of the figure, in inches.
 
     Returns
     -------
@@ -162,9 +183,9 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
         raise ValueError(f"images: expected {num_points**2} images, got {len(images)}")
     rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
     canvas = rows.transpose(0, 2, 1, 3).reshape(num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1])
-    figure = Figure(figsize=(7, 7))
+    figure = Figure(figsize=(size, size))
     axis = figure.subplots()
-    axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1)
+    axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
     axis.set_axis_off()
     axis.set_title(title)
     figure.tight_layout()
