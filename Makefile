@@ -1,0 +1,50 @@
+# One command each: `make book` sets up and builds the HTML book (the main job);
+# `make test` sets up and runs every test, the notebooks included (`pytest --nbval`).
+# Both create the virtual environment .venv on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The PyTorch backend's CPU build. Where a plain `pip install torch` would fetch a
+# multi-GB CUDA build, name a CPU wheel here, e.g. make test TORCH=torch==2.13.0.
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: setup chromium book test lab notebooks benchmarks clean-book
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Everything the lessons, the book and the tests need, on all three Keras backends.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test,browser,book,tensorflow,torch]"
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests, when it can be installed (as root, with apt);
+# without it those tests are skipped.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "note: Chromium is not installed; the browser tests will be skipped"
+
+setup: $(STAMP) chromium
+
+book: $(STAMP)
+	$(BIN)/python scripts/build_book.py
+
+test: setup
+	$(BIN)/pytest --nbval
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-book:
+	rm -rf book/_build
