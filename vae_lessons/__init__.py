@@ -9,6 +9,8 @@ The modules mirror the lessons::
     training  lesson 4  seeded training, NaN guard, cached trained models
     plots     lessons 1-6  figures
     widgets   lesson 6  the latent explorer (sliders over z)
+    evaluation  lesson 7  held-out ELBO, importance-weighted likelihood, studies
+    original    lesson 7  the 2018 notebook's model, re-created with its bugs
 
 Keras reads its backend when it is first imported. This package picks JAX unless
 ``KERAS_BACKEND`` is already set (to ``"tensorflow"`` or ``"torch"``), so set it before
@@ -25,7 +27,17 @@ if os.environ["KERAS_BACKEND"] != "tensorflow":
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from vae_lessons import data, losses, models, plots, sampling, training  # noqa: E402
+from vae_lessons import (  # noqa: E402
+    data,
+    evaluation,
+    losses,
+    models,
+    original,
+    plots,
+    sampling,
+    training,
+    widgets,
+)
 
 __version__ = "0.1.0"
-__all__ = ["data", "losses", "models", "plots", "sampling", "training"]
+__all__ = ["data", "evaluation", "losses", "models", "original", "plots", "sampling", "training", "widgets"]
