@@ -28,8 +28,9 @@ import dataclasses
 import math
 
 import keras
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from vae_lessons import losses
 from vae_lessons.data import NUM_PIXELS
@@ -140,11 +141,41 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     ])
 
 
-def _decoded_log_likelihood(vae, x, z):
-    """log p(x|z) for digit rows x (rows, 784) and latent rows z (rows, latent_dim)."""
-    probabilities = vae.decoder.predict_on_batch(np.asarray(z, np.float32))  # (rows, 784)
-    reconstruction = losses.reconstruction_loss(x, probabilities)  # (rows,)
-    return -keras.ops.convert_to_numpy(reconstruction).astype(np.float64)
+class _BernoulliLogLikelihood(keras.layers.Layer):
+    """``log p(x|z)`` from pixels and decoded Bernoulli means: (batch, 784) x 2 -> (batch,)."""
+
+    def call(self, x, probabilities):
+        return -losses.reconstruction_loss(x, probabilities)
+
+    def compute_output_shape(self, x_shape, probabilities_shape):
+        return x_shape[:1]
+
+
+def log_likelihood_model(vae):
+    """A Keras model ``[x, z] -> log p(x|z)``: the decoder and the Bernoulli log-likelihood in one.
+
+    Running both in one compiled ``predict`` step (one XLA program on JAX) is about
+    twice as fast as decoding and then computing the loss op by op.
+
+    Parameters
+    ----------
+    vae : models.VAE
+
+    Returns
+    -------
+    model : keras.Model
+        Inputs ``x`` (batch, 784) and ``z`` (batch, latent_dim); output (batch,).
+    """
+    x = keras.Input(shape=(NUM_PIXELS,), name="x")
+    z = keras.Input(shape=(vae.latent_dim,), name="z")
+    log_likelihood = _BernoulliLogLikelihood(name="log_likelihood")(x, vae.decoder(z))
+    return keras.Model([x, z], log_likelihood, name="log_likelihood")
+
+
+def _decoded_log_likelihood(model, x, z):
+    """log p(x|z) for digit rows x (rows, 784) and latent rows z (rows, latent_dim), float64."""
+    log_likelihood = model.predict_on_batch([np.asarray(x, np.float32), np.asarray(z, np.float32)])
+    return np.asarray(log_likelihood, dtype=np.float64)
 
 
 def elbo_terms(vae, x, seed=0, batch_size=1000):
@@ -169,12 +200,13 @@ def elbo_terms(vae, x, seed=0, batch_size=1000):
     batch_size = _check_count("batch_size", batch_size)
     z_mean, z_log_var = encode(vae, x, batch_size)
     kl = keras.ops.convert_to_numpy(losses.kl_divergence(z_mean, z_log_var)).astype(np.float64)
+    model = log_likelihood_model(vae)
     reconstruction = np.empty(len(x))
     for start in range(0, len(x), batch_size):
         stop = min(start + batch_size, len(x))
         epsilon = noise(seed, start, stop - start, 1, vae.latent_dim)[:, 0]  # (batch, latent_dim)
         z = z_mean[start:stop] + np.exp(0.5 * z_log_var[start:stop]) * epsilon
-        reconstruction[start:stop] = -_decoded_log_likelihood(vae, x[start:stop], z)
+        reconstruction[start:stop] = -_decoded_log_likelihood(model, x[start:stop], z)
     return reconstruction, kl
 
 
@@ -240,12 +272,13 @@ def logsumexp(values, axis=-1):
         return np.squeeze(largest, axis=axis) + np.log(np.sum(np.exp(values - largest), axis=axis))
 
 
-def log_importance_weights(vae, x, z_mean, z_log_var, epsilon):
+def log_importance_weights(model, x, z_mean, z_log_var, epsilon):
     """``log p(x|z) + log p(z) - log q(z|x)`` for given noise: the IWAE's log-weights.
 
     Parameters
     ----------
-    vae : models.VAE
+    model : keras.Model
+        From :func:`log_likelihood_model`.
     x : numpy.ndarray, shape (batch, 784)
     z_mean, z_log_var : numpy.ndarray, shape (batch, latent_dim)
     epsilon : numpy.ndarray, shape (batch, num_samples, latent_dim)
@@ -259,7 +292,7 @@ def log_importance_weights(vae, x, z_mean, z_log_var, epsilon):
     z_log_var = np.asarray(z_log_var, np.float64)[:, None, :]
     z = z_mean + np.exp(0.5 * z_log_var) * epsilon  # (batch, num_samples, latent_dim)
     x_rows = np.repeat(x, num_samples, axis=0)  # (batch * num_samples, 784)
-    log_likelihood = _decoded_log_likelihood(vae, x_rows, z.reshape(-1, latent_dim)).reshape(batch, num_samples)
+    log_likelihood = _decoded_log_likelihood(model, x_rows, z.reshape(-1, latent_dim)).reshape(batch, num_samples)
     log_prior = log_normal(z, 0.0, 0.0)  # (batch, num_samples)
     log_posterior = log_normal(z, z_mean, z_log_var)
     return log_likelihood + log_prior - log_posterior
@@ -298,6 +331,7 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
     max_rows = _check_count("max_rows", max_rows)
     _check_count("seed", seed, minimum=0)
     z_mean, z_log_var = encode(vae, x)
+    model = log_likelihood_model(vae)
     samples_per_chunk = min(num_samples, max_rows)
     digits_per_chunk = max(1, max_rows // samples_per_chunk)
     result = np.empty(len(x))
@@ -308,7 +342,7 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
         for done in range(0, num_samples, samples_per_chunk):
             count = min(samples_per_chunk, num_samples - done)
             epsilon = np.stack([stream.standard_normal((count, vae.latent_dim)) for stream in streams])
-            log_weights = log_importance_weights(vae, x[start:stop], z_mean[start:stop], z_log_var[start:stop], epsilon)
+            log_weights = log_importance_weights(model, x[start:stop], z_mean[start:stop], z_log_var[start:stop], epsilon)
             running = np.logaddexp(running, logsumexp(log_weights, axis=1))
         result[start:stop] = running - math.log(num_samples)
     return result
@@ -416,7 +450,8 @@ def kl_weight_study():
 
 
 # ---------------------------------------------------------------------------------
-# Figures of lesson 7. Each draws a new matplotlib figure and returns it.
+# Figures of lesson 7. Like vae_lessons.plots, each draws a new, standalone
+# matplotlib Figure and returns it: a notebook shows it as the cell's value.
 
 
 def plot_bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
@@ -437,7 +472,8 @@ def plot_bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo
     """
     if len(sample_counts) != len(negative_log_likelihoods) or not len(sample_counts):
         raise ValueError("sample_counts and negative_log_likelihoods must be non-empty and of equal length")
-    figure, axes = plt.subplots(figsize=(5.5, 3.5))
+    figure = Figure(figsize=(5.5, 3.5))
+    axes = figure.subplots()
     axes.plot(sample_counts, negative_log_likelihoods, "o-", label=r"importance-weighted, $-\mathcal{L}_k$")
     axes.axhline(negative_elbo, color="gray", linestyle="--", label="negative ELBO (one sample)")
     axes.set_xscale("log")
@@ -467,10 +503,11 @@ def plot_rate_distortion(scores, title="Rate and distortion on the test digits")
     """
     if not scores:
         raise ValueError("scores: expected at least one model")
-    figure, axes = plt.subplots(figsize=(6, 4.5))
+    figure = Figure(figsize=(6, 4.5))
+    axes = figure.subplots()
     rates = [score.kl for score in scores.values()]
     distortions = [score.reconstruction for score in scores.values()]
-    for (label, score), color in zip(scores.items(), plt.get_cmap("tab10").colors):
+    for (label, score), color in zip(scores.items(), matplotlib.colormaps["tab10"].colors):
         axes.scatter(score.kl, score.reconstruction, color=color, s=40, zorder=3)
         axes.annotate(label, (score.kl, score.reconstruction), textcoords="offset points", xytext=(6, 4), fontsize=9)
     low, high = min(rates) * 0.8, max(rates) * 1.15 + 2
@@ -502,7 +539,8 @@ def plot_kl_per_dimension(kl_by_label, title="KL per latent dimension, largest f
     """
     if not kl_by_label:
         raise ValueError("kl_by_label: expected at least one model")
-    figure, all_axes = plt.subplots(1, len(kl_by_label), figsize=(3.2 * len(kl_by_label), 2.8), sharey=True, squeeze=False)
+    figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
+    all_axes = figure.subplots(1, len(kl_by_label), sharey=True, squeeze=False)
     for axes, (label, kl) in zip(all_axes[0], kl_by_label.items()):
         kl = np.sort(np.asarray(kl))[::-1]
         axes.bar(np.arange(1, len(kl) + 1), kl, color="tab:blue")
