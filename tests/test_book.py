@@ -214,9 +214,19 @@ def check_latent_explorer(visit: Visit) -> list[str]:
     page.wait_for_timeout(300)
     after = hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
     explorer.screenshot(path=str(ARTIFACTS / "decoder__explorer-after.png"))
-    if before == after:
-        return ["moving a slider did not change the decoded image"]
-    return []
+    problems = [] if before != after else ["moving a slider did not change the decoded image"]
+    # The other way round: a button sets z in the front end; the linked sliders follow.
+    reset = explorer.get_by_role("button", name="Reset z = 0")
+    if reset.count():
+        values = explorer.locator(".widget-readout")
+        readouts = values.all_inner_texts()
+        reset.first.click()
+        page.wait_for_timeout(300)
+        if values.all_inner_texts() == readouts:
+            problems.append("the reset button did not move the sliders")
+        if hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest() == after:
+            problems.append("the reset button did not change the decoded image")
+    return problems
 
 
 def test_every_page_works_offline(site, server, browser):
