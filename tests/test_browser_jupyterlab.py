@@ -1,6 +1,7 @@
 """The latent explorer in a real browser: JupyterLab + headless Chromium (Playwright).
 
-Starts JupyterLab on 127.0.0.1 (offline, private config, autosave off), opens the
+Starts JupyterLab on 127.0.0.1 (private config, autosave off; the browser may reach
+nothing but 127.0.0.1: the widget front ends come from the installed wheels), opens the
 decoder lesson ``notebooks/06_decoder.ipynb``, runs all its cells from the Run menu,
 moves a slider of the explorer and checks that
 
@@ -11,7 +12,8 @@ moves a slider of the explorer and checks that
 
 Screenshots go to ``test-artifacts/``. The notebook file is left byte-for-byte as it
 was. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium``);
-skipped without it. Until the lesson exists, a small generated notebook stands in.
+skipped without it. The lesson must create ``explorer = widgets.LatentExplorer(...)``
+and display it; the widget is found by the DOM classes the explorer sets.
 
 Run alone: ``.venv/bin/pytest tests/test_browser_jupyterlab.py -q`` (about 40 s).
 """
@@ -20,17 +22,17 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -52,13 +54,6 @@ CANVAS = ".vae-latent-explorer__canvas"
 MAX_GRAY_DIFFERENCE = 8  # of 255: int8 weights (<= ~0.02) plus rounding to gray levels
 MAX_MEAN_GRAY_DIFFERENCE = 0.5
 
-# A stand-in for the lesson, used only while notebooks/06_decoder.ipynb does not exist.
-STAND_IN_CELLS = [
-    "from vae_lessons import data, training, widgets",
-    "vae, history = training.trained_vae(training.TrainingConfig())\n"
-    "_, (x_test, y_test) = data.load_mnist()",
-    "explorer = widgets.LatentExplorer(vae, examples=x_test[:10], labels=y_test[:10])\nexplorer",
-]
 # The scratch cell that asks the kernel what it sees; typed in the browser, never saved.
 PROBE_CELL = (
     "print(__import__('json').dumps({'z': explorer.z.tolist(), 'image': "
@@ -75,22 +70,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def write_stand_in_notebook(folder):
-    """A minimal notebook that creates and shows ``explorer``; returns its path."""
-    notebook = {
-        "cells": [
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
-            for source in STAND_IN_CELLS
-        ],
-        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path = Path(folder) / "06_decoder_stand_in.ipynb"
-    path.write_text(json.dumps(notebook, indent=1))
-    return path
 
 
 def write_lab_settings(settings_dir):
@@ -163,6 +142,16 @@ def jupyterlab_server(root_dir, scratch):
                 server.kill()
                 server.wait()
         log.close()
+
+
+def allow_only_this_machine(route, outside):
+    """Playwright route handler: requests to 127.0.0.1 go through, others are recorded and blocked."""
+    url = route.request.url
+    if urlsplit(url).hostname in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:")):
+        route.continue_()
+    else:
+        outside.append(url)
+        route.abort()
 
 
 # --- reading the page --------------------------------------------------------------------
@@ -258,21 +247,18 @@ def test_latent_explorer_in_jupyterlab():
 
     ARTIFACTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vae-lessons-lab-") as scratch:
-        if LESSON.exists():
-            root_dir, notebook = REPO, LESSON
-        else:
-            warnings.warn(f"{LESSON.relative_to(REPO)} does not exist yet: testing a generated stand-in notebook")
-            root_dir = Path(scratch) / "root"
-            root_dir.mkdir()
-            notebook = write_stand_in_notebook(root_dir)
+        root_dir, notebook = REPO, LESSON
         original_bytes = notebook.read_bytes()
+        checkpoints = notebook.parent / ".ipynb_checkpoints"  # JupyterLab adds one when it opens a notebook
+        had_checkpoints = set(checkpoints.iterdir()) if checkpoints.is_dir() else None
         url_path = notebook.relative_to(root_dir).as_posix()
         try:
             with jupyterlab_server(root_dir, scratch) as (base_url, token), sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 try:
                     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                    errors, console = [], []
+                    errors, console, outside = [], [], []
+                    page.route("**/*", functools.partial(allow_only_this_machine, outside=outside))
                     page.on("pageerror", lambda error: errors.append(str(error)))
                     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
                     try:
@@ -282,15 +268,18 @@ def test_latent_explorer_in_jupyterlab():
                         (ARTIFACTS / "jupyterlab_console.log").write_text("\n".join(console + errors))
                         raise
                     assert not [error for error in errors if "latent" in error.lower()], errors
+                    assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
                 finally:
                     browser.close()
         finally:
             if notebook.read_bytes() != original_bytes:  # never leave the lesson changed
                 notebook.write_bytes(original_bytes)
                 pytest.fail(f"JupyterLab changed {notebook.name}; restored it")
-            checkpoints = notebook.parent / ".ipynb_checkpoints"
-            if notebook == LESSON and checkpoints.is_dir() and not any(checkpoints.iterdir()):
-                shutil.rmtree(checkpoints, ignore_errors=True)
+            if checkpoints.is_dir():  # remove only what this test added
+                for path in set(checkpoints.iterdir()) - (had_checkpoints or set()):
+                    path.unlink()
+                if had_checkpoints is None and not any(checkpoints.iterdir()):
+                    checkpoints.rmdir()
 
 
 def wait_for_kernel(page, base_url, token, timeout=60):

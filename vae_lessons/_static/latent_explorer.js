@@ -112,7 +112,7 @@ function render({ model, el }) {
   const weights = unpack(model.get("packed_decoder"));
   const latentDim = weights.latentDim;
   const names = Array.from({ length: latentDim }, (_, dim) => `z_${dim}`);
-  const currentZ = () => names.map((name) => model.get(name));
+  const currentZ = () => names.map((name) => model.get(name) ?? 0); // an embedding may drop defaults
   const setZ = (values) => {
     names.forEach((name, dim) => model.set(name, values[dim]));
     model.save_changes();
