@@ -6,7 +6,9 @@ folder, served on 127.0.0.1, and every page is opened in headless Chromium (Debi
 127.0.0.1 blocked and recorded. Per page: no blocked or failed request, no JavaScript
 error, every image loaded, maths typeset by the site's own MathJax, exercise solutions
 hidden until asked for. On the decoder page the latent explorer's sliders are there and
-moving one changes the decoded image, with no kernel. Screenshots of every page land in
+moving one (or pressing its reset button) changes the decoded image, with no kernel. The
+intro, a lesson with maths and the decoder page are also checked opened as files
+(``file://``, no server), as the README suggests. Screenshots of every page land in
 ``test-artifacts/book/``.
 
 Skipped only when ``/usr/bin/chromium`` is absent (``apt-get install chromium``).
@@ -106,7 +108,7 @@ class Visit:
 
     def _is_local(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme in ("data", "blob") or (parts.scheme == "http" and parts.hostname == "127.0.0.1")
+        return parts.scheme in ("data", "blob", "file") or (parts.scheme == "http" and parts.hostname == "127.0.0.1")
 
     def _route(self, route):
         url = route.request.url
@@ -127,6 +129,11 @@ class Visit:
     def _response(self, response):
         if response.status >= 400:
             self.failed.append(f"{response.url}: HTTP {response.status}")
+
+    def problems(self) -> list[str]:
+        """What the network and the console reported while the page was open."""
+        blocked = [f"blocked non-local request: {url}" for url in self.blocked]
+        return blocked + [f"failed request: {failure}" for failure in self.failed] + self.errors
 
     def close(self):
         self.context.close()
@@ -193,7 +200,7 @@ CANVAS_DIGEST = """(box) => [...box.querySelectorAll('canvas')].map((canvas) => 
 }).join('|')"""
 
 
-def check_latent_explorer(visit: Visit) -> list[str]:
+def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     """The explorer draws a digit and redraws it when a slider moves, with no kernel."""
     page = visit.page
     try:
@@ -205,7 +212,7 @@ def check_latent_explorer(visit: Visit) -> list[str]:
     if sliders.count() == 0:
         return ["no slider in the latent explorer"]
     explorer.scroll_into_view_if_needed()
-    explorer.screenshot(path=str(ARTIFACTS / "decoder__explorer-before.png"))
+    explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-before.png"))
     before = hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
     slider = sliders.first
     slider.focus()
@@ -213,7 +220,7 @@ def check_latent_explorer(visit: Visit) -> list[str]:
         slider.press("ArrowRight")
     page.wait_for_timeout(300)
     after = hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
-    explorer.screenshot(path=str(ARTIFACTS / "decoder__explorer-after.png"))
+    explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-after.png"))
     problems = [] if before != after else ["moving a slider did not change the decoded image"]
     # The other way round: a button sets z in the front end; the linked sliders follow.
     reset = explorer.get_by_role("button", name="Reset z = 0")
@@ -248,9 +255,26 @@ def test_every_page_works_offline(site, server, browser):
             visit.page.screenshot(path=str(ARTIFACTS / screenshot_name(path)), full_page=True)
         finally:
             visit.close()
-        problems += [f"blocked non-local request: {url}" for url in visit.blocked]
-        problems += [f"failed request: {failure}" for failure in visit.failed]
-        problems += visit.errors
+        problems += visit.problems()
+        if problems:
+            report[path] = problems
+    assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+
+
+def test_pages_work_opened_as_files(site, browser):
+    """The README says: open book/_build/html/index.html. No server: file:// URLs."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pages = [page for page in ("intro.html", "notebooks/03_loss.html", DECODER_PAGE) if (site / page).is_file()]
+    report: dict[str, list[str]] = {}
+    for path in pages:
+        visit = Visit(browser, site.as_uri(), path)
+        try:
+            problems = check_page(visit, path)
+            if path == DECODER_PAGE:
+                problems += check_latent_explorer(visit, prefix="file__decoder")
+        finally:
+            visit.close()
+        problems += visit.problems()
         if problems:
             report[path] = problems
     assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
