@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import data, losses, training
+from vae_lessons import data, losses, models, training
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
 
@@ -119,3 +119,24 @@ def test_default_model_beats_the_original_notebook():
     elbo = losses.elbo(x_test, training.decode(vae, z_mean), z_mean, z_log_var)  # (1000,)
     negative_elbo = -float(np.mean(keras.ops.convert_to_numpy(elbo)))
     assert negative_elbo < 168.0, negative_elbo
+
+
+def test_cached_is_the_one_cache_for_any_trainer(cache):
+    calls = []
+
+    def train_tiny():
+        calls.append(1)
+        return training.train(TINY)
+
+    metadata = {**training.cache_metadata(TINY), "variant": "my experiment"}
+    first, history = training.cached(metadata, train_tiny)
+    again, history_again = training.cached(metadata, train_tiny)
+    assert len(calls) == 1 and history_again == history
+    assert training.cache_entry(metadata) != training.cache_path(TINY)  # its own entry
+
+    class OtherVAE(models.VAE):
+        pass
+
+    with pytest.warns(UserWarning, match="holds a VAE, expected a OtherVAE"):
+        training.cached(metadata, train_tiny, model_type=OtherVAE)
+    assert len(calls) == 2
