@@ -5,6 +5,7 @@ pass runs under Node.js (when installed) and must agree with its NumPy twin.
 """
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -312,15 +313,19 @@ def test_wrong_examples_fail_clearly(small_vae, examples, labels, error, message
         widgets.LatentExplorer(small_vae, examples=examples, labels=labels)
 
 
-def test_z_range_widens_to_hold_the_examples(small_vae):
-    explorer = widgets.LatentExplorer(small_vae)
-    explorer.examples_z  # no examples: empty
-    assert explorer.z_range == 3.0 and explorer.examples_z.shape == (0, 2)
-    ones = np.ones((1, 784), np.float32)
-    z_mean = training.encode_mean(small_vae, ones * 40)  # far from the data: a large z_mean
-    assert np.abs(z_mean).max() > 3
-    wide = widgets.LatentExplorer(small_vae, examples=np.clip(ones, 0, 1))
-    assert wide.z_range >= np.abs(wide.examples_z).max()
+def test_z_range_widens_to_hold_the_examples(small_vae, digits):
+    assert widgets.LatentExplorer(small_vae).z_range == 3.0  # no examples: the default
+    training.set_seed(2)
+    vae = models.build_vae(latent_dim=2, hidden_units=16)
+    z_mean_layer = vae.encoder.get_layer("z_mean")
+    kernel, bias = z_mean_layer.get_weights()
+    z_mean_layer.set_weights([kernel * 50, bias])  # encoder means far out
+    explorer = widgets.LatentExplorer(vae, examples=digits[0])
+    largest = np.abs(explorer.examples_z).max()
+    assert largest > 3
+    assert explorer.z_range == math.ceil(largest * 2) / 2  # in steps of 0.5
+    assert explorer.sliders[0].max == explorer.z_range
+    explorer.start_from_example(int(np.abs(explorer.examples_z).max(axis=1).argmax()))  # within range
 
 
 def test_explicit_z_range_clips_the_examples(small_vae, digits):

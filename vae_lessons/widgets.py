@@ -585,7 +585,7 @@ class LatentExplorer(ipywidgets.HBox):
             raise TypeError(f"index must be an int, got {type(index).__name__}")
         if not 0 <= index < len(self.examples_z):
             raise ValueError(f"index must be in 0..{len(self.examples_z) - 1} ({len(self.examples_z)} examples), got {index}")
-        self.z = [state for state in self.canvas.examples[index]["z"]]
+        self.z = self.canvas.examples[index]["z"]  # the stored (rounded) mean the browser uses too
 
     def image(self, z=None):
         """The Keras decoder's image for ``z`` (default: the current z).
