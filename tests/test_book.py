@@ -200,6 +200,17 @@ CANVAS_DIGEST = """(box) => [...box.querySelectorAll('canvas')].map((canvas) => 
 }).join('|')"""
 
 
+def _settled(page, read, old, seconds: float = 5.0):
+    """``read()`` once it differs from ``old`` (the front end redraws asynchronously),
+    or its value after ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        value = read()
+        if value != old:
+            return value
+        page.wait_for_timeout(100)
+    return read()
+
+
 def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     """The explorer draws a digit and redraws it when a slider moves, with no kernel."""
     page = visit.page
@@ -213,13 +224,17 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
         return ["no slider in the latent explorer"]
     explorer.scroll_into_view_if_needed()
     explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-before.png"))
-    before = hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
+
+    def digest():
+        return hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
+
+    before = digest()
     slider = sliders.first
     slider.focus()
     for _ in range(50):  # by the slider's step (0.01 by default): z moves by 0.5
         slider.press("ArrowRight")
-    page.wait_for_timeout(300)
-    after = hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest()
+    page.wait_for_timeout(100)
+    after = _settled(page, digest, before)
     explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-after.png"))
     problems = [] if before != after else ["moving a slider did not change the decoded image"]
     # The other way round: a button sets z in the front end; the linked sliders follow.
@@ -228,10 +243,9 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
         values = explorer.locator(".widget-readout")
         readouts = values.all_inner_texts()
         reset.first.click()
-        page.wait_for_timeout(300)
-        if values.all_inner_texts() == readouts:
+        if _settled(page, values.all_inner_texts, readouts) == readouts:
             problems.append("the reset button did not move the sliders")
-        if hashlib.sha256(explorer.evaluate(CANVAS_DIGEST).encode()).hexdigest() == after:
+        if _settled(page, digest, after) == after:
             problems.append("the reset button did not change the decoded image")
     return problems
 
