@@ -218,7 +218,7 @@ def test_explorer_builds_one_linked_slider_per_dimension(explorer):
     assert explorer.z_range == 3.0
     for index, slider in explorer.sliders.items():
         assert (slider.min, slider.max, slider.step) == (-3.0, 3.0, 0.01)
-        assert slider.description == f"z[{index}]"
+        assert slider.description == widgets.slider_label(index)
     links = {(link.source[1], link.target[1]) for link in explorer._links}
     assert links == {("z_0", "value"), ("z_1", "value")}
     assert all(link.source[0] is explorer.canvas for link in explorer._links)
@@ -365,7 +365,7 @@ def test_large_latent_dim_shows_the_first_eight_sliders_but_keeps_all_of_z(wide_
 def test_dimensions_can_be_chosen_and_changed(wide_vae):
     explorer = widgets.LatentExplorer(wide_vae, dimensions=[5, 0, 11])
     assert explorer.dimensions == [5, 0, 11]
-    assert [slider.description for slider in explorer._slider_box.children] == ["z[5]", "z[0]", "z[11]"]
+    assert [slider.description for slider in explorer._slider_box.children] == ["z₆", "z₁", "z₁₂"]
     explorer.z = np.full(12, 0.5)
     old_slider = explorer.sliders[5]
     explorer.show_dimensions([np.int64(2), 3])
@@ -431,3 +431,7 @@ def test_widget_state_is_small_for_the_default_model(realistic_decoder):
     assert size < 700_000, size  # about 0.55 MB: int8 output kernel, base64
     esm = explorer.canvas.get_state()["_esm"]
     assert "export default" in esm and "decode" in esm
+
+
+def test_slider_labels_follow_the_lessons_notation():
+    assert [widgets.slider_label(index) for index in (0, 1, 11)] == ["z₁", "z₂", "z₁₂"]

@@ -286,6 +286,22 @@ def active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
 # --- the widgets ------------------------------------------------------------------------
 
 
+def slider_label(index):
+    """The label of dimension ``index`` (0-based), as the lessons write it: z₁, z₂, ...
+
+    Parameters
+    ----------
+    index : int
+        Python index of the latent dimension.
+
+    Returns
+    -------
+    label : str
+        ``"z"`` followed by ``index + 1`` in subscript digits.
+    """
+    return "z" + str(index + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 class DecoderCanvas(anywidget.AnyWidget):
     """The browser side: decodes z with the packed weights and draws the digit.
 
@@ -493,7 +509,7 @@ class LatentExplorer(ipywidgets.HBox):
                 min=-self.z_range,
                 max=self.z_range,
                 step=self.step,
-                description=f"z[{index}]",
+                description=slider_label(index),
                 readout_format=".2f",
                 continuous_update=True,
                 layout=ipywidgets.Layout(width="300px"),
