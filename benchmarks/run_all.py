@@ -1,0 +1,222 @@
+"""Run every benchmark and write benchmarks/results/results.json and RESULTS.md.
+
+Usage::
+
+    python benchmarks/run_all.py                 # everything (about 15 minutes on 2 cores)
+    python benchmarks/run_all.py --quick         # a smoke test: fewer digits and samples
+    python benchmarks/run_all.py --only quality training_speed
+
+Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
+
+* ``quality``: test negative ELBO and importance-weighted -log p(x) of the default
+  model and lesson 7's comparison models on the real MNIST test set when
+  ``../shared/data/mnist-test`` exists (``benchmarks/quality.py``);
+* ``training_speed``: samples per second for one epoch of the default model on each
+  installed backend, and as a fraction of NumPy's matmul peak (``training_speed.py``);
+* ``notebooks``: seconds to execute each lesson notebook (``notebook_suite.py``);
+* ``book``: seconds to build the HTML book, via ``benchmarks/book_build.py`` when
+  ``book/`` exists and Jupyter Book is installed; otherwise "not measured".
+
+The machine is shared: the load average before and after each benchmark is recorded
+next to its result, so noisy timings can be recognised (and re-run when quiet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO))
+
+import notebook_suite  # noqa: E402
+import quality  # noqa: E402
+import training_speed  # noqa: E402
+
+NAMES = ("quality", "training_speed", "notebooks", "book")
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for name in ("keras", "jax", "tensorflow-cpu", "torch", "numpy"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def book() -> dict:
+    """Seconds to build the HTML book with scripts/build_book.py (into a temporary folder).
+
+    "not measured" when there is no ``book/`` folder or Jupyter Book is not installed.
+    ``benchmarks/book_build.py`` (the book's own benchmark) measures the site in detail.
+    """
+    script = REPO / "scripts" / "build_book.py"
+    if not (REPO / "book").is_dir() or not script.is_file() or not _installed("jupyter-book"):
+        return {"status": "not measured", "reason": "no book/ folder, no scripts/build_book.py or jupyter-book not installed"}
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, str(script), "--output", folder, "--quiet"]
+        subprocess.run(command, capture_output=True, text=True, cwd=REPO)  # warm-up: fetches front-end assets once
+        start = time.perf_counter()
+        process = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+        seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        return {"status": "failed", "stderr": process.stderr.strip().splitlines()[-5:]}
+    return {"status": "measured", "build_seconds": round(seconds, 1),
+            "command": "scripts/build_book.py --output <temporary folder> --quiet (second of two runs)"}
+
+
+def _installed(name: str) -> bool:
+    try:
+        importlib.metadata.version(name)
+        return True
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+def measured(function, *args):
+    """Run one benchmark, recording wall time and the load average around it."""
+    before = os.getloadavg()
+    start = time.perf_counter()
+    result = function(*args)
+    return {
+        "result": result,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "load_average_before": [round(value, 2) for value in before],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def markdown(results: dict) -> str:
+    """A readable RESULTS.md from the results dict."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {results['date']} with `python benchmarks/run_all.py"
+        + (" --quick" if results["quick"] else "") + "`.",
+        "",
+        f"Machine: {results['machine']['cpu']}, {results['machine']['cpu_count']} cores "
+        f"(shared with other developers), {results['machine']['platform']}, Python {results['machine']['python']}; "
+        + ", ".join(f"{name} {version}" for name, version in results["machine"]["versions"].items()) + ".",
+        "",
+    ]
+    benchmarks = results["benchmarks"]
+    if "quality" in benchmarks:
+        q = benchmarks["quality"]["result"]
+        lines += [
+            "## Quality (nats per digit, lower is better)",
+            "",
+            f"Test set: {q['test_set']}. Backend {q['backend']}, seed {q['seed']}. {q['note']}.",
+            "",
+            "| model | latent_dim | negative ELBO | reconstruction | KL | importance-weighted -log p(x) | active dims |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for m in q["models"]:
+            iw = ", ".join(f"{value:.1f} (k={k})" for k, value in m["importance_weighted"].items())
+            lines.append(
+                f"| {m['model']} | {m['latent_dim']} | {m['negative_elbo']:.1f} ± {m['standard_error']:.1f} | "
+                f"{m['reconstruction']:.1f} | {m['kl']:.1f} | {iw} | {m['active_dimensions']} |"
+            )
+        lines += [""]
+    if "training_speed" in benchmarks:
+        t = benchmarks["training_speed"]["result"]
+        peak = t["matmul_peak"]
+        lines += [
+            "## Training speed (default model, one epoch of 3,600 digits, batch 32)",
+            "",
+            f"FLOPs per training sample: {t['training_flops_per_sample']:,} ({t['flops_note']}). "
+            f"NumPy {peak['numpy']} float32 matmul peak measured in the same run: {peak['model_shapes_gflops']} GFLOP/s "
+            f"at the model's shapes (batch 32), {peak['square_2048_gflops']} GFLOP/s at 2048x2048.",
+            "",
+            "| backend | version | samples/s | median epoch (s) | first epoch, with compilation (s) | GFLOP/s | fraction of model-shape peak | fraction of 2048² peak |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for b in t["backends"]:
+            if "error" in b:
+                lines.append(f"| {b['backend']} | | failed: {' '.join(b['error'])} | | | | | |")
+                continue
+            lines.append(
+                f"| {b['backend']} | {b['version']} | {b['samples_per_second']:,} | {b['median_epoch_seconds']:.2f} | "
+                f"{b['first_epoch_seconds']:.1f} | {b['achieved_gflops']:.1f} | {b['fraction_of_model_shape_peak']:.0%} | "
+                f"{b['fraction_of_square_peak']:.0%} |"
+            )
+        lines += [""]
+    if "notebooks" in benchmarks:
+        n = benchmarks["notebooks"]["result"]
+        lines += ["## Notebook suite (warm model cache)", "", f"{n['command']}.", "", "| notebook | seconds |", "|---|---|"]
+        lines += [f"| {name} | {seconds:.1f} |" for name, seconds in n["seconds"].items()]
+        lines += [f"| {name} | failed: {reason} |" for name, reason in n.get("failed", {}).items()]
+        lines += [f"| **total** (of those that ran) | **{n['total_seconds']:.1f}** |", ""]
+    if "book" in benchmarks:
+        b = benchmarks["book"]["result"]
+        lines += ["## Book build", ""]
+        if b["status"] == "measured":
+            lines += [f"{b['build_seconds']} s: `{b['command']}`. `benchmarks/book_build.py` measures the built site in detail.", ""]
+        else:
+            lines += [f"Not measured ({b.get('reason') or b.get('stderr')}).", ""]
+    lines += ["## Load average around each benchmark (1, 5, 15 minutes)", "", "| benchmark | wall (s) | before | after |", "|---|---|---|---|"]
+    for name, entry in benchmarks.items():
+        lines.append(f"| {name} | {entry['wall_seconds']} | {entry['load_average_before']} | {entry['load_average_after']} |")
+    lines += ["", "A load average above the core count means other work shared the CPU: timings are then pessimistic.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke test: fewer digits, samples and repeats")
+    parser.add_argument("--only", nargs="+", choices=NAMES, default=list(NAMES))
+    args = parser.parse_args(argv)
+    runners = {
+        "quality": (quality.run, args.quick),
+        "training_speed": (training_speed.run, 1 if args.quick else 3),
+        "notebooks": (notebook_suite.run,),
+        "book": (book,),
+    }
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": machine(),
+        "benchmarks": {},
+    }
+    for name in args.only:
+        print(f"{name} ...", flush=True)
+        function, *function_args = runners[name]
+        results["benchmarks"][name] = measured(function, *function_args)
+        print(f"{name}: {results['benchmarks'][name]['wall_seconds']} s", flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    (RESULTS / "RESULTS.md").write_text(markdown(results))
+    print(f"wrote {(RESULTS / 'results.json').relative_to(REPO)} and {(RESULTS / 'RESULTS.md').relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
