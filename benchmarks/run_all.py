@@ -120,8 +120,9 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Run on {results['date']} with `python benchmarks/run_all.py"
-        + (" --quick" if results["quick"] else "") + "`.",
+        f"Run with `python benchmarks/run_all.py" + (" --quick" if results["quick"] else "")
+        + f"` from {results['date']}; benchmarks re-run alone (`--only`, e.g. when the machine was quiet) "
+        "carry their own date in the last table.",
         "",
         f"Machine: {results['machine']['cpu']}, {results['machine']['cpu_count']} cores "
         f"(shared with other developers), {results['machine']['platform']}, Python {results['machine']['python']}; "
@@ -182,9 +183,11 @@ def markdown(results: dict) -> str:
             lines += [f"{b['build_seconds']} s: `{b['command']}`. `benchmarks/book_build.py` measures the built site in detail.", ""]
         else:
             lines += [f"Not measured ({b.get('reason') or b.get('stderr')}).", ""]
-    lines += ["## Load average around each benchmark (1, 5, 15 minutes)", "", "| benchmark | wall (s) | before | after |", "|---|---|---|---|"]
+    lines += ["## When each ran, and the load average around it (1, 5, 15 minutes)", "",
+              "| benchmark | date | wall (s) | before | after |", "|---|---|---|---|---|"]
     for name, entry in benchmarks.items():
-        lines.append(f"| {name} | {entry['wall_seconds']} | {entry['load_average_before']} | {entry['load_average_after']} |")
+        lines.append(f"| {name} | {entry.get('date', results['date'])} | {entry['wall_seconds']} | "
+                     f"{entry['load_average_before']} | {entry['load_average_after']} |")
     lines += ["", "A load average above the core count means other work shared the CPU: timings are then pessimistic.", ""]
     return "\n".join(lines)
 
@@ -193,23 +196,30 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: fewer digits, samples and repeats")
     parser.add_argument("--only", nargs="+", choices=NAMES, default=list(NAMES))
+    parser.add_argument("--markdown-only", action="store_true", help="rewrite RESULTS.md from results.json")
     args = parser.parse_args(argv)
+    if args.markdown_only:
+        (RESULTS / "RESULTS.md").write_text(markdown(json.loads((RESULTS / "results.json").read_text())))
+        return 0
     runners = {
         "quality": (quality.run, args.quick),
         "training_speed": (training_speed.run, 1 if args.quick else 3),
         "notebooks": (notebook_suite.run,),
         "book": (book,),
     }
-    results = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "quick": args.quick,
-        "machine": machine(),
-        "benchmarks": {},
-    }
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    results = {"date": now, "quick": args.quick, "machine": machine(), "benchmarks": {}}
+    previous = RESULTS / "results.json"
+    if set(args.only) != set(NAMES) and previous.is_file():
+        # A partial re-run (e.g. of the timings, when the machine is quiet) keeps the rest.
+        kept = json.loads(previous.read_text())
+        if kept.get("quick") == args.quick:
+            results["benchmarks"] = kept.get("benchmarks", {})
+            results["date"] = kept.get("date", now)
     for name in args.only:
         print(f"{name} ...", flush=True)
         function, *function_args = runners[name]
-        results["benchmarks"][name] = measured(function, *function_args)
+        results["benchmarks"][name] = {"date": now, **measured(function, *function_args)}
         print(f"{name}: {results['benchmarks'][name]['wall_seconds']} s", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1) + "\n")
