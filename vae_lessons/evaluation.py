@@ -7,8 +7,8 @@ Every score is measured on digits the model never trained on, in nats per digit
   **reconstruction** term ``-log p(x|z)`` and its **KL** term. The KL term is exact
   (closed form); the reconstruction term uses **one seeded sample**
   ``z = z_mean + exp(z_log_var / 2) * epsilon`` per digit, the standard unbiased
-  single-sample estimate. (Decoding ``z_mean`` instead is *not* the ELBO: it is
-  usually a little lower and is no bound on anything.)
+  single-sample estimate. (Decoding ``z_mean`` instead is *not* the ELBO: it can
+  come out lower or higher, and it is no bound on anything.)
 * :func:`importance_weighted_log_likelihood`: the importance-weighted bound of Burda,
   Grosse and Salakhutdinov (2016) with ``num_samples = k`` draws,
   ``log (1/k) sum_k p(x|z_k) p(z_k) / q(z_k|x)``. With ``k = 1`` it is the ELBO (in
