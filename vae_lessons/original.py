@@ -28,18 +28,12 @@ same folder, under their own keys.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
-import warnings
 from pathlib import Path
 
 import keras
 from keras import ops
 
-from vae_lessons import data, losses, models, sampling, training
+from vae_lessons import losses, models, sampling, training
 from vae_lessons.data import NUM_PIXELS
 
 ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
@@ -236,9 +230,7 @@ def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) 
 
 def original_cache_path(config: training.TrainingConfig, swapped_bce: bool) -> Path:
     """The cache folder of one original model on the current backend."""
-    metadata = json.dumps(original_cache_metadata(config, swapped_bce), sort_keys=True)
-    key = hashlib.sha256(metadata.encode()).hexdigest()[:16]
-    return training.cache_dir() / f"{keras.backend.backend()}-original-{key}"
+    return training.cache_entry(original_cache_metadata(config, swapped_bce))
 
 
 def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
@@ -258,46 +250,11 @@ def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swap
     """
     if not isinstance(swapped_bce, bool):
         raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
-    folder = original_cache_path(config, swapped_bce)
-    metadata = original_cache_metadata(config, swapped_bce)
-    if folder.exists():
-        try:
-            return _load_entry(folder, metadata)
-        except ValueError as error:
-            warnings.warn(f"retraining: ignoring a damaged or stale cache entry ({error})", stacklevel=2)
-    vae, history = train_original(config, swapped_bce=swapped_bce)
-    _store_entry(folder, metadata, vae, history)
-    return vae, history
-
-
-def _load_entry(folder: Path, metadata: dict):
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-        history = json.loads((folder / "history.json").read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{folder}: unreadable metadata ({error})") from None
-    if meta.get("metadata") != metadata:
-        raise ValueError(f"{folder}: made for another configuration or version")
-    model_path = folder / "model.keras"
-    if not model_path.is_file() or data.sha256_of(model_path) != meta.get("model_sha256"):
-        raise ValueError(f"{model_path}: missing or checksum mismatch")
-    training.check_finite(history)
-    vae = models.load_vae(model_path)
-    if not isinstance(vae, OriginalVAE):
-        raise ValueError(f"{model_path}: not an original model")
-    return vae, history
-
-
-def _store_entry(folder: Path, metadata: dict, vae, history) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    models.save_vae(vae, staging / "model.keras")
-    (staging / "history.json").write_text(json.dumps(history))
-    meta = {"metadata": metadata, "model_sha256": data.sha256_of(staging / "model.keras")}
-    (staging / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(staging, folder)
+    return training.cached(
+        original_cache_metadata(config, swapped_bce),
+        lambda: train_original(config, swapped_bce=swapped_bce),
+        model_type=OriginalVAE,
+    )
 
 
 __all__ = [
