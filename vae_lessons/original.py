@@ -200,22 +200,8 @@ def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bc
     if config.kl_weight != 1.0:
         raise ValueError(f"the original model has no KL weight; got kl_weight={config.kl_weight}")
     training.set_seed(config.seed)
-    x_train, x_validation = training.training_data(config)
     vae = build_original_vae(config.latent_dim, config.hidden_units, swapped_bce=swapped_bce)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
-    fit = vae.fit(
-        x_train,
-        x_train,
-        validation_data=(x_validation, x_validation) if len(x_validation) else None,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
-        callbacks=[keras.callbacks.TerminateOnNaN()],
-        verbose=0,
-    )
-    history = {name: [float(value) for value in values] for name, values in fit.history.items()}
-    training.check_finite(history)
-    return vae, history
+    return training.fit(vae, config)
 
 
 def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) -> dict:

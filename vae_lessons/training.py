@@ -187,13 +187,37 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
     set_seed(config.seed)
-    x_train, x_validation = training_data(config)
     vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+    return fit(vae, config, progress=progress)
+
+
+def fit(vae, config: TrainingConfig, progress: bool = False):
+    """Compile ``vae`` with Adam and fit it on the digits of ``config``, with the NaN guard.
+
+    The training loop shared by every model of the package; :func:`train` builds the
+    model first. Seed before building the model (:func:`set_seed`) for a reproducible run.
+
+    Parameters
+    ----------
+    vae : models.VAE
+        Built, not yet trained.
+    config : TrainingConfig
+        Data split, epochs, batch size and learning rate.
+    progress : bool, default False
+        Print a compact line every 10 epochs.
+
+    Returns
+    -------
+    vae : models.VAE
+        The same model, trained.
+    history : dict of str to list of float
+    """
+    x_train, x_validation = training_data(config)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if progress:
         callbacks.append(CompactProgress(every=10))
-    fit = vae.fit(
+    history = vae.fit(
         x_train,
         x_train,
         validation_data=(x_validation, x_validation) if len(x_validation) else None,
@@ -202,8 +226,8 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
         shuffle=True,
         callbacks=callbacks,
         verbose=0,
-    )
-    history = {name: [float(value) for value in values] for name, values in fit.history.items()}
+    ).history
+    history = {name: [float(value) for value in values] for name, values in history.items()}
     check_finite(history)
     return vae, history
 
