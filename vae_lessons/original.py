@@ -33,7 +33,7 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from vae_lessons import losses, models, sampling, training
+from vae_lessons import models, sampling, training
 from vae_lessons.data import NUM_PIXELS
 
 ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
@@ -66,12 +66,8 @@ class SharedEpsilonSampling(sampling.Sampling):
     z : tensor, shape (batch, latent_dim)
     """
 
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        latent_dim = ops.shape(z_mean)[-1]
-        epsilon = keras.random.normal((1, latent_dim), seed=self.seed_generator)  # (1, latent_dim): the bug
-        self.add_loss(self.kl_weight * ops.mean(losses.kl_divergence(z_mean, z_log_var)))
-        return sampling.reparameterize(z_mean, z_log_var, epsilon)  # broadcast to (batch, latent_dim)
+    def noise_shape(self, z_mean):
+        return (1, ops.shape(z_mean)[-1])  # (1, latent_dim): the bug, broadcast over the batch
 
 
 def keras2_binary_crossentropy(target, output):

@@ -73,10 +73,14 @@ class Sampling(keras.layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)  # (batch, latent_dim)
+        epsilon = keras.random.normal(self.noise_shape(z_mean), seed=self.seed_generator)
         kl = losses.kl_divergence(z_mean, z_log_var)  # (batch,)
         self.add_loss(self.kl_weight * ops.mean(kl))
         return reparameterize(z_mean, z_log_var, epsilon)
+
+    def noise_shape(self, z_mean):
+        """Shape of ``epsilon``: (batch, latent_dim), one independent draw per example."""
+        return ops.shape(z_mean)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
