@@ -46,18 +46,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 RESULTS = REPO / "benchmarks" / "results" / "explorer_latency.json"
 BOOK_VENDOR = REPO / "book" / "_static" / "vendor"
 VENDOR_FILES = ("requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CANVAS = ".vae-latent-explorer__canvas"
 
 PAGE = """<!DOCTYPE html>
@@ -88,8 +81,7 @@ def vendor_folder(scratch: Path) -> Path:
     """A folder with the page's front-end assets: the book's, else fetched into ``scratch``."""
     if all((BOOK_VENDOR / name).is_file() for name in VENDOR_FILES):
         return BOOK_VENDOR
-    sys.path.insert(0, str(REPO / "scripts"))
-    import build_book  # the book's pinned, checked assets
+    import build_book  # the book's pinned, checked assets (scripts/ is on sys.path)
 
     vendor = scratch / "vendor"
     build_book.fetch_npm_assets(vendor)
@@ -238,7 +230,7 @@ def measure(changes: int) -> dict:
         write_static_page(scratch / "site", [explorer], vendor_folder(scratch))
         page_bytes = (scratch / "site" / "index.html").stat().st_size
         with static_server(scratch / "site") as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1000, "height": 800})
                 page_errors = []
@@ -295,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.changes < 2:
         parser.error("--changes must be at least 2")
-    if not shutil.which(CHROMIUM):
+    if not shutil.which(str(CHROMIUM)):
         print(f"needs Chromium at {CHROMIUM}: apt-get install -y chromium", file=sys.stderr)
         return 2
     result = measure(args.changes)

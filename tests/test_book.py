@@ -29,17 +29,10 @@ from urllib.parse import urlsplit
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+sys.path.insert(0, str(REPO / "scripts"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 ARTIFACTS = REPO / "test-artifacts" / "book"
 DECODER_PAGE = "notebooks/06_decoder.html"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Console errors deliberately ignored, with why. (None so far: every message counts.)
 IGNORED_CONSOLE_ERRORS: tuple[str, ...] = ()
 

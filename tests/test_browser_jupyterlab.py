@@ -38,17 +38,10 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+sys.path.insert(0, str(REPO / "scripts"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 LESSON = REPO / "notebooks" / "06_decoder.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXPLORER = ".vae-latent-explorer"  # the anywidget's element (see _static/latent_explorer.js)
 CANVAS = ".vae-latent-explorer__canvas"
 MAX_GRAY_DIFFERENCE = 8  # of 255: int8 weights (<= ~0.02) plus rounding to gray levels
