@@ -394,16 +394,16 @@ def test_bad_dimension_choices_fail_clearly(wide_vae, dimensions, error, message
         widgets.LatentExplorer(wide_vae, dimensions=dimensions)
 
 
-def test_active_dimensions_ranks_by_variance_of_z_mean():
+def test_most_active_dimensions_ranks_by_variance_of_z_mean():
     rng = np.random.default_rng(0)
     z_mean = rng.normal(0, 1, (300, 5)) * np.array([0.01, 2.0, 0.5, 1.0, 0.001])
-    assert widgets.active_dimensions(z_mean, count=3) == [1, 3, 2]
+    assert widgets.most_active_dimensions(z_mean, count=3) == [1, 3, 2]
     with pytest.raises(ValueError, match=r"count must be in 1\.\.5"):
-        widgets.active_dimensions(z_mean, count=6)
+        widgets.most_active_dimensions(z_mean, count=6)
     with pytest.raises(ValueError, match="n >= 2"):
-        widgets.active_dimensions(z_mean[:1], count=1)
+        widgets.most_active_dimensions(z_mean[:1], count=1)
     with pytest.raises(TypeError, match="count must be an int"):
-        widgets.active_dimensions(z_mean, count=2.0)
+        widgets.most_active_dimensions(z_mean, count=2.0)
 
 
 def test_reset_and_random_z(explorer):

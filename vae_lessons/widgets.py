@@ -45,7 +45,7 @@ import keras
 import numpy as np
 import traitlets
 
-from vae_lessons import data
+from vae_lessons import data, evaluation
 
 STATIC = Path(__file__).parent / "_static"
 PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
@@ -254,11 +254,12 @@ def gray_levels(x_reconstructed):
     return np.round(255.0 * (1.0 - np.asarray(x_reconstructed, dtype=np.float64))).astype(np.uint8)
 
 
-def active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
-    """The latent dimensions the encoder uses most: largest variance of z_mean over digits.
+def most_active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
+    """The ``count`` latent dimensions the encoder uses most, to give them sliders.
 
-    A dimension whose z_mean hardly varies from digit to digit is "inactive": the
-    decoder ignores it, so a slider on it changes nothing.
+    Activity is :func:`vae_lessons.evaluation.latent_activity`, the variance of
+    ``z_mean`` over digits. A dimension whose z_mean hardly varies from digit to digit
+    is inactive: the decoder ignores it, so a slider on it changes nothing.
 
     Parameters
     ----------
@@ -272,15 +273,12 @@ def active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
     dimensions : list of int
         ``count`` dimensions, most active first.
     """
-    z_mean = np.asarray(z_mean, dtype=np.float64)
-    if z_mean.ndim != 2 or len(z_mean) < 2:
-        raise ValueError(f"z_mean: expected shape (n, latent_dim) with n >= 2, got {z_mean.shape}")
+    activity = evaluation.latent_activity(z_mean)  # (latent_dim,); checks the shape
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
         raise TypeError(f"count must be an int, got {type(count).__name__}")
-    if not 1 <= count <= z_mean.shape[1]:
-        raise ValueError(f"count must be in 1..{z_mean.shape[1]} (latent_dim), got {count}")
-    variance = z_mean.var(axis=0)
-    return [int(index) for index in np.argsort(-variance, kind="stable")[:count]]
+    if not 1 <= count <= len(activity):
+        raise ValueError(f"count must be in 1..{len(activity)} (latent_dim), got {count}")
+    return [int(index) for index in np.argsort(-activity, kind="stable")[:count]]
 
 
 # --- the widgets ------------------------------------------------------------------------
@@ -366,7 +364,7 @@ class LatentExplorer(ipywidgets.HBox):
         The examples' digits, shown under their thumbnails.
     dimensions : sequence of int, optional
         Which latent dimensions get a slider (default: the first 8). See
-        :func:`active_dimensions` to pick the ones the encoder uses most.
+        :func:`most_active_dimensions` to pick the ones the encoder uses most.
         Dimensions without a slider keep their value (0 after a reset).
     z_range : float, optional
         Sliders run from ``-z_range`` to ``z_range``. Default 3.0, widened in steps of
