@@ -243,6 +243,31 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     return problems
 
 
+def assert_pages_work(browser, base, pages, screenshots, prefix="decoder"):
+    """Open each page under ``base`` and check it; on the decoder page, move the explorer.
+
+    With ``screenshots``, save a full-page screenshot of each page to ``ARTIFACTS``.
+    Fails listing every problem of every page.
+    """
+    report: dict[str, list[str]] = {}
+    for path in pages:
+        visit = Visit(browser, base, path + ("?q=decoder" if path == "search.html" else ""))
+        try:
+            problems = check_page(visit, path)
+            if path == DECODER_PAGE:  # present once notebooks/06_decoder.ipynb is
+                problems += check_latent_explorer(visit, prefix=prefix)
+            if screenshots:
+                visit.page.wait_for_timeout(200)  # let late requests and errors surface
+                visit.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+                visit.page.screenshot(path=str(ARTIFACTS / screenshot_name(path)), full_page=True)
+        finally:
+            visit.close()
+        problems += visit.problems()
+        if problems:
+            report[path] = problems
+    assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+
+
 def test_every_page_works_offline(site, server, browser):
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
@@ -250,38 +275,11 @@ def test_every_page_works_offline(site, server, browser):
     assert {"intro.html", "setup.html", "references.html"} <= set(pages), pages
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{notebook.stem}.html" in pages, f"{notebook.name} is not in the book"
-    report: dict[str, list[str]] = {}
-    for path in pages:
-        visit = Visit(browser, server, path + ("?q=decoder" if path == "search.html" else ""))
-        try:
-            problems = check_page(visit, path)
-            if path == DECODER_PAGE:  # present once notebooks/06_decoder.ipynb is
-                problems += check_latent_explorer(visit)
-            visit.page.wait_for_timeout(200)  # let late requests and errors surface
-            visit.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-            visit.page.screenshot(path=str(ARTIFACTS / screenshot_name(path)), full_page=True)
-        finally:
-            visit.close()
-        problems += visit.problems()
-        if problems:
-            report[path] = problems
-    assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+    assert_pages_work(browser, server, pages, screenshots=True)
 
 
 def test_pages_work_opened_as_files(site, browser):
     """The README says: open book/_build/html/index.html. No server: file:// URLs."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pages = [page for page in ("intro.html", "notebooks/03_loss.html", DECODER_PAGE) if (site / page).is_file()]
-    report: dict[str, list[str]] = {}
-    for path in pages:
-        visit = Visit(browser, site.as_uri(), path)
-        try:
-            problems = check_page(visit, path)
-            if path == DECODER_PAGE:
-                problems += check_latent_explorer(visit, prefix="file__decoder")
-        finally:
-            visit.close()
-        problems += visit.problems()
-        if problems:
-            report[path] = problems
-    assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+    assert_pages_work(browser, site.as_uri(), pages, screenshots=False, prefix="file__decoder")

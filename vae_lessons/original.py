@@ -55,15 +55,7 @@ class SharedEpsilonSampling(sampling.Sampling):
     ``seed``), except that it draws ``epsilon`` of shape (1, latent_dim) and
     broadcasts it over the batch, as the original ``sample_z`` did. Every digit in a
     batch is then moved by the same random step, so the noise the decoder sees is
-    perfectly correlated across the batch.
-
-    Call arguments
-    --------------
-    inputs : list of two tensors ``[z_mean, z_log_var]``, each (batch, latent_dim)
-
-    Returns
-    -------
-    z : tensor, shape (batch, latent_dim)
+    perfectly correlated across the batch. Called like ``Sampling``.
     """
 
     def noise_shape(self, z_mean):
