@@ -44,7 +44,7 @@ notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
 
 benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.run_all
 
 clean-book:
 	rm -rf book/_build

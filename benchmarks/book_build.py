@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/book_build.py            # -> benchmarks/results/book_build.json
+    python -m benchmarks.book_build            # -> benchmarks/results/book_build.json
 
 It builds the book with ``scripts/build_book.py`` into a temporary folder (the pinned
 front-end assets are fetched first if ``book/_static/vendor/`` lacks them, and that
@@ -27,8 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "book_build.json"
-sys.path.insert(0, str(REPO / "scripts"))
-import build_book  # noqa: E402
+from scripts import build_book  # noqa: E402
 
 
 def version(package: str) -> str:

@@ -18,8 +18,8 @@ the sliders, and the drawn pixels match the Keras decoder's image.
 
 Usage::
 
-    .venv/bin/python benchmarks/explorer_latency.py            # 200 changes
-    .venv/bin/python benchmarks/explorer_latency.py --changes 500
+    .venv/bin/python -m benchmarks.explorer_latency            # 200 changes
+    .venv/bin/python -m benchmarks.explorer_latency --changes 500
 
 Prints the numbers and writes ``benchmarks/results/explorer_latency.json``. Needs the
 page's front-end assets: those of the book (``book/_static/vendor``, made by
@@ -46,8 +46,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 RESULTS = REPO / "benchmarks" / "results" / "explorer_latency.json"
 BOOK_VENDOR = REPO / "book" / "_static" / "vendor"
 VENDOR_FILES = ("requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js")
@@ -81,7 +80,7 @@ def vendor_folder(scratch: Path) -> Path:
     """A folder with the page's front-end assets: the book's, else fetched into ``scratch``."""
     if all((BOOK_VENDOR / name).is_file() for name in VENDOR_FILES):
         return BOOK_VENDOR
-    import build_book  # the book's pinned, checked assets (scripts/ is on sys.path)
+    from scripts import build_book  # the book's pinned, checked assets
 
     vendor = scratch / "vendor"
     build_book.fetch_npm_assets(vendor)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/notebook_suite.py        # prints JSON; run_all.py stores it
+    python -m benchmarks.notebook_suite        # prints JSON; run_all.py stores it
 
 Copies ``notebooks/*.ipynb`` into a temporary folder and executes the copies with the
 repository's own command (``scripts/execute_notebooks.py``'s ``execute``: a fresh
@@ -20,11 +20,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 
 
 def run() -> dict:
-    import execute_notebooks
+    from scripts import execute_notebooks
 
     notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
     timings, failures = {}, {}

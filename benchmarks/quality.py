@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/quality.py [--quick]     # prints JSON; run_all.py stores it
+    python -m benchmarks.quality [--quick]     # prints JSON; run_all.py stores it
 
 Scores the default model (and, for comparison, the best model of lesson 7's study and
 the original 2018 notebook's model re-created with its bugs) on the real MNIST test

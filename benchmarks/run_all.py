@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/run_all.py                 # everything (about 15 minutes on 2 cores)
-    python benchmarks/run_all.py --quick         # a smoke test: fewer digits and samples
-    python benchmarks/run_all.py --only quality training_speed
+    python -m benchmarks.run_all                 # everything (about 15 minutes on 2 cores)
+    python -m benchmarks.run_all --quick         # a smoke test: fewer digits and samples
+    python -m benchmarks.run_all --only quality training_speed
 
 Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
 
@@ -41,12 +41,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-sys.path.insert(0, str(REPO / "benchmarks"))
-sys.path.insert(0, str(REPO))
-
-import notebook_suite  # noqa: E402
-import quality  # noqa: E402
-import training_speed  # noqa: E402
+from benchmarks import notebook_suite, quality, training_speed  # noqa: E402
 
 NAMES = ("quality", "training_speed", "notebooks", "book", "explorer")
 
@@ -92,7 +87,9 @@ def explorer() -> dict:
 
 
 def _script_result(script: str, output: Path) -> dict:
-    process = subprocess.run([sys.executable, str(REPO / "benchmarks" / script)], capture_output=True, text=True, cwd=REPO)
+    process = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{Path(script).stem}"], capture_output=True, text=True, cwd=REPO
+    )
     if process.returncode != 0:
         return {"status": "failed", "stderr": process.stderr.strip().splitlines()[-5:]}
     return {"status": "measured", **json.loads(output.read_text())}
@@ -124,7 +121,7 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Run with `python benchmarks/run_all.py" + (" --quick" if results["quick"] else "")
+        f"Run with `python -m benchmarks.run_all" + (" --quick" if results["quick"] else "")
         + f"` from {results['date']}; benchmarks re-run alone (`--only`, e.g. when the machine was quiet) "
         "carry their own date in the last table.",
         "",

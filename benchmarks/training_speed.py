@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/training_speed.py          # every installed backend; prints JSON
+    python -m benchmarks.training_speed          # every installed backend; prints JSON
 
 Each backend (JAX, TensorFlow, PyTorch: those installed) runs in its own subprocess
 with ``KERAS_BACKEND`` set: it builds the default VAE (784-512-2), trains one warm-up
@@ -96,7 +96,10 @@ def matmul_peak() -> dict:
     by_threads = {}
     for threads in sorted({1, os.cpu_count() or 1}):
         env = {**os.environ, **{name: str(threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
-        process = subprocess.run([sys.executable, __file__, "--peak-worker"], capture_output=True, text=True, env=env, check=True)
+        process = subprocess.run(
+            [sys.executable, "-m", "benchmarks.training_speed", "--peak-worker"],
+            capture_output=True, text=True, env=env, check=True, cwd=REPO,
+        )
         by_threads[str(threads)] = json.loads(process.stdout.strip().splitlines()[-1])
     return {
         "model_shapes_gflops": max(value["model_shapes_gflops"] for value in by_threads.values()),
@@ -168,7 +171,7 @@ def run(repeats: int = 3) -> dict:
     for backend in installed_backends():
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
         process = subprocess.run(
-            [sys.executable, __file__, "--worker", "--repeats", str(repeats)],
+            [sys.executable, "-m", "benchmarks.training_speed", "--worker", "--repeats", str(repeats)],
             capture_output=True, text=True, env=env, cwd=REPO,
         )
         if process.returncode != 0:
@@ -200,7 +203,6 @@ def main(argv=None) -> int:
         print(json.dumps(_peak_worker()))
         return 0
     if args.worker:
-        sys.path.insert(0, str(REPO))
         print(json.dumps(worker(args.repeats)))
         return 0
     print(json.dumps(run(args.repeats), indent=1))

@@ -29,8 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 ARTIFACTS = REPO / "test-artifacts" / "book"
 DECODER_PAGE = "notebooks/06_decoder.html"
 # Console errors deliberately ignored, with why. (None so far: every message counts.)

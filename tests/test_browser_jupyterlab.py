@@ -38,8 +38,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 LESSON = REPO / "notebooks" / "06_decoder.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
 EXPLORER = ".vae-latent-explorer"  # the anywidget's element (see _static/latent_explorer.js)

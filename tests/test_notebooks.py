@@ -7,14 +7,12 @@ that do not open and close the same way, and any reach for the network.
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-from execute_notebooks import ALLOWED_CELL_METADATA, ALLOWED_NOTEBOOK_METADATA  # noqa: E402
+from scripts.execute_notebooks import ALLOWED_CELL_METADATA, ALLOWED_NOTEBOOK_METADATA
 
 LESSONS = [
     "01_data.ipynb",

@@ -1,0 +1,131 @@
+"""Argument checks with one shape of message, Keras's own.
+
+Keras words a bad argument as "Invalid value received for argument `rate`. Expected a
+float value between 0 and 1. Received: rate=1.5"; every check of the package uses the
+same three parts: the argument, what was expected, what was received. A value of the
+wrong kind raises ``TypeError``, a value of the right kind outside its range raises
+``ValueError``. NumPy integer and floating-point scalars count as numbers wherever a
+Python number does; ``bool`` does not count as a number.
+
+Plain functions rather than a validation library: the checks are a handful of
+comparisons, and a dependency would not give Keras's message shape.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def message(name, expected, value):
+    """The one error message: ``Invalid value received for argument `name`. Expected ... Received: name=value``."""
+    return f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}={value!r}"
+
+
+def _is_integer(value):
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value):
+    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _range_text(minimum, maximum, *, above=False):
+    if minimum is not None and maximum is not None:
+        return f"between {minimum} and {maximum}"
+    if minimum is not None:
+        return f"{'>' if above else '>='} {minimum}"
+    if maximum is not None:
+        return f"<= {maximum}"
+    return ""
+
+
+def check_integer(name, value, *, minimum=None, maximum=None):
+    """Check that ``value`` is an integer in ``[minimum, maximum]`` and return it as ``int``.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : object
+    minimum, maximum : int or None
+        Inclusive bounds; None for no bound.
+
+    Returns
+    -------
+    value : int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a Python or NumPy integer (``True``/``False`` are not).
+    ValueError
+        If it lies outside the bounds.
+
+    Examples
+    --------
+    >>> check_integer("latent_dim", np.int64(2), minimum=1)
+    2
+    """
+    expected = " ".join(filter(None, ["an integer", _range_text(minimum, maximum)]))
+    if not _is_integer(value):
+        raise TypeError(message(name, expected, value))
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(message(name, expected, value))
+    return value
+
+
+def check_number(name, value, *, minimum=None, maximum=None, above=False):
+    """Check that ``value`` is a finite real number in range and return it as ``float``.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : object
+    minimum, maximum : float or None
+        Bounds; None for no bound. ``maximum`` is inclusive.
+    above : bool, default False
+        If True, ``value`` must be strictly greater than ``minimum``.
+
+    Returns
+    -------
+    value : float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a Python or NumPy real number.
+    ValueError
+        If it is NaN or infinite, or outside the bounds.
+
+    Examples
+    --------
+    >>> check_number("kl_weight", np.float32(0.5), minimum=0)
+    0.5
+    """
+    expected = " ".join(filter(None, ["a finite number", _range_text(minimum, maximum, above=above)]))
+    if not _is_real(value):
+        raise TypeError(message(name, expected, value))
+    value = float(value)
+    too_low = minimum is not None and (value <= minimum if above else value < minimum)
+    too_high = maximum is not None and value > maximum
+    if not math.isfinite(value) or too_low or too_high:
+        raise ValueError(message(name, expected, value))
+    return value
+
+
+def check_choice(name, value, choices):
+    """Check that ``value`` is one of ``choices`` and return it.
+
+    Raises
+    ------
+    ValueError
+        If it is not, naming the choices.
+    """
+    if not any(value == choice and type(value) is type(choice) for choice in choices):
+        raise ValueError(message(name, "one of " + ", ".join(repr(choice) for choice in choices), value))
+    return value
