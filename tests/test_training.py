@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+from test_data import make_idx_folder, write_idx
 from vae_lessons import data, losses, models, training
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
@@ -29,6 +30,53 @@ def test_training_data_sizes():
     assert x_train.shape == (200, 784) and x_validation.shape == (100, 784)
     with pytest.raises(ValueError, match="train_size=3999 exceeds"):
         training.training_data(training.TrainingConfig(train_size=3999))
+
+
+def idx_folder(folder, num_train=120, seed=0):
+    """A small MNIST in the four IDX .gz files, written by the test (never downloaded)."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "x_train": rng.integers(0, 256, (num_train, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(num_train) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(20) % 10).astype(np.uint8),
+    }
+    return make_idx_folder(folder, arrays), arrays
+
+
+def test_source_trains_on_a_local_idx_folder_and_keys_the_cache(tmp_path, cache):
+    folder, arrays = idx_folder(tmp_path / "mnist")
+    config = training.TrainingConfig(
+        hidden_units=8, epochs=1, batch_size=32, validation_size=20, source=folder, seed=1
+    )
+    assert config.source == str(folder)  # a Path is stored as its string
+    x_train, x_validation = training.training_data(config)
+    assert x_train.shape == (100, 784) and x_validation.shape == (20, 784)
+    all_digits = data.flatten_and_scale(arrays["x_train"])
+    assert {row.tobytes() for row in np.concatenate([x_train, x_validation])} == {row.tobytes() for row in all_digits}
+    metadata = training.cache_metadata(config)
+    assert metadata["config"]["source"] == str(folder)
+    assert metadata["data_sha256"] == {name: data.sha256_of(folder / name) for name in data.IDX_FILES.values()}
+    training.trained_vae(config)
+    entry = training.cache_path(config)
+    assert entry.is_dir()
+    # Changing a file changes the cache key: the old entry no longer matches.
+    write_idx(folder / data.IDX_FILES["x_train"], arrays["x_train"][::-1].copy())
+    assert training.cache_metadata(config)["data_sha256"] != metadata["data_sha256"]
+    assert training.cache_path(config) != entry
+
+
+def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
+    assert training.TrainingConfig().source == "sample"
+    assert training.cache_metadata(training.TrainingConfig())["data_sha256"] == data.SAMPLE_SHA256
+    assert training.cache_metadata(training.TrainingConfig(source="keras"))["data_sha256"] == "keras.datasets.mnist"
+    with pytest.raises(TypeError, match="Invalid value received for argument `source`"):
+        training.TrainingConfig(source=3)
+    with pytest.raises(ValueError, match="neither 'sample', 'keras'"):
+        training.cache_metadata(training.TrainingConfig(source=str(tmp_path / "absent")))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="missing IDX files"):
+        training.cache_metadata(training.TrainingConfig(source=tmp_path / "empty"))
 
 
 @pytest.mark.parametrize(

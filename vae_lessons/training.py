@@ -1,11 +1,11 @@
 """Lesson 4: training, reproducibly, and caching trained models.
 
-``train(config)`` trains a VAE from a :class:`TrainingConfig` on the shipped MNIST
-sample. ``trained_vae(config)`` does the same once and keeps the result in a user cache
-folder (``~/.cache/vae-lessons`` by default, or ``$VAE_LESSONS_CACHE``), so later
-lessons, tests and benchmarks load it instead of retraining. A cache entry whose
-configuration, Keras version or backend differ, or whose files are damaged, is
-retrained, never trusted.
+``train(config)`` trains a VAE from a :class:`TrainingConfig` on the digits its
+``source`` names (the shipped MNIST sample by default). ``trained_vae(config)`` does
+the same once and keeps the result in a user cache folder (``~/.cache/vae-lessons`` by
+default, or ``$VAE_LESSONS_CACHE``), so later lessons, tests and benchmarks load it
+instead of retraining. A cache entry whose configuration, data, Keras version or
+backend differ, or whose files are damaged, is retrained, never trusted.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import data, models
+from vae_lessons import data, models, validation
 
 CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
 
@@ -78,6 +78,12 @@ class TrainingConfig:
         Train on a stratified subset of this many digits (None: all the rest).
     seed : int
         Seeds the split, the initial weights and the sampling noise.
+    source : str, default "sample"
+        Where the training digits come from, as :func:`vae_lessons.data.load_mnist`
+        reads them: ``"sample"`` (the 4,000 training digits shipped with the package),
+        ``"keras"`` (the full 60,000 through Keras; downloads once), or the path of a
+        local ``mnist.npz`` or of a folder holding the four IDX ``.gz`` files (a
+        ``pathlib.Path`` is stored as its string). Only the training split is used.
     """
 
     latent_dim: int = 2
@@ -89,8 +95,15 @@ class TrainingConfig:
     validation_size: int = 400
     train_size: int | None = None
     seed: int = 0
+    source: str = "sample"
 
     def __post_init__(self):
+        if isinstance(self.source, os.PathLike):
+            object.__setattr__(self, "source", os.fspath(self.source))
+        if not isinstance(self.source, str) or not self.source:
+            raise TypeError(
+                validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
+            )
         for name in ("latent_dim", "hidden_units", "epochs", "batch_size"):
             _check_int(name, getattr(self, name), minimum=1)
         _check_int("validation_size", self.validation_size, minimum=0)
@@ -124,7 +137,7 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     x_train : numpy.ndarray, float32, shape (n_train, 784)
     x_validation : numpy.ndarray, float32, shape (validation_size, 784)
     """
-    (images, labels), _ = data.load_mnist("sample")
+    (images, labels), _ = data.load_mnist(config.source)
     (train_images, train_labels), (validation_images, _) = data.train_validation_split(
         images, labels, config.validation_size, seed=config.seed
     )
@@ -265,14 +278,59 @@ def cache_dir() -> Path:
 
 
 def cache_metadata(config: TrainingConfig) -> dict:
-    """What a cache entry must match to be trusted."""
+    """What a cache entry must match to be trusted.
+
+    Besides the configuration (its ``source`` included), the backend and the Keras
+    version, it records the SHA-256 of the data the source reads, so a local file
+    that changes makes a new entry: see :func:`source_sha256`.
+    """
     return {
         "format": CACHE_FORMAT,
         "config": dataclasses.asdict(config),
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
-        "data_sha256": data.SAMPLE_SHA256,
+        "data_sha256": source_sha256(config.source),
     }
+
+
+def source_sha256(source: str) -> str | dict:
+    """A fingerprint of the digits ``source`` reads, for the cache key.
+
+    Parameters
+    ----------
+    source : str
+        As :attr:`TrainingConfig.source`.
+
+    Returns
+    -------
+    sha256 : str or dict of str to str
+        ``"sample"``: the shipped file's known SHA-256. ``"keras"``: the string
+        ``"keras.datasets.mnist"`` (Keras checks the file it downloads against its own
+        hash). An ``.npz`` file: its SHA-256. An IDX folder: ``{file name: SHA-256}``
+        of its four files.
+
+    Raises
+    ------
+    ValueError
+        If a path source is neither a file nor a folder with the four IDX files,
+        naming it.
+    """
+    if source == "sample":
+        return data.SAMPLE_SHA256
+    if source == "keras":
+        return "keras.datasets.mnist"
+    path = Path(source)
+    if path.is_file():
+        return data.sha256_of(path)
+    if path.is_dir():
+        missing = [name for name in data.IDX_FILES.values() if not (path / name).is_file()]
+        if missing:
+            raise ValueError(f"{path}: missing IDX files {missing}")
+        return {name: data.sha256_of(path / name) for name in sorted(data.IDX_FILES.values())}
+    raise ValueError(
+        f"MNIST source {source!r} is neither 'sample', 'keras', an existing "
+        "mnist.npz file nor a folder with the four IDX .gz files"
+    )
 
 
 def cache_entry(metadata: dict) -> Path:
