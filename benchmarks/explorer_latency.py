@@ -215,7 +215,6 @@ def summarize(values):
 
 
 def measure(changes: int) -> dict:
-    os.environ.setdefault("KERAS_BACKEND", "jax")
     from playwright.sync_api import sync_playwright
 
     from vae_lessons import data, training, widgets

@@ -9,19 +9,20 @@ the original 2018 notebook's model re-created with its bugs) on the real MNIST t
 set, ``../shared/data/mnist-test/t10k-*.gz`` relative to the repository, after checking
 its ``SHA256SUMS``: evaluation only, never training, never copied into the repository.
 Without that folder it falls back to the package's own 1,000 test digits and says so.
-Models come from the training cache (``training.trained_vae``), trained once if needed.
+Models come from the registry (``registry.trained``), through the training cache,, trained once if needed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from vae_lessons import data, evaluation, registry
+
+import keras  # after vae_lessons, which picks the backend (ARCHITECTURE.md)
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_TEST = REPO.parent / "shared" / "data" / "mnist-test"
@@ -36,8 +37,6 @@ def verified_mnist_test(folder: Path = MNIST_TEST):
     ValueError
         If the folder exists but a file is missing or fails its SHA256SUMS line.
     """
-    from vae_lessons import data
-
     if not folder.is_dir():
         return None
     sums_path = folder / "SHA256SUMS"
@@ -58,25 +57,18 @@ def verified_mnist_test(folder: Path = MNIST_TEST):
     return data.flatten_and_scale(images)
 
 
-def models_to_score():
-    """``(name, loader)`` pairs; each loader returns a trained VAE (from the cache)."""
-    from vae_lessons import evaluation, original, training
-
-    return [
-        ("default (latent_dim 2, 3,600 digits, 30 epochs)", lambda: training.trained_vae()[0]),
-        ("latent_dim 20 (lesson 7's best)", lambda: training.trained_vae(evaluation.latent_dim_study()[20])[0]),
-        ("corrected, original's 1,000 digits and settings", lambda: training.trained_vae(original.ORIGINAL_CONFIG)[0]),
-        ("original: shared epsilon", lambda: original.trained_original_vae(swapped_bce=False)[0]),
-        ("original as written: shared epsilon + swapped BCE", lambda: original.trained_original_vae()[0]),
-    ]
+MODELS_TO_SCORE = {
+    "default (latent_dim 2, 3,600 digits, 30 epochs)": "default",
+    "latent_dim 20 (lesson 7's best)": registry.LATENT_DIM_STUDY[20],
+    "corrected, original's 1,000 digits and settings": "original settings, corrected",
+    "original: shared epsilon": "original settings, shared epsilon",
+    "original as written: shared epsilon + swapped BCE": "original as written",
+}
+"""Benchmark label -> name in ``vae_lessons.registry.MODELS``."""
 
 
 def run(quick: bool = False) -> dict:
     """Score every model; returns a JSON-ready dict."""
-    import keras
-
-    from vae_lessons import data, evaluation
-
     x_test = verified_mnist_test()
     if x_test is None:
         _, (images, _) = data.load_mnist("sample")
@@ -88,8 +80,8 @@ def run(quick: bool = False) -> dict:
         test_set += ", first 500 digits only (--quick)"
     k_all, k_default = (10, 100) if quick else (100, 1000)
     results = []
-    for index, (name, load) in enumerate(models_to_score()):
-        vae = load()
+    for index, (name, registry_name) in enumerate(MODELS_TO_SCORE.items()):
+        vae, _ = registry.trained(registry_name)
         start = time.perf_counter()
         score = evaluation.held_out_score(vae, x_test, seed=0)
         entry = {
@@ -105,7 +97,7 @@ def run(quick: bool = False) -> dict:
             log_likelihood = evaluation.importance_weighted_log_likelihood(vae, x_test, k, seed=0)
             entry["importance_weighted"][str(k)] = round(float(-log_likelihood.mean()), 2)
         entry["seconds"] = round(time.perf_counter() - start, 1)
-        z_mean, _ = evaluation.encode(vae, x_test)
+        z_mean, _ = vae.encode(x_test)
         entry["active_dimensions"] = int(evaluation.active_dimensions(z_mean).sum())
         results.append(entry)
         print(f"  {name}: -ELBO {entry['negative_elbo']:.1f}, IWAE {entry['importance_weighted']}", file=sys.stderr, flush=True)

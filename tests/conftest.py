@@ -1,17 +1,14 @@
 """Shared test helpers. Tests run on the backend named by KERAS_BACKEND (JAX by default)."""
 
-import os
-
 import matplotlib
+import numpy as np
 import pytest
 
+import vae_lessons  # noqa: F401  (the package picks the backend: see ARCHITECTURE.md)
+
+import keras
+
 matplotlib.use("Agg")
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-import vae_lessons  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,8 @@ def numpy_elbo(vae, x):
 
 
 def mean_elbo(vae, x):
-    z_mean, z_log_var, _ = vae.encoder(x)
-    return keras.ops.convert_to_numpy(losses.elbo(x, vae.decoder(z_mean), z_mean, z_log_var))
+    z_mean, z_log_var = vae.encode(x)
+    return keras.ops.convert_to_numpy(losses.elbo(x, vae.decode(z_mean), z_mean, z_log_var))
 
 
 def test_shapes_and_layer_names():
@@ -46,14 +46,80 @@ def test_shapes_and_layer_names():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"latent_dim": 0}, ValueError, "latent_dim must be >= 1"),
-        ({"latent_dim": 2.0}, TypeError, "latent_dim must be an int"),
-        ({"hidden_units": -5}, ValueError, "hidden_units must be >= 1"),
+        ({"latent_dim": 0}, ValueError, "argument `latent_dim`. Expected an integer >= 1"),
+        ({"latent_dim": 2.0}, TypeError, "argument `latent_dim`. Expected an integer >= 1"),
+        ({"hidden_units": -5}, ValueError, "argument `hidden_units`. Expected an integer >= 1"),
+        ({"kl_weight": float("nan")}, ValueError, "argument `kl_weight`. Expected a finite number >= 0"),
+        ({"kl_weight": float("inf")}, ValueError, "argument `kl_weight`. Expected a finite number >= 0"),
+        ({"sampling_class": keras.layers.Dense}, TypeError, "argument `sampling_class`"),
+        ({"vae_class": keras.Model}, TypeError, "argument `vae_class`"),
     ],
 )
-def test_builders_reject_bad_sizes(kwargs, error, message):
+def test_builders_reject_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         models.build_vae(**kwargs)
+
+
+def test_builders_accept_numpy_integers():
+    assert models.build_vae(latent_dim=np.int64(3), hidden_units=np.int32(8)).latent_dim == 3
+
+
+def test_encode_and_decode_are_numpy_in_numpy_out_and_batched():
+    training.set_seed(0)
+    vae = models.build_vae(latent_dim=3, hidden_units=16)
+    x = np.random.default_rng(0).random((7, 784))  # float64 in
+    z_mean, z_log_var = vae.encode(x)
+    assert z_mean.shape == z_log_var.shape == (7, 3) and z_mean.dtype == z_log_var.dtype == np.float32
+    expected_mean, expected_log_var, _ = (keras.ops.convert_to_numpy(t) for t in vae.encoder(x.astype(np.float32)))
+    np.testing.assert_allclose(z_mean, expected_mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(z_log_var, expected_log_var, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vae.encode(x, batch_size=2)[0], z_mean, rtol=1e-5, atol=1e-6)
+    x_reconstructed = vae.decode(z_mean)
+    assert x_reconstructed.shape == (7, 784) and x_reconstructed.dtype == np.float32
+    assert 0 <= x_reconstructed.min() and x_reconstructed.max() <= 1
+    expected = keras.ops.convert_to_numpy(vae.decoder(z_mean))
+    np.testing.assert_allclose(x_reconstructed, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vae.decode(z_mean.tolist(), batch_size=3), x_reconstructed, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda vae: vae.encode(np.zeros((3, 28, 28))), ValueError, r"argument `x`. .*Received: x.shape=\(3, 28, 28\)"),
+        (lambda vae: vae.encode(np.zeros((0, 784))), ValueError, r"Received: x.shape=\(0, 784\)"),
+        (lambda vae: vae.encode(np.full((2, 784), 255.0)), ValueError, r"values between 0.0 and 1.0. Received: x with values in \[255, 255\]"),
+        (lambda vae: vae.encode(np.full((2, 784), np.nan)), ValueError, "NaN or infinite"),
+        (lambda vae: vae.encode(np.array([["a"] * 784])), TypeError, "Received: x.dtype=<U1"),
+        (lambda vae: vae.encode(np.zeros((2, 784)), batch_size=0), ValueError, "argument `batch_size`"),
+        (lambda vae: vae.decode(np.zeros((3, 5))), ValueError, r"argument `z`. Expected a finite array of shape \(n, 3\). Received: z.shape=\(3, 5\)"),
+        (lambda vae: vae.decode(np.full((1, 3), np.inf)), ValueError, "NaN or infinite"),
+    ],
+)
+def test_encode_and_decode_reject_bad_inputs(call, error, message):
+    vae = models.build_vae(latent_dim=3, hidden_units=8)
+    with pytest.raises(error, match=message):
+        call(vae)
+
+
+def test_reconstruction_loss_is_the_hook_compute_loss_calls():
+    class HalfLoss(models.VAE):
+        def reconstruction_loss(self, x, x_reconstructed):
+            return 0.5 * super().reconstruction_loss(x, x_reconstructed)
+
+    training.set_seed(0)
+    plain = models.build_vae(latent_dim=2, hidden_units=8)
+    training.set_seed(0)
+    half = models.build_vae(latent_dim=2, hidden_units=8, vae_class=HalfLoss, name="half")
+    assert isinstance(half, HalfLoss) and half.name == "half"
+    x = np.random.default_rng(1).random((4, 784)).astype(np.float32)
+    p = np.random.default_rng(2).uniform(0.1, 0.9, (4, 784)).astype(np.float32)
+    full = keras.ops.convert_to_numpy(plain.reconstruction_loss(x, p))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(half.reconstruction_loss(x, p)), 0.5 * full, rtol=1e-6)
+    for vae in (half, plain):
+        vae(x)  # the Sampling layer adds its KL loss during the call
+        vae.compute_loss(x, x, p)
+    assert float(half.reconstruction_tracker.result()) == pytest.approx(0.5 * float(full.mean()), rel=1e-5)
+    assert float(plain.reconstruction_tracker.result()) == pytest.approx(float(full.mean()), rel=1e-5)
 
 
 def test_elbo_matches_a_numpy_reference():
@@ -119,8 +185,8 @@ import keras
 from vae_lessons import losses, models
 vae = models.load_vae(sys.argv[1])
 x = np.load(sys.argv[2])
-z_mean, z_log_var, _ = vae.encoder(x)
-elbo = losses.elbo(x, vae.decoder(z_mean), z_mean, z_log_var)
+z_mean, z_log_var = vae.encode(x)
+elbo = losses.elbo(x, vae.decode(z_mean), z_mean, z_log_var)
 print(json.dumps({"backend": keras.backend.backend(), "elbo": keras.ops.convert_to_numpy(elbo).tolist()}))
 """
 

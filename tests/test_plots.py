@@ -2,7 +2,7 @@ import matplotlib.figure
 import numpy as np
 import pytest
 
-from vae_lessons import plots
+from vae_lessons import evaluation, plots
 
 
 def test_image_grid_accepts_flat_and_square_images():
@@ -14,9 +14,9 @@ def test_image_grid_accepts_flat_and_square_images():
 
 
 def test_image_grid_rejects_wrong_shapes_and_titles():
-    with pytest.raises(ValueError, match=r"expected shape \(n, 784\) or \(n, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"argument `images`. Expected an array of shape \(n, 784\) or \(n, 28, 28\). Received: images=\(3, 100\)"):
         plots.image_grid(np.zeros((3, 100)))
-    with pytest.raises(ValueError, match="expected 2 titles"):
+    with pytest.raises(ValueError, match="argument `titles`. Expected 2 titles"):
         plots.image_grid(np.zeros((2, 784)), titles=["a"])
 
 
@@ -24,7 +24,7 @@ def test_latent_scatter_has_one_series_per_digit():
     z = np.random.default_rng(0).normal(size=(50, 2))
     figure = plots.latent_scatter(z, np.arange(50) % 10)
     assert len(figure.axes[0].collections) == 10
-    with pytest.raises(ValueError, match=r"expected shape \(n, 2\)"):
+    with pytest.raises(ValueError, match=r"argument `z`. Expected an array of shape \(n, 2\)"):
         plots.latent_scatter(np.zeros((5, 3)), np.zeros(5, int))
 
 
@@ -34,13 +34,13 @@ def test_normal_quantile_grid_is_symmetric_and_ordered():
     np.testing.assert_allclose(z[:5, 0], -z[:5, 0][::-1], atol=1e-6)  # symmetric about 0
     assert z[0, 1] > z[-1, 1]  # top row has the largest z_2
     np.testing.assert_allclose(z[12], [0.0, 0.0], atol=1e-6)  # the median in the middle
-    with pytest.raises(ValueError, match="num_points must be an int >= 2"):
+    with pytest.raises(ValueError, match="argument `num_points`. Expected an integer >= 2"):
         plots.normal_quantile_grid(1)
 
 
 def test_manifold_and_interpolation_and_comparison():
     assert plots.manifold(np.zeros((9, 784)), 3).axes
-    with pytest.raises(ValueError, match="expected 9 images"):
+    with pytest.raises(ValueError, match=r"argument `images`. Expected num_points\*\*2 = 9 images"):
         plots.manifold(np.zeros((8, 784)), 3)
     assert len(plots.interpolation_strip(np.zeros((7, 784))).axes) == 7
     assert len(plots.comparison_grid(np.zeros((4, 784)), np.zeros((4, 784))).axes) == 8
@@ -50,7 +50,7 @@ def test_samples_vs_normal():
     z = np.random.default_rng(0).normal(size=(500, 2))
     figure = plots.samples_vs_normal(z, mean=[0.0, 0.0], std=[1.0, 1.0])
     assert len(figure.axes) == 2 and len(figure.axes[0].lines) == 1
-    with pytest.raises(ValueError, match="expected z"):
+    with pytest.raises(ValueError, match="argument `mean, std`"):
         plots.samples_vs_normal(z, mean=[0.0], std=[1.0])
 
 
@@ -65,5 +65,20 @@ def test_loss_curves():
     history = {"loss": [3.0, 2.0], "val_loss": [3.5, 2.5], "reconstruction": [2.0, 1.5], "kl": [1.0, 0.5]}
     figure = plots.loss_curves(history)
     assert len(figure.axes) == 3 and len(figure.axes[0].lines) == 2
-    with pytest.raises(ValueError, match="history has no"):
+    with pytest.raises(ValueError, match="argument `names`. Expected keys of history"):
         plots.loss_curves({"loss": [1.0]})
+
+
+def test_lesson_7_figures():
+    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
+    other = evaluation.HeldOutScore(negative_elbo=160.0, reconstruction=155.0, kl=5.0, standard_error=1.0, num_digits=10)
+    figures = [
+        plots.bound_vs_samples([1, 10, 100], [125.0, 122.0, 121.0], 126.0),
+        plots.rate_distortion({"a": score, "b": other}),
+        plots.kl_per_dimension({"a": np.array([0.1, 2.0]), "b": np.array([1.0, 1.0, 0.0])}),
+    ]
+    assert all(len(figure.axes) >= 1 for figure in figures)
+    with pytest.raises(ValueError, match="argument `negative_log_likelihoods`"):
+        plots.bound_vs_samples([1, 10], [1.0], 2.0)
+    with pytest.raises(ValueError, match="at least one"):
+        plots.rate_distortion({})

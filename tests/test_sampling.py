@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from conftest import gradients
 
-from vae_lessons import sampling
+from vae_lessons import losses, sampling
 
 
 def test_each_example_gets_its_own_epsilon():
@@ -52,10 +52,33 @@ def test_layer_adds_the_weighted_mean_kl_as_a_scalar_loss():
     assert loss.shape == () and loss == pytest.approx(2.0 * 0.25)
 
 
-@pytest.mark.parametrize("kl_weight", [-1.0, "1", True])
-def test_kl_weight_must_be_a_non_negative_number(kl_weight):
-    with pytest.raises(ValueError, match="kl_weight must be a number >= 0"):
+@pytest.mark.parametrize(
+    "kl_weight, error",
+    [(-1.0, ValueError), (float("nan"), ValueError), (float("inf"), ValueError), ("1", TypeError), (True, TypeError)],
+)
+def test_kl_weight_must_be_a_finite_non_negative_number(kl_weight, error):
+    with pytest.raises(error, match="Invalid value received for argument `kl_weight`. Expected a finite number >= 0"):
         sampling.Sampling(kl_weight=kl_weight)
+
+
+def test_kl_weight_accepts_numpy_numbers():
+    assert sampling.Sampling(kl_weight=np.float32(0.5)).kl_weight == 0.5
+    assert sampling.Sampling(kl_weight=np.int64(2)).kl_weight == 2.0
+
+
+def test_closed_form_kl_matches_its_monte_carlo_estimate():
+    rng = np.random.default_rng(1)
+    z_mean = rng.normal(0, 1.5, (5, 3)).astype(np.float32)
+    z_log_var = rng.normal(0, 1.0, (5, 3)).astype(np.float32)
+    closed_form = keras.ops.convert_to_numpy(losses.kl_divergence(z_mean, z_log_var))
+    estimate = keras.ops.convert_to_numpy(sampling.monte_carlo_kl(z_mean, z_log_var, num_samples=40_000, seed=3))
+    assert estimate.shape == (5,)
+    np.testing.assert_allclose(estimate, closed_form, rtol=0.03, atol=0.03)
+
+
+def test_monte_carlo_kl_rejects_bad_num_samples():
+    with pytest.raises(ValueError, match="Invalid value received for argument `num_samples`"):
+        sampling.monte_carlo_kl(np.zeros((1, 2)), np.zeros((1, 2)), num_samples=0, seed=0)
 
 
 def test_config_round_trip():

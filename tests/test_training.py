@@ -28,7 +28,7 @@ def test_same_seed_same_backend_same_weights():
 def test_training_data_sizes():
     x_train, x_validation = training.training_data(TINY)
     assert x_train.shape == (200, 784) and x_validation.shape == (100, 784)
-    with pytest.raises(ValueError, match="train_size=3999 exceeds"):
+    with pytest.raises(ValueError, match="argument `train_size`. Expected at most the 3600 training digits"):
         training.training_data(training.TrainingConfig(train_size=3999))
 
 
@@ -82,11 +82,39 @@ def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
 @pytest.mark.parametrize(
     "field, value, error",
     [("epochs", 0, ValueError), ("latent_dim", 2.5, TypeError), ("kl_weight", -1.0, ValueError),
-     ("learning_rate", float("nan"), TypeError), ("train_size", 0, ValueError)],
+     ("kl_weight", float("inf"), ValueError), ("learning_rate", float("nan"), ValueError),
+     ("learning_rate", 0.0, ValueError), ("train_size", 0, ValueError), ("seed", -1, ValueError),
+     ("seed", 2**32, ValueError), ("batch_size", True, TypeError)],
 )
 def test_config_rejects_bad_values(field, value, error):
-    with pytest.raises(error, match=field):
+    with pytest.raises(error, match=f"Invalid value received for argument `{field}`"):
         training.TrainingConfig(**{field: value})
+
+
+def test_config_normalises_numbers_so_equal_settings_share_a_cache_key():
+    one = training.TrainingConfig(kl_weight=1, latent_dim=np.int64(2), learning_rate=np.float32(0.5), seed=np.uint32(0))
+    same = training.TrainingConfig(kl_weight=1.0, latent_dim=2, learning_rate=0.5, seed=0)
+    assert one == same and training.cache_path(one) == training.cache_path(same)
+    assert type(one.kl_weight) is float and type(one.latent_dim) is int and type(one.seed) is int
+    assert training.TrainingConfig(seed=2**32 - 1).seed == 2**32 - 1
+
+
+def test_validation_size_must_leave_training_digits():
+    with pytest.raises(ValueError, match=r"argument `validation_size`. Expected fewer than the 4000 training digits"):
+        training.training_data(training.TrainingConfig(validation_size=4000))
+
+
+def test_fit_refuses_what_is_not_a_vae():
+    with pytest.raises(TypeError, match=r"argument `vae`. Expected a vae_lessons models.VAE"):
+        training.fit(keras.Sequential([keras.layers.Dense(784)]), TINY)
+    with pytest.raises(TypeError, match="argument `config`"):
+        training.fit(models.build_vae(hidden_units=8), {"epochs": 1})
+
+
+def test_set_seed_checks_its_range():
+    with pytest.raises(ValueError, match="argument `seed`"):
+        training.set_seed(2**32)
+    training.set_seed(np.int64(3))
 
 
 def test_nan_guard_stops_and_raises(monkeypatch):
@@ -151,20 +179,13 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert training.cache_dir() == tmp_path / "mine"
 
 
-def test_decode_checks_the_latent_size():
-    vae, _ = training.train(TINY)
-    assert training.decode(vae, np.zeros((3, 2))).shape == (3, 784)
-    with pytest.raises(ValueError, match=r"z: expected shape \(n, 2\)"):
-        training.decode(vae, np.zeros((3, 5)))
-
-
 def test_default_model_beats_the_original_notebook():
     """The lessons' default budget: test negative ELBO well below the original's 174 nats."""
     vae, history = training.trained_vae(training.TrainingConfig())
     _, (x_test_images, _) = data.load_mnist()
     x_test = data.flatten_and_scale(x_test_images)
-    z_mean, z_log_var, _ = vae.encoder.predict(x_test, verbose=0)
-    elbo = losses.elbo(x_test, training.decode(vae, z_mean), z_mean, z_log_var)  # (1000,)
+    z_mean, z_log_var = vae.encode(x_test)
+    elbo = losses.elbo(x_test, vae.decode(z_mean), z_mean, z_log_var)  # (1000,)
     negative_elbo = -float(np.mean(keras.ops.convert_to_numpy(elbo)))
     assert negative_elbo < 168.0, negative_elbo
 

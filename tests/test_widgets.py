@@ -104,7 +104,7 @@ def test_unpack_rejects_other_data():
 def test_browser_forward_pass_matches_keras_small(small_vae):
     packed = widgets.pack_decoder_weights(small_vae.decoder)
     z = latent_grid(2)
-    np.testing.assert_allclose(widgets.decode_with_packed_weights(packed, z), training.decode(small_vae, z), atol=2e-3)
+    np.testing.assert_allclose(widgets.decode_with_packed_weights(packed, z), small_vae.decode(z), atol=2e-3)
 
 
 def test_browser_forward_pass_matches_keras_default_size(realistic_decoder):
@@ -120,11 +120,11 @@ def test_browser_forward_pass_matches_keras_trained():
     vae, _ = training.trained_vae(training.TrainingConfig())
     packed = widgets.pack_decoder_weights(vae.decoder)
     z = latent_grid(2, count=500)
-    error = np.abs(widgets.decode_with_packed_weights(packed, z) - training.decode(vae, z))
+    error = np.abs(widgets.decode_with_packed_weights(packed, z) - vae.decode(z))
     assert error.max() < 0.03, error.max()  # measured 0.019 (JAX), i.e. 5 gray levels
     assert error.mean() < 1e-3, error.mean()  # measured 0.0005
     gray_error = np.abs(widgets.gray_levels(widgets.decode_with_packed_weights(packed, z)).astype(int)
-                        - widgets.gray_levels(training.decode(vae, z)))  # fmt: skip
+                        - widgets.gray_levels(vae.decode(z)))  # fmt: skip
     assert gray_error.max() <= 6 and gray_error.mean() < 0.3
 
 
@@ -266,8 +266,8 @@ def test_image_is_the_keras_decoders_output(explorer, small_vae):
     image = explorer.image()
     assert image.shape == (28, 28) and image.dtype == np.float32
     assert 0 <= image.min() and image.max() <= 1
-    np.testing.assert_allclose(image.reshape(1, 784), training.decode(small_vae, [[1.0, -0.5]]), atol=1e-6)
-    np.testing.assert_allclose(explorer.image([0, 0]).reshape(1, 784), training.decode(small_vae, [[0, 0]]), atol=1e-6)
+    np.testing.assert_allclose(image.reshape(1, 784), small_vae.decode([[1.0, -0.5]]), atol=1e-6)
+    np.testing.assert_allclose(explorer.image([0, 0]).reshape(1, 784), small_vae.decode([[0, 0]]), atol=1e-6)
     np.testing.assert_allclose(explorer.browser_image(), image, atol=2e-3)
     with pytest.raises(ValueError, match="slider range"):
         explorer.image([4.0, 0.0])
@@ -275,7 +275,7 @@ def test_image_is_the_keras_decoders_output(explorer, small_vae):
 
 def test_examples_start_from_their_encoder_means(explorer, small_vae, digits):
     images, labels = digits
-    z_mean = training.encode_mean(small_vae, data.flatten_and_scale(images))
+    z_mean = small_vae.encode(data.flatten_and_scale(images))[0]
     np.testing.assert_allclose(explorer.examples_z, z_mean, atol=1e-5)
     stored = explorer.canvas.examples
     assert [example["label"] for example in stored] == labels.tolist()

@@ -28,11 +28,9 @@ import dataclasses
 import math
 
 import keras
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
-from vae_lessons import losses
+from vae_lessons import losses, models, sampling, validation
 from vae_lessons.data import NUM_PIXELS
 
 DEFAULT_MAX_ROWS = 16_384  # decoded rows per chunk: about 50 MB of float32 pixels
@@ -63,56 +61,16 @@ class HeldOutScore:
     num_digits: int
 
 
+def check_model(vae):
+    """Check that ``vae`` is a :class:`vae_lessons.models.VAE` and return it."""
+    if not isinstance(vae, models.VAE):
+        raise TypeError(validation.message("vae", "a vae_lessons models.VAE", type(vae).__name__))
+    return vae
+
+
 def check_digits(x, name="x"):
-    """Check and return digits as float32 vectors in [0, 1], shape (n, 784).
-
-    Raises
-    ------
-    TypeError
-        If ``x`` is not a numeric array.
-    ValueError
-        If ``x`` is empty, has the wrong shape or values outside [0, 1].
-    """
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"{name}: expected a numeric array, got dtype {x.dtype}")
-    if x.ndim != 2 or x.shape[1] != NUM_PIXELS or len(x) == 0:
-        raise ValueError(
-            f"{name}: expected shape (n, 784) with n >= 1, got {x.shape}; "
-            "use data.flatten_and_scale(images) first"
-        )
-    if x.min() < 0 or x.max() > 1:
-        raise ValueError(
-            f"{name}: pixel values must lie in [0, 1], found [{x.min()}, {x.max()}]; "
-            "use data.flatten_and_scale(images) first"
-        )
-    return x.astype(np.float32, copy=False)
-
-
-def _check_count(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def encode(vae, x, batch_size=1000):
-    """The encoder's ``z_mean`` and ``z_log_var`` for each digit.
-
-    Parameters
-    ----------
-    vae : models.VAE
-    x : numpy.ndarray, shape (n, 784)
-
-    Returns
-    -------
-    z_mean, z_log_var : numpy.ndarray, float32, shape (n, latent_dim)
-        ``z_log_var`` is the log of the variance.
-    """
-    x = check_digits(x)
-    z_mean, z_log_var, _ = vae.encoder.predict(x, batch_size=batch_size, verbose=0)
-    return np.asarray(z_mean), np.asarray(z_log_var)
+    """Check and return digits as float32 vectors in [0, 1], shape (n, 784), n >= 1."""
+    return validation.check_array(name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0)
 
 
 def noise(seed, first_digit, num_digits, num_samples, latent_dim):
@@ -134,7 +92,7 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     -------
     epsilon : numpy.ndarray, float64, shape (num_digits, num_samples, latent_dim)
     """
-    _check_count("seed", seed, minimum=0)
+    validation.check_integer("seed", seed, minimum=0)
     return np.stack([
         np.random.default_rng([seed, first_digit + i]).standard_normal((num_samples, latent_dim))
         for i in range(num_digits)
@@ -196,16 +154,17 @@ def elbo_terms(vae, x, seed=0, batch_size=1000):
     kl : numpy.ndarray, float64, shape (n,)
         ``KL(q(z|x) || N(0, I))`` in closed form.
     """
+    check_model(vae)
     x = check_digits(x)
-    batch_size = _check_count("batch_size", batch_size)
-    z_mean, z_log_var = encode(vae, x, batch_size)
+    batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+    z_mean, z_log_var = vae.encode(x, batch_size)
     kl = keras.ops.convert_to_numpy(losses.kl_divergence(z_mean, z_log_var)).astype(np.float64)
     model = log_likelihood_model(vae)
     reconstruction = np.empty(len(x))
     for start in range(0, len(x), batch_size):
         stop = min(start + batch_size, len(x))
         epsilon = noise(seed, start, stop - start, 1, vae.latent_dim)[:, 0]  # (batch, latent_dim)
-        z = z_mean[start:stop] + np.exp(0.5 * z_log_var[start:stop]) * epsilon
+        z = keras.ops.convert_to_numpy(sampling.reparameterize(z_mean[start:stop], z_log_var[start:stop], epsilon))  # (batch, latent_dim)
         reconstruction[start:stop] = -_decoded_log_likelihood(model, x[start:stop], z)
     return reconstruction, kl
 
@@ -237,41 +196,6 @@ def held_out_score(vae, x, seed=0, batch_size=1000):
     )
 
 
-def log_normal(z, mean, log_var):
-    """Log-density of a diagonal Gaussian in float64, summed over the last axis.
-
-    Parameters
-    ----------
-    z, mean, log_var : numpy.ndarray, broadcastable, shape (..., latent_dim)
-
-    Returns
-    -------
-    log_density : numpy.ndarray, float64, shape (...)
-    """
-    z, mean, log_var = (np.asarray(a, dtype=np.float64) for a in (z, mean, log_var))
-    return -0.5 * np.sum(losses.LOG_2PI + log_var + (z - mean) ** 2 * np.exp(-log_var), axis=-1)
-
-
-def logsumexp(values, axis=-1):
-    """``log(sum(exp(values)))`` along ``axis``, without overflow or underflow.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-    axis : int, default -1
-
-    Returns
-    -------
-    numpy.ndarray, float64
-        ``values`` with ``axis`` removed.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    largest = np.max(values, axis=axis, keepdims=True)
-    largest = np.where(np.isfinite(largest), largest, 0.0)
-    with np.errstate(divide="ignore"):  # log(0) = -inf when every value is -inf
-        return np.squeeze(largest, axis=axis) + np.log(np.sum(np.exp(values - largest), axis=axis))
-
-
 def log_importance_weights(model, x, z_mean, z_log_var, epsilon):
     """``log p(x|z) + log p(z) - log q(z|x)`` for given noise: the IWAE's log-weights.
 
@@ -286,16 +210,19 @@ def log_importance_weights(model, x, z_mean, z_log_var, epsilon):
     Returns
     -------
     log_weights : numpy.ndarray, float64, shape (batch, num_samples)
+        The decoder's log-likelihood is float32 (the model's precision), the two
+        Gaussian log-densities float32 from :func:`vae_lessons.losses.log_normal_density`.
     """
     batch, num_samples, latent_dim = epsilon.shape
-    z_mean = np.asarray(z_mean, np.float64)[:, None, :]  # (batch, 1, latent_dim)
-    z_log_var = np.asarray(z_log_var, np.float64)[:, None, :]
-    z = z_mean + np.exp(0.5 * z_log_var) * epsilon  # (batch, num_samples, latent_dim)
+    z_mean = np.asarray(z_mean, np.float32)[:, None, :]  # (batch, 1, latent_dim)
+    z_log_var = np.asarray(z_log_var, np.float32)[:, None, :]
+    z = keras.ops.convert_to_numpy(sampling.reparameterize(z_mean, z_log_var, epsilon))  # (batch, num_samples, latent_dim)
     x_rows = np.repeat(x, num_samples, axis=0)  # (batch * num_samples, 784)
     log_likelihood = _decoded_log_likelihood(model, x_rows, z.reshape(-1, latent_dim)).reshape(batch, num_samples)
-    log_prior = log_normal(z, 0.0, 0.0)  # (batch, num_samples)
-    log_posterior = log_normal(z, z_mean, z_log_var)
-    return log_likelihood + log_prior - log_posterior
+    log_prior = losses.log_normal_density(z, np.zeros_like(z), np.zeros_like(z))  # (batch, num_samples)
+    log_posterior = losses.log_normal_density(z, z_mean, z_log_var)  # broadcast over num_samples
+    log_density_ratio = keras.ops.convert_to_numpy(log_prior - log_posterior).astype(np.float64)
+    return log_likelihood + log_density_ratio
 
 
 def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEFAULT_MAX_ROWS):
@@ -305,7 +232,7 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
 
         log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),
 
-    computed with a log-sum-exp in float64. Its expectation is a lower bound on
+    computed with a log-sum-exp (``keras.ops.logsumexp``). Its expectation is a lower bound on
     ``log p(x)`` that tightens as ``k`` grows (Burda et al., 2016); ``k = 1`` is the
     ELBO with a sampled KL term. Digits and samples are processed in chunks of at most
     ``max_rows`` decoded rows, so memory stays bounded for any ``k``.
@@ -326,11 +253,12 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
         Negative numbers; ``-log_likelihood.mean()`` is the test negative
         log-likelihood estimate in nats per digit.
     """
+    check_model(vae)
     x = check_digits(x)
-    num_samples = _check_count("num_samples", num_samples)
-    max_rows = _check_count("max_rows", max_rows)
-    _check_count("seed", seed, minimum=0)
-    z_mean, z_log_var = encode(vae, x)
+    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
+    max_rows = validation.check_integer("max_rows", max_rows, minimum=1)
+    validation.check_integer("seed", seed, minimum=0)
+    z_mean, z_log_var = vae.encode(x)
     model = log_likelihood_model(vae)
     samples_per_chunk = min(num_samples, max_rows)
     digits_per_chunk = max(1, max_rows // samples_per_chunk)
@@ -343,7 +271,8 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
             count = min(samples_per_chunk, num_samples - done)
             epsilon = np.stack([stream.standard_normal((count, vae.latent_dim)) for stream in streams])
             log_weights = log_importance_weights(model, x[start:stop], z_mean[start:stop], z_log_var[start:stop], epsilon)
-            running = np.logaddexp(running, logsumexp(log_weights, axis=1))
+            chunk = keras.ops.convert_to_numpy(keras.ops.logsumexp(log_weights, axis=1))  # (digits,)
+            running = np.logaddexp(running, chunk)
         result[start:stop] = running - math.log(num_samples)
     return result
 
@@ -379,9 +308,9 @@ def latent_activity(z_mean):
     activity : numpy.ndarray, float64, shape (latent_dim,)
         ``Var_x(E_q[z_j | x])`` per dimension j.
     """
-    z_mean = np.asarray(z_mean, dtype=np.float64)
-    if z_mean.ndim != 2 or len(z_mean) < 2:
-        raise ValueError(f"z_mean: expected shape (n, latent_dim) with n >= 2, got {z_mean.shape}")
+    z_mean = validation.check_array("z_mean", z_mean, shape=(None, None)).astype(np.float64)
+    if len(z_mean) < 2:
+        raise ValueError(validation.message("z_mean", "at least 2 rows (a variance over digits)", f"{len(z_mean)} row"))
     return z_mean.var(axis=0)
 
 
@@ -398,155 +327,11 @@ def active_dimensions(z_mean, threshold=ACTIVITY_THRESHOLD):
     active : numpy.ndarray, bool, shape (latent_dim,)
         ``active.sum()`` is the number of active dimensions.
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold < 0:
-        raise ValueError(f"threshold must be a number >= 0, got {threshold!r}")
+    threshold = validation.check_number("threshold", threshold, minimum=0)
     return latent_activity(z_mean) > threshold
 
 
 def _check_latents(z_mean, z_log_var):
-    z_mean, z_log_var = np.asarray(z_mean, np.float32), np.asarray(z_log_var, np.float32)
-    if z_mean.ndim != 2 or z_mean.shape != z_log_var.shape:
-        raise ValueError(
-            f"z_mean and z_log_var: expected equal shapes (n, latent_dim), got {z_mean.shape} and {z_log_var.shape}"
-        )
+    z_mean = validation.check_array("z_mean", z_mean, shape=(None, None))
+    z_log_var = validation.check_array("z_log_var", z_log_var, shape=z_mean.shape)
     return z_mean, z_log_var
-
-
-# ---------------------------------------------------------------------------------
-# The models of lesson 7's study (trained by scripts/train_study.py, cached).
-
-STUDY_LATENT_DIMS = (2, 8, 20)
-STUDY_KL_WEIGHTS = (0.5, 1.0, 2.0)
-STUDY_KL_WEIGHT_LATENT_DIM = 20  # enough dimensions for beta to switch some off
-
-
-def latent_dim_study():
-    """Configurations of the latent-size study: the default model with latent_dim 2, 8, 20.
-
-    Returns
-    -------
-    configs : dict of int to training.TrainingConfig
-        ``{latent_dim: config}``; everything but ``latent_dim`` is the default.
-    """
-    from vae_lessons import training
-
-    return {latent_dim: training.TrainingConfig(latent_dim=latent_dim) for latent_dim in STUDY_LATENT_DIMS}
-
-
-def kl_weight_study():
-    """Configurations of the beta study: kl_weight 0.5, 1, 2 at latent_dim 20.
-
-    Returns
-    -------
-    configs : dict of float to training.TrainingConfig
-        ``{kl_weight: config}``; kl_weight 1 is the latent-size study's latent_dim 20.
-    """
-    from vae_lessons import training
-
-    return {
-        kl_weight: training.TrainingConfig(latent_dim=STUDY_KL_WEIGHT_LATENT_DIM, kl_weight=kl_weight)
-        for kl_weight in STUDY_KL_WEIGHTS
-    }
-
-
-# ---------------------------------------------------------------------------------
-# Figures of lesson 7. Like vae_lessons.plots, each draws a new, standalone
-# matplotlib Figure and returns it: a notebook shows it as the cell's value.
-
-
-def plot_bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
-    """The importance-weighted estimate of ``-log p(x)`` against ``k``, with the ELBO.
-
-    Parameters
-    ----------
-    sample_counts : sequence of int
-        The ``k`` values, e.g. (1, 10, 100, 1000).
-    negative_log_likelihoods : sequence of float
-        Mean ``-log p(x)`` estimates (nats per digit), one per ``k``.
-    negative_elbo : float
-        Mean test negative ELBO of the same digits.
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-    """
-    if len(sample_counts) != len(negative_log_likelihoods) or not len(sample_counts):
-        raise ValueError("sample_counts and negative_log_likelihoods must be non-empty and of equal length")
-    figure = Figure(figsize=(5.5, 3.5))
-    axes = figure.subplots()
-    axes.plot(sample_counts, negative_log_likelihoods, "o-", label=r"importance-weighted, $-\mathcal{L}_k$")
-    axes.axhline(negative_elbo, color="gray", linestyle="--", label="negative ELBO (one sample)")
-    axes.set_xscale("log")
-    axes.set_xlabel("samples per digit $k$")
-    axes.set_ylabel("nats per digit (lower is better)")
-    axes.set_title("The bound tightens as $k$ grows")
-    axes.legend()
-    figure.tight_layout()
-    return figure
-
-
-def plot_rate_distortion(scores, title="Rate and distortion on the test digits"):
-    """Each model as a point: rate (KL) across, distortion (reconstruction) up.
-
-    Dashed diagonals are lines of equal negative ELBO (rate + distortion), so a point
-    further down-left is a better model.
-
-    Parameters
-    ----------
-    scores : dict of str to HeldOutScore
-        A label per model.
-    title : str
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-    """
-    if not scores:
-        raise ValueError("scores: expected at least one model")
-    figure = Figure(figsize=(6, 4.5))
-    axes = figure.subplots()
-    rates = [score.kl for score in scores.values()]
-    distortions = [score.reconstruction for score in scores.values()]
-    for (label, score), color in zip(scores.items(), matplotlib.colormaps["tab10"].colors):
-        axes.scatter(score.kl, score.reconstruction, color=color, s=40, zorder=3)
-        axes.annotate(label, (score.kl, score.reconstruction), textcoords="offset points", xytext=(6, 4), fontsize=9)
-    low, high = min(rates) * 0.8, max(rates) * 1.15 + 2
-    totals = [score.negative_elbo for score in scores.values()]
-    for total in np.linspace(min(totals), max(totals), 4):
-        rate = np.array([low, high])
-        axes.plot(rate, total - rate, color="lightgray", linestyle="--", zorder=1)
-    axes.set_xlim(low, high)
-    axes.set_ylim(min(distortions) - 8, max(distortions) + 8)
-    axes.set_xlabel("rate: KL (nats per digit)")
-    axes.set_ylabel("distortion: reconstruction (nats per digit)")
-    axes.set_title(title)
-    figure.tight_layout()
-    return figure
-
-
-def plot_kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"):
-    """Bars of the mean KL of each latent dimension, sorted, one panel per model.
-
-    Parameters
-    ----------
-    kl_by_label : dict of str to numpy.ndarray, shape (latent_dim,)
-        From :func:`mean_kl_per_dimension`.
-    title : str
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-    """
-    if not kl_by_label:
-        raise ValueError("kl_by_label: expected at least one model")
-    figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
-    all_axes = figure.subplots(1, len(kl_by_label), sharey=True, squeeze=False)
-    for axes, (label, kl) in zip(all_axes[0], kl_by_label.items()):
-        kl = np.sort(np.asarray(kl))[::-1]
-        axes.bar(np.arange(1, len(kl) + 1), kl, color="tab:blue")
-        axes.set_title(label, fontsize=10)
-        axes.set_xlabel("dimension (sorted)")
-    all_axes[0][0].set_ylabel("mean KL (nats)")
-    figure.suptitle(title)
-    figure.tight_layout()
-    return figure

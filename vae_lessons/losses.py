@@ -107,32 +107,3 @@ def log_normal_density(z, mean, log_var):
     return -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
     )
-
-
-def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
-    """Monte-Carlo estimate of KL(q(z|x) || N(0, I)), to check the closed form.
-
-    Averages ``log q(z|x) - log p(z)`` over ``num_samples`` draws of z from q.
-
-    Parameters
-    ----------
-    z_mean, z_log_var : tensor, shape (batch, latent_dim)
-    num_samples : int
-        Draws per example; the error shrinks like 1 / sqrt(num_samples).
-    seed : int
-        Seed of the draws.
-
-    Returns
-    -------
-    kl : tensor, shape (batch,)
-    """
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
-    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
-    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
-    shape = (num_samples,) + tuple(ops.shape(z_mean))
-    epsilon = keras.random.normal(shape, seed=seed)  # (num_samples, batch, latent_dim)
-    z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
-    log_q = log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
-    log_p = log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
-    return ops.mean(log_q - log_p, axis=0)

@@ -7,7 +7,25 @@ The default architecture is the original notebook's multilayer perceptron:
 
 The VAE trains with a plain ``model.fit(x, x)`` on JAX, TensorFlow and PyTorch: the
 ``Sampling`` layer adds the KL term, ``VAE.compute_loss`` adds the reconstruction term.
-Models save to and load from the ``.keras`` format with ``safe_mode=True``.
+``VAE.encode(x)`` and ``VAE.decode(z)`` (NumPy in, NumPy out, batched) are the one way
+the package and the lessons encode and decode. Models save to and load from the
+``.keras`` format with ``safe_mode=True``.
+
+Variants grow by overriding or passing one small piece, never by copying a class:
+
+* the noise: a :class:`~vae_lessons.sampling.Sampling` subclass overriding
+  ``noise_shape``, passed as ``build_encoder(..., sampling_class=...)`` /
+  ``build_vae(..., sampling_class=...)`` (the original notebook's shared epsilon);
+* the likelihood: a :class:`VAE` subclass overriding
+  :meth:`VAE.reconstruction_loss` (the original notebook's swapped cross-entropy),
+  passed as ``build_vae(..., vae_class=...)``;
+* the networks: any encoder ``x (batch, 784) -> [z_mean, z_log_var, z]`` and decoder
+  ``z (batch, latent_dim) -> x_reconstructed (batch, 784)`` go into ``VAE(encoder,
+  decoder)`` (a convolutional pair reshapes to (batch, 28, 28, 1) inside);
+* extra inputs (a conditional, label-aware model): a subclass whose encoder and
+  decoder take ``[x, labels]`` and ``[z, labels]`` overrides :meth:`VAE.call`,
+  :meth:`VAE.encoder_inputs` and :meth:`VAE.decoder_inputs` (the arrays given to
+  ``predict``), so ``encode``/``decode`` keep their validation and batching.
 """
 
 from __future__ import annotations
@@ -15,21 +33,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers, ops
 
-from vae_lessons import losses
+from vae_lessons import losses, validation
 from vae_lessons.data import NUM_PIXELS
 from vae_lessons.sampling import Sampling
 
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
+DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
 
 
-def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None):
+def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, sampling_class=Sampling):
     """The encoder q(z|x): x -> (z_mean, z_log_var, z).
 
     Parameters
@@ -37,9 +51,12 @@ def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None):
     latent_dim : int, default 2
     hidden_units : int, default 512
     kl_weight : float, default 1.0
-        Weight of the KL loss added by the ``Sampling`` layer.
+        Weight of the KL loss added by the sampling layer.
     seed : int or None
         Seed of the sampling noise.
+    sampling_class : type, default sampling.Sampling
+        The hook for the noise: a ``Sampling`` subclass (e.g. one overriding
+        ``noise_shape``), built as ``sampling_class(kl_weight=..., seed=..., name="z")``.
 
     Returns
     -------
@@ -47,13 +64,15 @@ def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None):
         Input (batch, 784); outputs ``[z_mean, z_log_var, z]``, each
         (batch, latent_dim).
     """
-    _check_positive_int("latent_dim", latent_dim)
-    _check_positive_int("hidden_units", hidden_units)
+    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
+    hidden_units = validation.check_integer("hidden_units", hidden_units, minimum=1)
+    if not (isinstance(sampling_class, type) and issubclass(sampling_class, Sampling)):
+        raise TypeError(validation.message("sampling_class", "a subclass of sampling.Sampling", sampling_class))
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
     hidden = layers.Dense(hidden_units, activation="relu", name="encoder_hidden")(x)  # (batch, 784) -> (batch, 512)
     z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)  # (batch, 512) -> (batch, latent_dim)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(hidden)  # (batch, 512) -> (batch, latent_dim)
-    z = Sampling(kl_weight=kl_weight, seed=seed, name="z")([z_mean, z_log_var])
+    z = sampling_class(kl_weight=kl_weight, seed=seed, name="z")([z_mean, z_log_var])
     return keras.Model(x, [z_mean, z_log_var, z], name="encoder")
 
 
@@ -70,8 +89,8 @@ def build_decoder(latent_dim=2, hidden_units=512):
     decoder : keras.Model
         Input (batch, latent_dim); output (batch, 784) in [0, 1].
     """
-    _check_positive_int("latent_dim", latent_dim)
-    _check_positive_int("hidden_units", hidden_units)
+    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
+    hidden_units = validation.check_integer("hidden_units", hidden_units, minimum=1)
     z = keras.Input(shape=(latent_dim,), name="z")
     hidden = layers.Dense(hidden_units, activation="relu", name="decoder_hidden")(z)  # (batch, latent_dim) -> (batch, 512)
     x_reconstructed = layers.Dense(NUM_PIXELS, activation="sigmoid", name="x_reconstructed")(hidden)  # -> (batch, 784)
@@ -83,10 +102,11 @@ class VAE(keras.Model):
     """A variational autoencoder made of an encoder and a decoder.
 
     ``vae(x)`` returns the reconstruction, shape (batch, 784), decoded from a sampled
-    z. Training minimizes the negative ELBO: ``compute_loss`` adds the summed
-    Bernoulli reconstruction loss to the KL loss the ``Sampling`` layer added.
-    The history reports ``loss``, ``reconstruction`` and ``kl`` (means per digit,
-    in nats; ``kl`` already multiplied by ``kl_weight``).
+    z. Training minimizes the negative ELBO: ``compute_loss`` adds the batch mean of
+    :meth:`reconstruction_loss` (the hook a variant overrides) to the KL loss the
+    ``Sampling`` layer added. The history reports ``loss``, ``reconstruction`` and
+    ``kl`` (means per digit, in nats; ``kl`` already multiplied by ``kl_weight``).
+    :meth:`encode` and :meth:`decode` map NumPy digits to codes and back.
 
     Parameters
     ----------
@@ -111,14 +131,111 @@ class VAE(keras.Model):
         z_mean, z_log_var, z = self.encoder(x, training=training)
         return self.decoder(z, training=training)
 
+    def reconstruction_loss(self, x, x_reconstructed):
+        """The hook for the likelihood: ``-log p(x|z)`` per digit, what training minimizes.
+
+        The Bernoulli negative log-likelihood, :func:`vae_lessons.losses.reconstruction_loss`.
+        A variant with another likelihood (or the original notebook's swapped
+        arguments) overrides this method only; :meth:`compute_loss` keeps the
+        trackers and adds the KL term.
+
+        Parameters
+        ----------
+        x, x_reconstructed : tensor, shape (batch, 784)
+
+        Returns
+        -------
+        loss : tensor, shape (batch,)
+        """
+        return losses.reconstruction_loss(x, x_reconstructed)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
-        reconstruction = ops.mean(losses.reconstruction_loss(target, y_pred))
+        reconstruction = ops.mean(self.reconstruction_loss(target, y_pred))
         kl = ops.sum(ops.stack(self.losses))  # the Sampling layer's kl_weight * mean KL
         batch_size = ops.shape(y_pred)[0]
         self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch_size)
         self.kl_tracker.update_state(kl, sample_weight=batch_size)
         return reconstruction + kl
+
+    def encoder_inputs(self, x):
+        """The hook for extra encoder inputs: what ``encode`` feeds ``encoder.predict``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray, float32, shape (n, 784)
+            Checked digits.
+
+        Returns
+        -------
+        inputs : numpy.ndarray or list of numpy.ndarray
+            ``x`` itself here; a conditional model returns ``[x, labels]``.
+        """
+        return x
+
+    def decoder_inputs(self, z):
+        """The hook for extra decoder inputs: what ``decode`` feeds ``decoder.predict``.
+
+        Parameters
+        ----------
+        z : numpy.ndarray, float32, shape (n, latent_dim)
+
+        Returns
+        -------
+        inputs : numpy.ndarray or list of numpy.ndarray
+            ``z`` itself here; a conditional model returns ``[z, labels]``.
+        """
+        return z
+
+    def encode(self, x, batch_size=DEFAULT_BATCH_SIZE):
+        """Encode digits into the parameters of q(z|x): the one way to encode.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, 784)
+            Digits as :func:`vae_lessons.data.flatten_and_scale` returns them: finite
+            values in [0, 1], n >= 1.
+        batch_size : int, default 1000
+            Digits per ``predict`` step (memory, not results).
+
+        Returns
+        -------
+        z_mean, z_log_var : numpy.ndarray, float32, shape (n, latent_dim)
+            ``z_log_var`` is the log of the variance.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``x`` is not numeric, has another shape, or values outside [0, 1].
+        """
+        x = validation.check_array("x", x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0)
+        batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        z_mean, z_log_var, _ = self.encoder.predict(self.encoder_inputs(x), batch_size=batch_size, verbose=0)
+        return np.asarray(z_mean, np.float32), np.asarray(z_log_var, np.float32)
+
+    def decode(self, z, batch_size=DEFAULT_BATCH_SIZE):
+        """Decode latent points into Bernoulli means of the pixels: the one way to decode.
+
+        Parameters
+        ----------
+        z : array_like, shape (n, latent_dim)
+            Finite latent points, n >= 1.
+        batch_size : int, default 1000
+            Points per ``predict`` step (memory, not results).
+
+        Returns
+        -------
+        x_reconstructed : numpy.ndarray, float32, shape (n, 784)
+            Values in [0, 1].
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``z`` is not numeric, not (n, latent_dim), or not finite.
+        """
+        z = validation.check_array("z", z, shape=(None, self.latent_dim))
+        batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        return np.asarray(self.decoder.predict(self.decoder_inputs(z), batch_size=batch_size, verbose=0), np.float32)
 
     def get_config(self):
         return {
@@ -135,7 +252,9 @@ class VAE(keras.Model):
         return cls(encoder, decoder, **config)
 
 
-def build_vae(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None):
+def build_vae(
+    latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, sampling_class=Sampling, vae_class=None, name="vae", **options
+):
     """Build an (uncompiled) VAE with the original notebook's architecture by default.
 
     Parameters
@@ -146,15 +265,26 @@ def build_vae(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None):
         ``beta`` of a beta-VAE; 1.0 is the plain VAE.
     seed : int or None
         Seed of the sampling noise.
+    sampling_class : type, default sampling.Sampling
+        The noise hook, passed to :func:`build_encoder`.
+    vae_class : type, default VAE
+        The model hook: a :class:`VAE` subclass, e.g. one overriding
+        :meth:`VAE.reconstruction_loss`.
+    name : str, default "vae"
+    **options
+        Further arguments of ``vae_class`` (e.g. ``swapped_bce`` of the original's).
 
     Returns
     -------
-    vae : VAE
+    vae : vae_class
         Already built: ``vae.encoder``, ``vae.decoder``, ``vae(x)`` all ready.
     """
-    encoder = build_encoder(latent_dim, hidden_units, kl_weight=kl_weight, seed=seed)
+    vae_class = VAE if vae_class is None else vae_class
+    if not (isinstance(vae_class, type) and issubclass(vae_class, VAE)):
+        raise TypeError(validation.message("vae_class", "a subclass of models.VAE", vae_class))
+    encoder = build_encoder(latent_dim, hidden_units, kl_weight=kl_weight, seed=seed, sampling_class=sampling_class)
     decoder = build_decoder(latent_dim, hidden_units)
-    vae = VAE(encoder, decoder, name="vae")
+    vae = vae_class(encoder, decoder, name=name, **options)
     vae.build((None, NUM_PIXELS))
     return vae
 
@@ -170,7 +300,7 @@ def save_vae(vae, path):
     """
     path = Path(path)
     if not isinstance(vae, VAE):
-        raise TypeError(f"save_vae expects a vae_lessons VAE, got {type(vae).__name__}")
+        raise TypeError(validation.message("vae", "a vae_lessons models.VAE", type(vae).__name__))
     if path.suffix != ".keras":
         raise ValueError(f"{path}: the file name must end in .keras")
     if path.exists():

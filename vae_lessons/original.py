@@ -33,8 +33,7 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from vae_lessons import models, sampling, training
-from vae_lessons.data import NUM_PIXELS
+from vae_lessons import losses, models, sampling, training, validation
 
 ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
 """The 2018 notebook's training settings: 1,000 digits, 50 epochs, batch 128, Adam 1e-3.
@@ -44,7 +43,7 @@ the same digits with the same settings; ``trained_original_vae(ORIGINAL_CONFIG)`
 the original one.
 """
 
-ORIGINAL_MODEL_FORMAT = 1  # bump when the meaning of a cached original model changes
+ORIGINAL_MODEL_FORMAT = 2  # bump when the meaning of a cached original model changes (2: built by models.build_vae)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -69,11 +68,13 @@ def keras2_binary_crossentropy(target, output):
     into logits ``log(output / (1 - output))`` and returned
     ``tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=...)``, i.e.
 
-        -target * log(clip(output)) - (1 - target) * log(1 - clip(output)).
+        -target * log(clip(output)) - (1 - target) * log(1 - clip(output)),
 
-    Called the right way round, ``(x, x_reconstructed)``, this is the Bernoulli
-    negative log-likelihood. The 2018 notebook called it as ``(y_pred, y_true)``, i.e.
-    ``(x_reconstructed, x)``: the loss is then *linear* in the decoder output ``p``,
+    which is exactly :func:`vae_lessons.losses.reconstruction_loss` for one pixel (same
+    clipping), so that is what this calls. Called the right way round,
+    ``(x, x_reconstructed)``, it is the Bernoulli negative log-likelihood. The 2018
+    notebook called it as ``(y_pred, y_true)``, i.e. ``(x_reconstructed, x)``: the
+    loss is then *linear* in the decoder output ``p``,
     ``-p * logit(clip(x)) - log(1 - clip(x))``, whose gradient ``-logit(clip(x))``
     does not depend on ``p``: it pushes every output towards 1 where ``x > 0.5`` and
     towards 0 where ``x < 0.5``, with a force of up to 16.1 nats per pixel.
@@ -88,15 +89,16 @@ def keras2_binary_crossentropy(target, output):
     loss : tensor, shape (batch, 784)
         One value per pixel, in nats.
     """
-    epsilon = keras.config.epsilon()
-    target = ops.convert_to_tensor(target, dtype="float32")
-    output = ops.clip(ops.convert_to_tensor(output, dtype="float32"), epsilon, 1.0 - epsilon)
-    return -(target * ops.log(output) + (1.0 - target) * ops.log(1.0 - output))
+    target = ops.expand_dims(ops.convert_to_tensor(target, dtype="float32"), -1)  # (batch, 784, 1)
+    output = ops.expand_dims(ops.convert_to_tensor(output, dtype="float32"), -1)
+    return losses.reconstruction_loss(target, output)  # summed over the last axis, one pixel: (batch, 784)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
 class OriginalVAE(models.VAE):
     """A :class:`vae_lessons.models.VAE` that can train with the swapped cross-entropy.
+
+    Overrides only the likelihood hook, :meth:`reconstruction_loss`.
 
     Parameters
     ----------
@@ -110,22 +112,26 @@ class OriginalVAE(models.VAE):
 
     def __init__(self, encoder, decoder, swapped_bce=True, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        if not isinstance(swapped_bce, bool):
-            raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
-        self.swapped_bce = swapped_bce
+        self.swapped_bce = validation.check_choice("swapped_bce", swapped_bce, (True, False))
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        if not self.swapped_bce:
-            return super().compute_loss(x, y, y_pred, sample_weight, training)
-        target = x if y is None else y
-        # The 2018 call K.binary_crossentropy(y_pred, y_true): arguments swapped.
-        swapped = ops.sum(keras2_binary_crossentropy(y_pred, target), axis=-1)  # (batch,)
-        reconstruction = ops.mean(swapped)
-        kl = ops.sum(ops.stack(self.losses))
-        batch_size = ops.shape(y_pred)[0]
-        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch_size)
-        self.kl_tracker.update_state(kl, sample_weight=batch_size)
-        return reconstruction + kl
+    def reconstruction_loss(self, x, x_reconstructed):
+        """The training loss per digit: with ``swapped_bce``, the 2018 argument order.
+
+        ``K.binary_crossentropy(y_pred, y_true)`` summed over pixels is the Bernoulli
+        negative log-likelihood with its arguments swapped: the decoder output as
+        the target, the data as the (clipped) prediction.
+
+        Parameters
+        ----------
+        x, x_reconstructed : tensor, shape (batch, 784)
+
+        Returns
+        -------
+        loss : tensor, shape (batch,)
+        """
+        if self.swapped_bce:
+            return losses.reconstruction_loss(x_reconstructed, x)  # arguments swapped, as written in 2018
+        return super().reconstruction_loss(x, x_reconstructed)
 
     def get_config(self):
         return {**super().get_config(), "swapped_bce": self.swapped_bce}
@@ -134,9 +140,10 @@ class OriginalVAE(models.VAE):
 def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=None):
     """Build the 2018 notebook's VAE: shared epsilon, optionally the swapped loss.
 
-    Same layers and layer names as :func:`vae_lessons.models.build_vae` (784-512-2 by
-    default); only the sampling layer and, with ``swapped_bce``, the training loss
-    differ.
+    Built by :func:`vae_lessons.models.build_vae` with the two hooks: the sampling
+    layer :class:`SharedEpsilonSampling` and the model class :class:`OriginalVAE`.
+    Same layers, layer names and initial weights as the corrected model for the
+    same seed (784-512-2 by default).
 
     Parameters
     ----------
@@ -152,18 +159,15 @@ def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=No
     vae : OriginalVAE
         Built and uncompiled; trains with ``vae.fit(x, x)``.
     """
-    # Build exactly as models.build_vae does (same layers, same order, so the same
-    # initial weights for the same seed), then swap in the shared-epsilon sampling.
-    corrected_encoder = models.build_encoder(latent_dim, hidden_units, seed=seed)
-    decoder = models.build_decoder(latent_dim, hidden_units)
-    x = corrected_encoder.inputs[0]
-    z_mean = corrected_encoder.get_layer("z_mean").output  # (batch, latent_dim)
-    z_log_var = corrected_encoder.get_layer("z_log_var").output  # (batch, latent_dim)
-    z = SharedEpsilonSampling(seed=seed, name="z")([z_mean, z_log_var])
-    encoder = keras.Model(x, [z_mean, z_log_var, z], name="encoder")
-    vae = OriginalVAE(encoder, decoder, swapped_bce=swapped_bce, name="original_vae")
-    vae.build((None, NUM_PIXELS))
-    return vae
+    return models.build_vae(
+        latent_dim,
+        hidden_units,
+        seed=seed,
+        sampling_class=SharedEpsilonSampling,
+        vae_class=OriginalVAE,
+        name="original_vae",
+        swapped_bce=swapped_bce,
+    )
 
 
 def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
@@ -184,9 +188,9 @@ def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bc
     history : dict of str to list of float
     """
     if not isinstance(config, training.TrainingConfig):
-        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
+        raise TypeError(validation.message("config", "a training.TrainingConfig", config))
     if config.kl_weight != 1.0:
-        raise ValueError(f"the original model has no KL weight; got kl_weight={config.kl_weight}")
+        raise ValueError(validation.message("config.kl_weight", "1 (the original model has no KL weight)", config.kl_weight))
     training.set_seed(config.seed)
     vae = build_original_vae(config.latent_dim, config.hidden_units, swapped_bce=swapped_bce)
     return training.fit(vae, config)
@@ -222,8 +226,7 @@ def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swap
     vae : OriginalVAE
     history : dict of str to list of float
     """
-    if not isinstance(swapped_bce, bool):
-        raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
+    validation.check_choice("swapped_bce", swapped_bce, (True, False))
     return training.cached(
         original_cache_metadata(config, swapped_bce),
         lambda: train_original(config, swapped_bce=swapped_bce),

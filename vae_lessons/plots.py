@@ -1,4 +1,5 @@
-"""Figures the lessons draw: digit grids, the latent space, the manifold, loss curves.
+"""Figures the lessons draw: digit grids, the latent space, the manifold, loss curves,
+and lesson 7's score plots (the bound against k, rate and distortion, KL per dimension).
 
 Every function draws into a new, standalone ``matplotlib.figure.Figure`` and returns
 it: a notebook shows it as the cell's value (exactly once, with no pyplot state left
@@ -16,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
+from vae_lessons.validation import check_integer, message
 
 DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
 
@@ -44,7 +46,7 @@ def _as_images(images, name="images"):
     if images.ndim == 2 and images.shape[1] == math.prod(IMAGE_SHAPE):
         images = images.reshape((-1,) + IMAGE_SHAPE)
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name}: expected shape (n, 784) or (n, 28, 28), got {images.shape}")
+        raise ValueError(message(name, "an array of shape (n, 784) or (n, 28, 28)", images.shape))
     return images
 
 
@@ -68,7 +70,7 @@ def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     """
     images = _as_images(images)
     if titles is not None and len(titles) != len(images):
-        raise ValueError(f"titles: expected {len(images)} titles, got {len(titles)}")
+        raise ValueError(message("titles", f"{len(images)} titles, one per image", titles))
     num_rows = max(1, math.ceil(len(images) / num_columns))
     figure = Figure(figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)))
     axes = figure.subplots(num_rows, num_columns, squeeze=False)
@@ -97,7 +99,7 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     """
     originals, reconstructions = _as_images(originals), _as_images(reconstructions, "reconstructions")
     if len(originals) != len(reconstructions):
-        raise ValueError("originals and reconstructions must hold the same number of images")
+        raise ValueError(message("reconstructions", f"{len(originals)} images, as many as the originals", reconstructions.shape))
     count = min(num_columns, len(originals))
     figure = Figure(figsize=(count * 0.9, 2.1))
     axes = figure.subplots(2, count, squeeze=False)
@@ -126,9 +128,9 @@ def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", p
     """
     z, labels = np.asarray(z), np.asarray(labels)
     if z.ndim != 2 or z.shape[1] != 2:
-        raise ValueError(f"z: expected shape (n, 2), got {z.shape}; plot two chosen dimensions")
+        raise ValueError(message("z", "an array of shape (n, 2); plot two chosen dimensions", z.shape))
     if labels.shape != (len(z),):
-        raise ValueError(f"labels: expected shape ({len(z)},), got {labels.shape}")
+        raise ValueError(message("labels", f"an array of shape ({len(z)},)", labels.shape))
     figure = Figure(figsize=(6, 5))
     axis = figure.subplots()
     for digit in range(NUM_CLASSES):
@@ -155,8 +157,7 @@ def normal_quantile_grid(num_points=15):
     z : numpy.ndarray, float32, shape (num_points**2, 2)
         Row-major: the first row has the largest z_2, left to right increasing z_1.
     """
-    if isinstance(num_points, bool) or not isinstance(num_points, int) or num_points < 2:
-        raise ValueError(f"num_points must be an int >= 2, got {num_points!r}")
+    num_points = check_integer("num_points", num_points, minimum=2)
     probabilities = (np.arange(num_points) + 0.5) / num_points
     values = np.array([NormalDist().inv_cdf(p) for p in probabilities], dtype=np.float32)
     z_1, z_2 = np.meshgrid(values, values[::-1])
@@ -180,7 +181,7 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     """
     images = _as_images(images)
     if len(images) != num_points**2:
-        raise ValueError(f"images: expected {num_points**2} images, got {len(images)}")
+        raise ValueError(message("images", f"num_points**2 = {num_points**2} images", images.shape))
     rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
     canvas = rows.transpose(0, 2, 1, 3).reshape(num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1])
     figure = Figure(figsize=(size, size))
@@ -222,7 +223,7 @@ def samples_vs_normal(z, mean, std, bins=60):
     """
     z, mean, std = np.asarray(z), np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
     if z.ndim != 2 or mean.shape != (z.shape[1],) or std.shape != (z.shape[1],):
-        raise ValueError(f"expected z (n, d) with mean and std of shape (d,), got {z.shape}, {mean.shape}, {std.shape}")
+        raise ValueError(message("mean, std", f"shapes ({z.shape[-1] if z.ndim == 2 else 'd'},) matching z of shape (n, d)", (z.shape, mean.shape, std.shape)))
     figure = Figure(figsize=(4.5 * z.shape[1], 3))
     axes = figure.subplots(1, z.shape[1], squeeze=False)
     for dimension, axis in enumerate(axes.flat):
@@ -251,7 +252,7 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
     """
     missing = [name for name in names if name not in history]
     if missing:
-        raise ValueError(f"history has no {missing}; it holds {sorted(history)}")
+        raise ValueError(message("names", f"keys of history, which holds {sorted(history)}", missing))
     figure = Figure(figsize=(4 * len(names), 3))
     axes = figure.subplots(1, len(names), squeeze=False)
     for axis, name in zip(axes.flat, names):
@@ -262,5 +263,106 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
         axis.set_title(f"{name} (nats per digit)")
         axis.set_xlabel("epoch")
         axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+# --- lesson 7: scores of trained models ---------------------------------------------
+
+
+def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
+    """The importance-weighted estimate of ``-log p(x)`` against ``k``, with the ELBO.
+
+    Parameters
+    ----------
+    sample_counts : sequence of int
+        The ``k`` values, e.g. (1, 10, 100, 1000).
+    negative_log_likelihoods : sequence of float
+        Mean ``-log p(x)`` estimates (nats per digit), one per ``k``.
+    negative_elbo : float
+        Mean test negative ELBO of the same digits.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if len(sample_counts) != len(negative_log_likelihoods) or not len(sample_counts):
+        raise ValueError(message("negative_log_likelihoods", f"one value per sample count ({len(sample_counts)}), at least one", negative_log_likelihoods))
+    figure = Figure(figsize=(5.5, 3.5))
+    axes = figure.subplots()
+    axes.plot(sample_counts, negative_log_likelihoods, "o-", label=r"importance-weighted, $-\mathcal{L}_k$")
+    axes.axhline(negative_elbo, color="gray", linestyle="--", label="negative ELBO (one sample)")
+    axes.set_xscale("log")
+    axes.set_xlabel("samples per digit $k$")
+    axes.set_ylabel("nats per digit (lower is better)")
+    axes.set_title("The bound tightens as $k$ grows")
+    axes.legend()
+    figure.tight_layout()
+    return figure
+
+
+def rate_distortion(scores, title="Rate and distortion on the test digits"):
+    """Each model as a point: rate (KL) across, distortion (reconstruction) up.
+
+    Dashed diagonals are lines of equal negative ELBO (rate + distortion), so a point
+    further down-left is a better model.
+
+    Parameters
+    ----------
+    scores : dict of str to evaluation.HeldOutScore
+        A label per model.
+    title : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if not scores:
+        raise ValueError(message("scores", "at least one model", scores))
+    figure = Figure(figsize=(6, 4.5))
+    axes = figure.subplots()
+    rates = [score.kl for score in scores.values()]
+    distortions = [score.reconstruction for score in scores.values()]
+    for (label, score), color in zip(scores.items(), matplotlib.colormaps["tab10"].colors):
+        axes.scatter(score.kl, score.reconstruction, color=color, s=40, zorder=3)
+        axes.annotate(label, (score.kl, score.reconstruction), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    low, high = min(rates) * 0.8, max(rates) * 1.15 + 2
+    totals = [score.negative_elbo for score in scores.values()]
+    for total in np.linspace(min(totals), max(totals), 4):
+        rate = np.array([low, high])
+        axes.plot(rate, total - rate, color="lightgray", linestyle="--", zorder=1)
+    axes.set_xlim(low, high)
+    axes.set_ylim(min(distortions) - 8, max(distortions) + 8)
+    axes.set_xlabel("rate: KL (nats per digit)")
+    axes.set_ylabel("distortion: reconstruction (nats per digit)")
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"):
+    """Bars of the mean KL of each latent dimension, sorted, one panel per model.
+
+    Parameters
+    ----------
+    kl_by_label : dict of str to numpy.ndarray, shape (latent_dim,)
+        From :func:`vae_lessons.evaluation.mean_kl_per_dimension`.
+    title : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if not kl_by_label:
+        raise ValueError(message("kl_by_label", "at least one model", kl_by_label))
+    figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
+    all_axes = figure.subplots(1, len(kl_by_label), sharey=True, squeeze=False)
+    for axes, (label, kl) in zip(all_axes[0], kl_by_label.items()):
+        kl = np.sort(np.asarray(kl))[::-1]
+        axes.bar(np.arange(1, len(kl) + 1), kl, color="tab:blue")
+        axes.set_title(label, fontsize=10)
+        axes.set_xlabel("dimension (sorted)")
+    all_axes[0][0].set_ylabel("mean KL (nats)")
+    figure.suptitle(title)
     figure.tight_layout()
     return figure

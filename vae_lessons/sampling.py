@@ -15,7 +15,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from vae_lessons import losses
+from vae_lessons import losses, validation
 
 
 def reparameterize(z_mean, z_log_var, epsilon):
@@ -27,12 +27,14 @@ def reparameterize(z_mean, z_log_var, epsilon):
     z_log_var : tensor, shape (batch, latent_dim)
         Log of the variance.
     epsilon : tensor, shape (batch, latent_dim)
-        Standard-normal noise, one independent draw per example and dimension.
+        Standard-normal noise, one independent draw per example and dimension. Any
+        shapes that broadcast work, e.g. epsilon (num_samples, batch, latent_dim)
+        for several draws per example.
 
     Returns
     -------
-    z : tensor, shape (batch, latent_dim)
-        ``z_mean + exp(z_log_var / 2) * epsilon``.
+    z : tensor, shape (batch, latent_dim) (the broadcast shape)
+        ``z_mean + exp(z_log_var / 2) * epsilon``, float32.
     """
     z_mean, z_log_var, epsilon = (ops.convert_to_tensor(t, dtype="float32") for t in (z_mean, z_log_var, epsilon))
     return z_mean + ops.exp(0.5 * z_log_var) * epsilon
@@ -65,9 +67,7 @@ class Sampling(keras.layers.Layer):
 
     def __init__(self, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(kl_weight, bool) or not isinstance(kl_weight, (int, float)) or kl_weight < 0:
-            raise ValueError(f"kl_weight must be a number >= 0, got {kl_weight!r}")
-        self.kl_weight = float(kl_weight)
+        self.kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -87,3 +87,35 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "kl_weight": self.kl_weight, "seed": self.seed}
+
+
+def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
+    """Monte-Carlo estimate of KL(q(z|x) || N(0, I)), to check the closed form.
+
+    Averages ``log q(z|x) - log p(z)`` over ``num_samples`` draws of z from q, each
+    drawn with :func:`reparameterize` and scored with
+    :func:`vae_lessons.losses.log_normal_density`. It lives here, not in ``losses``,
+    because it samples: ``losses`` comes before ``sampling`` in the package's
+    dependency order.
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+    num_samples : int
+        Draws per example; the error shrinks like 1 / sqrt(num_samples).
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    kl : tensor, shape (batch,)
+    """
+    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
+    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
+    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    shape = (num_samples,) + tuple(ops.shape(z_mean))
+    epsilon = keras.random.normal(shape, seed=seed)  # (num_samples, batch, latent_dim)
+    z = reparameterize(z_mean, z_log_var, epsilon)  # broadcast: (num_samples, batch, latent_dim)
+    log_q = losses.log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
+    log_p = losses.log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
+    return ops.mean(log_q - log_p, axis=0)

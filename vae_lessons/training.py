@@ -27,6 +27,7 @@ import numpy as np
 from vae_lessons import data, models, validation
 
 CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
+MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 
 
 def set_seed(seed: int) -> None:
@@ -42,9 +43,9 @@ def set_seed(seed: int) -> None:
     Parameters
     ----------
     seed : int
+        In [0, 2**32 - 1], the range NumPy's legacy seeding accepts.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    seed = validation.check_integer("seed", seed, minimum=0, maximum=MAX_SEED)
     backend = keras.backend.backend()
     if backend == "tensorflow":
         keras.utils.set_random_seed(seed)
@@ -98,31 +99,25 @@ class TrainingConfig:
     source: str = "sample"
 
     def __post_init__(self):
+        # Normalise numbers (NumPy scalars included) so equal settings are equal
+        # configs with one cache key: kl_weight=1 and kl_weight=1.0 are the same.
+        def normalise(name, value):
+            object.__setattr__(self, name, value)
+
+        for name in ("latent_dim", "hidden_units", "epochs", "batch_size"):
+            normalise(name, validation.check_integer(name, getattr(self, name), minimum=1))
+        normalise("validation_size", validation.check_integer("validation_size", self.validation_size, minimum=0))
+        normalise("seed", validation.check_integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
+        if self.train_size is not None:
+            normalise("train_size", validation.check_integer("train_size", self.train_size, minimum=1))
+        normalise("kl_weight", validation.check_number("kl_weight", self.kl_weight, minimum=0))
+        normalise("learning_rate", validation.check_number("learning_rate", self.learning_rate, minimum=0, above=True))
         if isinstance(self.source, os.PathLike):
-            object.__setattr__(self, "source", os.fspath(self.source))
+            normalise("source", os.fspath(self.source))
         if not isinstance(self.source, str) or not self.source:
             raise TypeError(
                 validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
             )
-        for name in ("latent_dim", "hidden_units", "epochs", "batch_size"):
-            _check_int(name, getattr(self, name), minimum=1)
-        _check_int("validation_size", self.validation_size, minimum=0)
-        _check_int("seed", self.seed, minimum=0)
-        if self.train_size is not None:
-            _check_int("train_size", self.train_size, minimum=1)
-        for name in ("kl_weight", "learning_rate"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise TypeError(f"{name} must be a finite number, got {value!r}")
-        if self.kl_weight < 0 or self.learning_rate <= 0:
-            raise ValueError("kl_weight must be >= 0 and learning_rate > 0")
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
 def training_data(config: TrainingConfig = TrainingConfig()):
@@ -138,14 +133,21 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     x_validation : numpy.ndarray, float32, shape (validation_size, 784)
     """
     (images, labels), _ = data.load_mnist(config.source)
+    if config.validation_size >= len(labels):
+        raise ValueError(
+            validation.message(
+                "validation_size", f"fewer than the {len(labels)} training digits of source {config.source!r}", config.validation_size
+            )
+        )
     (train_images, train_labels), (validation_images, _) = data.train_validation_split(
         images, labels, config.validation_size, seed=config.seed
     )
     if config.train_size is not None:
         if config.train_size > len(train_labels):
             raise ValueError(
-                f"train_size={config.train_size} exceeds the {len(train_labels)} "
-                "training digits left after the validation split"
+                validation.message(
+                    "train_size", f"at most the {len(train_labels)} training digits left after the validation split", config.train_size
+                )
             )
         train_images, _ = data.stratified_subset(
             train_images, train_labels, config.train_size, seed=config.seed
@@ -225,6 +227,10 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
         The same model, trained.
     history : dict of str to list of float
     """
+    if not isinstance(vae, models.VAE):
+        raise TypeError(validation.message("vae", "a vae_lessons models.VAE (built, e.g. by models.build_vae)", type(vae).__name__))
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(validation.message("config", "a training.TrainingConfig", config))
     x_train, x_validation = training_data(config)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
     callbacks = [keras.callbacks.TerminateOnNaN()]
@@ -421,37 +427,3 @@ def _store_cache_entry(folder: Path, metadata: dict, vae, history) -> None:
     if folder.exists():  # a damaged or stale entry of ours: replace it
         shutil.rmtree(folder)
     os.replace(staging, folder)
-
-
-def encode_mean(vae, x, batch_size=1000):
-    """The encoder's z_mean for each digit, as a numpy array.
-
-    Parameters
-    ----------
-    vae : models.VAE
-    x : numpy.ndarray, float32, shape (n, 784)
-
-    Returns
-    -------
-    z_mean : numpy.ndarray, float32, shape (n, latent_dim)
-    """
-    z_mean, _, _ = vae.encoder.predict(x, batch_size=batch_size, verbose=0)
-    return np.asarray(z_mean)
-
-
-def decode(vae, z, batch_size=1000):
-    """Decode latent points into pixel means, as a numpy array.
-
-    Parameters
-    ----------
-    vae : models.VAE
-    z : array_like, shape (n, latent_dim)
-
-    Returns
-    -------
-    x_reconstructed : numpy.ndarray, float32, shape (n, 784)
-    """
-    z = np.asarray(z, dtype=np.float32)
-    if z.ndim != 2 or z.shape[1] != vae.latent_dim:
-        raise ValueError(f"z: expected shape (n, {vae.latent_dim}), got {z.shape}")
-    return np.asarray(vae.decoder.predict(z, batch_size=batch_size, verbose=0))

@@ -129,3 +129,54 @@ def check_choice(name, value, choices):
     if not any(value == choice and type(value) is type(choice) for choice in choices):
         raise ValueError(message(name, "one of " + ", ".join(repr(choice) for choice in choices), value))
     return value
+
+
+def check_array(name, value, *, shape, minimum=None, maximum=None):
+    """Check a numeric array's shape, finiteness and range; return it as float32.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : array_like
+    shape : tuple of int or None
+        The expected shape; None matches any size >= 1 on that axis.
+    minimum, maximum : float or None
+        Inclusive bounds of the values; None for no bound.
+
+    Returns
+    -------
+    array : numpy.ndarray, float32, shape ``shape``
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not numeric.
+    ValueError
+        If its shape differs, an axis of free size is empty, or a value is NaN,
+        infinite or out of bounds.
+
+    Examples
+    --------
+    >>> check_array("z", [[0.0, 1.0]], shape=(None, 2)).dtype
+    dtype('float32')
+    """
+    wanted = "(" + ", ".join("n" if size is None else str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+    bounds = _range_text(minimum, maximum)
+    expected = f"a finite array of shape {wanted}" + (f" with values {bounds}" if bounds else "")
+    array = np.asarray(value)
+    if not (np.issubdtype(array.dtype, np.number) and not np.issubdtype(array.dtype, np.complexfloating)):
+        raise TypeError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.dtype={array.dtype}")
+    if array.ndim != len(shape) or any(
+        (size is None and actual < 1) or (size is not None and actual != size) for size, actual in zip(shape, array.shape)
+    ):
+        raise ValueError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.shape={array.shape}")
+    array = array.astype(np.float32, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name} with NaN or infinite values")
+    if (minimum is not None and array.min() < minimum) or (maximum is not None and array.max() > maximum):
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. "
+            f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
+        )
+    return array

@@ -264,7 +264,7 @@ def most_active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
     Parameters
     ----------
     z_mean : array_like, shape (n, latent_dim)
-        Encoder means of some digits, e.g. ``training.encode_mean(vae, x_test[:500])``.
+        Encoder means of some digits, e.g. ``vae.encode(x_test[:500])[0]``.
     count : int
         How many dimensions to return.
 
@@ -388,7 +388,7 @@ class LatentExplorer(ipywidgets.HBox):
         packed = pack_decoder_weights(decoder)  # checks the decoder
         self._decoder = decoder
         self.latent_dim = packed["latent_dim"]
-        examples_z, example_states = self._prepare_examples(encoder, examples, labels)
+        examples_z, example_states = self._prepare_examples(None if encoder is None else model, examples, labels)
         self.z_range = self._check_z_range(z_range, examples_z)
         self.step = self._check_step(step, self.z_range)
         if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)):
@@ -419,19 +419,19 @@ class LatentExplorer(ipywidgets.HBox):
 
     # --- construction helpers -----------------------------------------------------------
 
-    def _prepare_examples(self, encoder, examples, labels):
+    def _prepare_examples(self, vae, examples, labels):
         if examples is None:
             if labels is not None:
                 raise ValueError("labels given without examples")
             return np.zeros((0, self.latent_dim), np.float32), []
-        if encoder is None:
+        if vae is None:
             raise TypeError("examples need an encoder: pass the whole VAE, not only its decoder")
         pixels = _examples_as_pixels(examples)  # (n, 784)
         if not 1 <= len(pixels) <= MAX_EXAMPLES:
             raise ValueError(f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}")
         if labels is not None:
             data.validate_labels(labels, len(pixels))
-        z_mean = keras.ops.convert_to_numpy(encoder(pixels, training=False)[0])  # (n, 784) -> (n, latent_dim)
+        z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
         if z_mean.shape != (len(pixels), self.latent_dim):
             raise ValueError(f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})")
         states = [

@@ -1,0 +1,99 @@
+"""Named trained models: the default, lesson 7's studies, the original notebook's variants.
+
+The one list of the models the lessons, ``scripts/train_study.py`` and
+``benchmarks/quality.py`` use. :func:`trained` returns a model by name, from the
+training cache (trained once if needed); the study tables map each studied value to
+a name::
+
+    >>> vae, history = trained("default")
+    >>> {latent_dim: trained(name)[0] for latent_dim, name in LATENT_DIM_STUDY.items()}
+
+It comes after ``training`` and ``original`` in the package's dependency order and
+only calls them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vae_lessons import original, training, validation
+
+CORRECTED = "corrected"
+SHARED_EPSILON = "shared epsilon"
+AS_WRITTEN = "as written"
+VARIANTS = (CORRECTED, SHARED_EPSILON, AS_WRITTEN)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """What a named model is: a training configuration and a model variant.
+
+    Attributes
+    ----------
+    config : training.TrainingConfig
+    variant : str
+        ``"corrected"``: this package's VAE (:func:`vae_lessons.training.trained_vae`).
+        ``"shared epsilon"``: the 2018 notebook's model with its shared-noise bug only;
+        ``"as written"``: with the swapped cross-entropy too
+        (:func:`vae_lessons.original.trained_original_vae`).
+    """
+
+    config: training.TrainingConfig
+    variant: str = CORRECTED
+
+    def __post_init__(self):
+        if not isinstance(self.config, training.TrainingConfig):
+            raise TypeError(validation.message("config", "a training.TrainingConfig", self.config))
+        validation.check_choice("variant", self.variant, VARIANTS)
+
+
+MODELS = {
+    "default": ModelSpec(training.TrainingConfig()),
+    "latent_dim=8": ModelSpec(training.TrainingConfig(latent_dim=8)),
+    "latent_dim=20": ModelSpec(training.TrainingConfig(latent_dim=20)),
+    "latent_dim=20 kl_weight=0.5": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=0.5)),
+    "latent_dim=20 kl_weight=2": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=2.0)),
+    "original settings, corrected": ModelSpec(original.ORIGINAL_CONFIG),
+    "original settings, shared epsilon": ModelSpec(original.ORIGINAL_CONFIG, SHARED_EPSILON),
+    "original as written": ModelSpec(original.ORIGINAL_CONFIG, AS_WRITTEN),
+}
+"""Every named model: name -> :class:`ModelSpec`."""
+
+LATENT_DIM_STUDY = {2: "default", 8: "latent_dim=8", 20: "latent_dim=20"}
+"""The latent-size study: ``{latent_dim: name}``; everything else is the default."""
+
+KL_WEIGHT_STUDY = {0.5: "latent_dim=20 kl_weight=0.5", 1.0: "latent_dim=20", 2.0: "latent_dim=20 kl_weight=2"}
+"""The beta study at latent_dim 20: ``{kl_weight: name}`` (1.0 is the latent-size study's 20)."""
+
+ORIGINAL_STUDY = ("original settings, corrected", "original settings, shared epsilon", "original as written")
+"""The original notebook's bugs: the corrected model on its settings, then each bug added."""
+
+
+def spec(name):
+    """The :class:`ModelSpec` of a named model.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of :data:`MODELS`.
+    """
+    return MODELS[validation.check_choice("name", name, tuple(MODELS))]
+
+
+def trained(name):
+    """A trained model by name: loaded from the cache, or trained once and cached.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`.
+
+    Returns
+    -------
+    vae : models.VAE (original.OriginalVAE for the original's variants)
+    history : dict of str to list of float
+    """
+    model_spec = spec(name)
+    if model_spec.variant == CORRECTED:
+        return training.trained_vae(model_spec.config)
+    return original.trained_original_vae(model_spec.config, swapped_bce=model_spec.variant == AS_WRITTEN)
