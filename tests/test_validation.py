@@ -52,3 +52,17 @@ def test_choice():
     assert validation.check_choice("source", "sample", ("sample", "keras")) == "sample"
     with pytest.raises(ValueError, match="Expected one of 'sample', 'keras'. Received: source='kerass'"):
         validation.check_choice("source", "kerass", ("sample", "keras"))
+
+
+def test_check_array_returns_float32_and_names_what_is_wrong():
+    assert validation.check_array("z", [[0, 1]], shape=(None, 2)).dtype == np.float32
+    with pytest.raises(ValueError, match=r"Expected a finite array of shape \(n, 2\). Received: z.shape=\(1, 3\)"):
+        validation.check_array("z", np.zeros((1, 3)), shape=(None, 2))
+    with pytest.raises(ValueError, match=r"Received: z.shape=\(0, 2\)"):
+        validation.check_array("z", np.zeros((0, 2)), shape=(None, 2))
+    with pytest.raises(ValueError, match="Received: z with NaN or infinite values"):
+        validation.check_array("z", [[np.nan, 0.0]], shape=(None, 2))
+    with pytest.raises(ValueError, match=r"with values between 0.0 and 1.0. Received: x with values in \[-1, 2\]"):
+        validation.check_array("x", [[-1.0, 2.0]], shape=(1, 2), minimum=0.0, maximum=1.0)
+    with pytest.raises(TypeError, match="Received: x.dtype=object"):
+        validation.check_array("x", np.array([[None]]), shape=(1, 1))
