@@ -113,7 +113,7 @@ def test_active_dimensions_and_kl_per_dimension():
         (lambda vae: evaluation.importance_weighted_log_likelihood(vae, np.zeros((2, 784)), 0), ValueError, "argument `num_samples`"),
         (lambda vae: evaluation.importance_weighted_log_likelihood(vae, np.zeros((2, 784)), 2.0), TypeError, "argument `num_samples`"),
         (lambda vae: evaluation.importance_weighted_log_likelihood(vae, np.zeros((2, 784)), 2, seed=-1), ValueError, "argument `seed`"),
-        (lambda vae: evaluation.active_dimensions(np.zeros((1, 2))), ValueError, "at least 2 rows"),
+        (lambda vae: evaluation.active_dimensions(np.zeros((1, 2))), ValueError, r"with n >= 2. Received: z_mean=\(1, 2\)"),
         (lambda vae: evaluation.active_dimensions(np.zeros((4, 2)), threshold=-1), ValueError, "argument `threshold`"),
         (lambda vae: evaluation.mean_kl_per_dimension(np.zeros((4, 2)), np.zeros((4, 3))), ValueError, r"argument `z_log_var`. Expected a finite array of shape \(4, 2\)"),
     ],

@@ -310,7 +310,7 @@ def latent_activity(z_mean):
     """
     z_mean = validation.check_array("z_mean", z_mean, shape=(None, None)).astype(np.float64)
     if len(z_mean) < 2:
-        raise ValueError(validation.message("z_mean", "at least 2 rows (a variance over digits)", f"{len(z_mean)} row"))
+        raise ValueError(validation.message("z_mean", "an array of shape (n, latent_dim) with n >= 2", z_mean.shape))
     return z_mean.var(axis=0)
 
 
