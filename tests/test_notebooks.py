@@ -100,8 +100,10 @@ def test_lesson_opens_and_closes_the_same_way(path):
     assert "import" in first_code, "the first code cell holds the imports"
     imports = first_code.splitlines()
     if "import keras" in imports:  # Keras reads KERAS_BACKEND once, on import: the Keras way to choose it
-        backend_line = next(i for i, line in enumerate(imports) if 'os.environ.setdefault("KERAS_BACKEND"' in line)
-        assert backend_line < imports.index("import keras"), "set KERAS_BACKEND before importing keras"
+        backend_line = next((i for i, line in enumerate(imports) if 'os.environ.setdefault("KERAS_BACKEND"' in line), None)
+        assert backend_line is not None and backend_line < imports.index("import keras"), (
+            'set the backend the Keras way first: os.environ.setdefault("KERAS_BACKEND", "jax") before import keras'
+        )
     later_code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"][1:]
     assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
