@@ -18,6 +18,8 @@ import math
 import keras
 from keras import ops
 
+from vae_lessons import validation
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -136,3 +138,90 @@ def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
     log_q = log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
     log_p = log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
     return ops.mean(log_q - log_p, axis=0)
+
+
+def grey_level_floor(x):
+    """The reconstruction loss a perfect decoder still pays on grey levels.
+
+    A Bernoulli likelihood scores pixels that are 0 or 1. Fed grey levels
+    ``x`` in [0, 1], its best output is ``p = x``, which still costs the
+    Bernoulli entropy ``-sum_pixels [x log x + (1 - x) log(1 - x)]`` nats (with
+    ``0 log 0 = 0``): a floor no model can go below. On binarized pixels the
+    floor is 0. (Grey levels also make the "likelihood" no normalised density:
+    ``p**x (1 - p)**(1 - x)`` does not integrate to 1 over x in [0, 1]; the
+    continuous Bernoulli distribution adds the missing normaliser.)
+
+    Parameters
+    ----------
+    x : tensor, shape (batch, 784)
+        Pixels in [0, 1].
+
+    Returns
+    -------
+    floor : tensor, shape (batch,)
+        ``reconstruction_loss(x, x)``, in nats.
+    """
+    return reconstruction_loss(x, x)
+
+
+def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
+    """Single-draw estimates ``log q(z|x) - log p(z)`` of KL(q(z|x) || N(0, I)).
+
+    Their mean over draws is ``monte_carlo_kl`` with the same ``seed``; their
+    spread gives the estimate's standard error
+    (``monte_carlo_standard_error``).
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+    num_samples : int
+        Draws per example, at least 1.
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    kl_samples : tensor, shape (num_samples, batch)
+    """
+    num_samples = validation.check_integer(
+        "num_samples", num_samples, minimum=1)
+    seed = validation.check_integer("seed", seed)
+    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
+    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    shape = (num_samples,) + tuple(ops.shape(z_mean))
+    # (num_samples, batch, latent_dim)
+    epsilon = keras.random.normal(shape, seed=seed)
+    z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    log_q = log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
+    log_p = log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
+    return log_q - log_p
+
+
+def monte_carlo_standard_error(samples, axis=0):
+    """Standard error of a Monte-Carlo mean: ``std(samples) / sqrt(n)``.
+
+    The mean of n independent draws misses the expectation by about this much
+    (in 95% of runs by less than about twice it); it shrinks like
+    ``1 / sqrt(n)``. Uses the unbiased variance (divides by n - 1).
+
+    Parameters
+    ----------
+    samples : tensor, shape (..., n, ...)
+        Independent draws along ``axis``, at least 2 of them.
+    axis : int, default 0
+        The axis of the draws.
+
+    Returns
+    -------
+    standard_error : tensor, the shape of ``samples`` without ``axis``
+    """
+    axis = validation.check_integer("axis", axis)
+    samples = ops.convert_to_tensor(samples, dtype="float32")
+    shape = tuple(ops.shape(samples))
+    if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
+        raise ValueError(validation.message(
+            "samples", f"at least 2 draws along axis {axis} (shape shown)",
+            shape))
+    num_draws = shape[axis]
+    variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
+    return ops.sqrt(variance / num_draws)
