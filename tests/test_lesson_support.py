@@ -124,3 +124,33 @@ def test_kl_samples_rejects_bad_num_samples(num_samples, error):
     with pytest.raises(error, match="`num_samples`"):
         losses.monte_carlo_kl_samples(
             np.zeros((1, 2)), np.zeros((1, 2)), num_samples, seed=0)
+
+
+def test_gradient_estimates_draws_one_histogram_per_estimator_and_the_line():
+    from matplotlib.figure import Figure
+
+    from vae_lessons import plots
+
+    rng = np.random.default_rng(0)
+    figure = plots.gradient_estimates(
+        {"wide": rng.normal(-4, 10, 500), "narrow": rng.normal(-4, 1, 500)},
+        exact=-4.0, bins=20)
+    assert isinstance(figure, Figure)
+    (axis,) = figure.axes
+    labels = axis.get_legend_handles_labels()[1]
+    assert labels[0].startswith("wide (variance ")
+    assert labels[1].startswith("narrow (variance ")
+    assert labels[2] == "exact gradient -4"
+    assert len(axis.patches) == 2 * 20
+
+
+@pytest.mark.parametrize("estimates, bins, error", [
+    ({}, 10, ValueError),
+    ({"a": np.ones(3)}, 0, ValueError),
+    ({"a": np.ones(3)}, 2.5, TypeError),
+])
+def test_gradient_estimates_rejects_bad_arguments(estimates, bins, error):
+    from vae_lessons import plots
+
+    with pytest.raises(error, match="Invalid value received for argument"):
+        plots.gradient_estimates(estimates, exact=0.0, bins=bins)
