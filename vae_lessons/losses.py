@@ -165,7 +165,7 @@ def grey_level_floor(x):
 
 
 def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
-    """Single-draw estimates ``log q(z|x) - log p(z)`` of KL(q(z|x) || N(0, I)).
+    """Single-draw estimates ``log q(z|x) - log p(z)`` of KL(q(z|x) || p(z)).
 
     Their mean over draws is ``monte_carlo_kl`` with the same ``seed``; their
     spread gives the estimate's standard error

@@ -126,7 +126,8 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         for t in (f_values, z, z_mean, z_log_var)
     )
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
-    standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)  # (..., latent_dim)
+    # (z - z_mean) / sigma: (..., latent_dim)
+    standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
     score_z_mean = standardized * ops.exp(-0.5 * z_log_var)
     score_z_log_var = 0.5 * (ops.square(standardized) - 1.0)
     return f_values * score_z_mean, f_values * score_z_log_var
@@ -148,7 +149,8 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
     Parameters
     ----------
     f_gradient : tensor, shape (..., latent_dim)
-        ``f'(z)`` at each draw ``z = reparameterize(z_mean, z_log_var, epsilon)``.
+        ``f'(z)`` at each draw, ``z = reparameterize(z_mean, z_log_var,
+        epsilon)``.
     epsilon : tensor, shape (..., latent_dim)
         The standard-normal noise of each draw.
     z_log_var : tensor, broadcastable to shape (..., latent_dim)
