@@ -269,7 +269,7 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
 
 def gradient_estimates(estimates, exact, bins=80,
                        title="Single-draw estimates of one gradient"):
-    """Overlaid histograms of single-draw gradient estimates, exact value.
+    """Histograms of single-draw gradient estimates, and the exact gradient.
 
     Parameters
     ----------
