@@ -18,6 +18,8 @@ import math
 import keras
 from keras import ops
 
+from vae_lessons import validation
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -107,3 +109,57 @@ def log_normal_density(z, mean, log_var):
     return -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
     )
+
+
+def grey_level_floor(x):
+    """The reconstruction loss a perfect decoder still pays on grey levels.
+
+    A Bernoulli likelihood scores pixels that are 0 or 1. Fed grey levels
+    ``x`` in [0, 1], its best output is ``p = x``, which still costs the
+    Bernoulli entropy ``-sum_pixels [x log x + (1 - x) log(1 - x)]`` nats (with
+    ``0 log 0 = 0``): a floor no model can go below. On binarized pixels the
+    floor is 0. (Grey levels also make the "likelihood" no normalised density:
+    ``p**x (1 - p)**(1 - x)`` does not integrate to 1 over x in [0, 1]; the
+    continuous Bernoulli distribution adds the missing normaliser.)
+
+    Parameters
+    ----------
+    x : tensor, shape (batch, 784)
+        Pixels in [0, 1].
+
+    Returns
+    -------
+    floor : tensor, shape (batch,)
+        ``reconstruction_loss(x, x)``, in nats.
+    """
+    return reconstruction_loss(x, x)
+
+
+def monte_carlo_standard_error(samples, axis=0):
+    """Standard error of a Monte-Carlo mean: ``std(samples) / sqrt(n)``.
+
+    The mean of n independent draws misses the expectation by about this much
+    (in 95% of runs by less than about twice it); it shrinks like
+    ``1 / sqrt(n)``. Uses the unbiased variance (divides by n - 1).
+
+    Parameters
+    ----------
+    samples : tensor, shape (..., n, ...)
+        Independent draws along ``axis``, at least 2 of them.
+    axis : int, default 0
+        The axis of the draws.
+
+    Returns
+    -------
+    standard_error : tensor, the shape of ``samples`` without ``axis``
+    """
+    axis = validation.check_integer("axis", axis)
+    samples = ops.convert_to_tensor(samples, dtype="float32")
+    shape = tuple(ops.shape(samples))
+    if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
+        raise ValueError(validation.message(
+            "samples", f"at least 2 draws along axis {axis} (shape shown)",
+            shape))
+    num_draws = shape[axis]
+    variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
+    return ops.sqrt(variance / num_draws)

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
-from vae_lessons.validation import check_integer, message
+from vae_lessons.validation import check_integer, check_number, message
 
 DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
 
@@ -364,5 +364,48 @@ def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"
         axes.set_xlabel("dimension (sorted)")
     all_axes[0][0].set_ylabel("mean KL (nats)")
     figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def gradient_estimates(estimates, exact, bins=80,
+                       title="Single-draw estimates of one gradient"):
+    """Histograms of single-draw gradient estimates, and the exact gradient.
+
+    Parameters
+    ----------
+    estimates : dict of str to array, each of shape (n,)
+        One estimate per draw, for each estimator (e.g. score function,
+        reparameterized).
+    exact : float
+        The gradient the estimates should average to, drawn as a line.
+    bins : int, default 80
+        Bins over the range holding the middle 98% of all estimates.
+    title : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    bins = check_integer("bins", bins, minimum=1)
+    exact = check_number("exact", exact)
+    if not estimates:
+        raise ValueError(message(
+            "estimates", "a non-empty dict of name to estimates", estimates))
+    values = {name: np.ravel(np.asarray(value, dtype=float))
+              for name, value in estimates.items()}
+    low, high = np.percentile(np.concatenate(list(values.values())), [1, 99])
+    edges = np.linspace(min(low, exact), max(high, exact), bins + 1)
+    figure = Figure(figsize=(6, 3))
+    axis = figure.subplots()
+    for name, value in values.items():
+        axis.hist(value, bins=edges, density=True, alpha=0.55,
+                  label=f"{name} (variance {value.var():.3g})")
+    axis.axvline(exact, color="black", linewidth=1,
+                 label=f"exact gradient {exact:g}")
+    axis.set_xlabel("estimate from one draw of z")
+    axis.set_ylabel("density")
+    axis.set_title(title)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     return figure

@@ -110,12 +110,118 @@ def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
     -------
     kl : tensor, shape (batch,)
     """
-    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
+    return ops.mean(monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed), axis=0)
+
+
+def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
+    """Single-draw estimates ``log q(z|x) - log p(z)`` of KL(q(z|x) || p(z)).
+
+    Their mean over draws is ``monte_carlo_kl`` with the same ``seed``; their
+    spread gives the estimate's standard error
+    (``monte_carlo_standard_error``).
+
+    Parameters
+    ----------
+    z_mean, z_log_var : tensor, shape (batch, latent_dim)
+    num_samples : int
+        Draws per example, at least 1.
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    kl_samples : tensor, shape (num_samples, batch)
+    """
+    num_samples = validation.check_integer(
+        "num_samples", num_samples, minimum=1)
+    seed = validation.check_integer("seed", seed)
     z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
     z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
     shape = (num_samples,) + tuple(ops.shape(z_mean))
-    epsilon = keras.random.normal(shape, seed=seed)  # (num_samples, batch, latent_dim)
-    z = reparameterize(z_mean, z_log_var, epsilon)  # broadcast: (num_samples, batch, latent_dim)
+    # (num_samples, batch, latent_dim)
+    epsilon = keras.random.normal(shape, seed=seed)
+    # broadcast: (num_samples, batch, latent_dim)
+    z = reparameterize(z_mean, z_log_var, epsilon)
     log_q = losses.log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
     log_p = losses.log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
-    return ops.mean(log_q - log_p, axis=0)
+    return log_q - log_p
+
+
+def score_function_gradient(f_values, z, z_mean, z_log_var):
+    """Score-function (REINFORCE) estimates of the gradient of ``E_q[f(z)]``.
+
+    A single draw ``z ~ q = N(z_mean, exp(z_log_var))`` has no derivative with
+    respect to ``z_mean``, but the expectation has, and it can be written as an
+    expectation again (the log-derivative trick):
+
+        d E_q[f(z)] / d theta = E_q[f(z) * d log q(z) / d theta],
+
+    where, per latent dimension, with ``sigma**2 = exp(z_log_var)``,
+
+        d log q(z) / d z_mean    = (z - z_mean) / sigma**2
+        d log q(z) / d z_log_var = ((z - z_mean)**2 / sigma**2 - 1) / 2.
+
+    It needs only the values of ``f``, not its derivative, but its variance is
+    large; compare ``reparameterized_gradient``.
+
+    Parameters
+    ----------
+    f_values : tensor, shape (...)
+        ``f(z)`` for each draw.
+    z : tensor, shape (..., latent_dim)
+        Draws from ``q``.
+    z_mean, z_log_var : tensor, broadcastable to shape (..., latent_dim)
+        The parameters of ``q``; ``z_log_var`` is the log of the variance.
+
+    Returns
+    -------
+    gradient_z_mean, gradient_z_log_var : tensor, shape (..., latent_dim)
+        One unbiased estimate per draw; their mean over draws estimates the
+        gradient of the expectation.
+    """
+    f_values, z, z_mean, z_log_var = (
+        ops.convert_to_tensor(t, dtype="float32")
+        for t in (f_values, z, z_mean, z_log_var)
+    )
+    f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
+    # (z - z_mean) / sigma: (..., latent_dim)
+    standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
+    score_z_mean = standardized * ops.exp(-0.5 * z_log_var)
+    score_z_log_var = 0.5 * (ops.square(standardized) - 1.0)
+    return f_values * score_z_mean, f_values * score_z_log_var
+
+
+def reparameterized_gradient(f_gradient, epsilon, z_log_var):
+    """Reparameterized estimates of the gradient of ``E_q[f(z)]``.
+
+    With ``z = z_mean + sigma * epsilon`` (``sigma = exp(z_log_var / 2)``) and
+    ``epsilon`` held fixed, the chain rule gives, per latent dimension,
+
+        d f(z) / d z_mean    = f'(z)
+        d f(z) / d z_log_var = f'(z) * sigma * epsilon / 2,
+
+    whose expectation over ``epsilon`` is the gradient of ``E_q[f(z)]``. It
+    needs the derivative ``f'`` (the decoder is differentiable) and has a far
+    smaller variance than ``score_function_gradient``.
+
+    Parameters
+    ----------
+    f_gradient : tensor, shape (..., latent_dim)
+        ``f'(z)`` at each draw, ``z = reparameterize(z_mean, z_log_var,
+        epsilon)``.
+    epsilon : tensor, shape (..., latent_dim)
+        The standard-normal noise of each draw.
+    z_log_var : tensor, broadcastable to shape (..., latent_dim)
+        Log of the variance.
+
+    Returns
+    -------
+    gradient_z_mean, gradient_z_log_var : tensor, shape (..., latent_dim)
+        One unbiased estimate per draw.
+    """
+    f_gradient, epsilon, z_log_var = (
+        ops.convert_to_tensor(t, dtype="float32")
+        for t in (f_gradient, epsilon, z_log_var)
+    )
+    sigma = ops.exp(0.5 * z_log_var)
+    return f_gradient, f_gradient * 0.5 * sigma * epsilon
