@@ -83,7 +83,8 @@ def vendor_folder(scratch: Path) -> Path:
     from scripts import build_book  # the book's pinned, checked assets
 
     vendor = scratch / "vendor"
-    build_book.fetch_npm_assets(vendor)
+    build_book.npm_install()
+    build_book.copy_npm_assets(vendor)
     build_book.copy_anywidget_front_end(vendor)
     return vendor
 
