@@ -197,7 +197,7 @@ def check_widget_modules(notebooks: list[Path]) -> None:
 # --- 2. staging ------------------------------------------------------------------------
 
 
-def stage(source: Path, notebooks: Path) -> None:
+def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> None:
     """Copy ``book/`` and the notebooks folder into ``source`` (mtimes kept).
 
     The whole folder is copied, so files a notebook links to (images) come along; only
@@ -210,6 +210,13 @@ def stage(source: Path, notebooks: Path) -> None:
         shutil.copytree(notebooks, source / "notebooks", ignore=skip)
     else:
         (source / "notebooks").mkdir()
+    if repository_url:  # the staged copy only: book/_config.yml stays as it is
+        config = source / "_config.yml"
+        text = config.read_text(encoding="utf-8")
+        setting = 'vae_lessons_repository_url: ""'
+        if setting not in text:
+            raise SystemExit(f"--repository-url: {config.name} has no `{setting}` line to fill in")
+        config.write_text(text.replace(setting, f"vae_lessons_repository_url: {json.dumps(repository_url)}"))
 
 
 # --- 3. build --------------------------------------------------------------------------
@@ -278,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--notebooks", type=Path, default=NOTEBOOKS, help="folder of lesson notebooks (default: notebooks/)"
     )
+    parser.add_argument(
+        "--repository-url",
+        help="the lessons' repository (e.g. https://github.com/ORG/vae-lessons): adds Colab and Binder launch links",
+    )
     parser.add_argument("--quiet", action="store_true", help="show Jupyter Book's output only if it fails")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -293,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     build_dir = args.output.resolve() / "_build"
     source = build_dir / "source"
     html = build_dir / "html"
-    stage(source, args.notebooks)
+    stage(source, args.notebooks, args.repository_url)
     shutil.rmtree(html, ignore_errors=True)
     build(source, args.output.resolve(), quiet=args.quiet)
     saved = prune(html)
