@@ -122,6 +122,11 @@ def all_pages(site: Path) -> list[str]:
     return sorted(page for page in pages if not page.startswith("_static/"))
 
 
+def content_pages(site: Path) -> list[str]:
+    """The pages a reader reads: all but redirects (index.html forwards to the intro)."""
+    return [page for page in all_pages(site) if 'http-equiv="refresh"' not in (site / page).read_text(encoding="utf-8").lower()]
+
+
 def screenshot_name(path: str) -> str:
     return path.removesuffix(".html").replace("/", "__") + ".png"
 
@@ -331,7 +336,7 @@ def test_no_serious_accessibility_violations(site, server, browser, mode):
     """axe-core (from node_modules, injected offline) on every page, WCAG 2.1 A and AA."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = {}
-    for path in all_pages(site):
+    for path in content_pages(site):
         visit = Visit(browser, server, path, mode=mode)
         try:
             settle(visit)
@@ -377,7 +382,7 @@ def test_no_code_block_scrolls_sideways_at_1280px(site, server, browser):
         visit.close()
     assert fits >= line_length, f"the code column holds {fits} characters; pyproject.toml formats to {line_length}"
     report = {}
-    for path in all_pages(site):
+    for path in content_pages(site):
         visit = Visit(browser, server, path)
         try:
             settle(visit)
@@ -393,7 +398,7 @@ def test_no_code_block_scrolls_sideways_at_1280px(site, server, browser):
 def test_pages_are_readable_on_a_phone(site, server, browser):
     """At 390 px: no page scrolls sideways, figures scale, the explorer stacks."""
     report = {}
-    for path in all_pages(site):
+    for path in content_pages(site):
         visit = Visit(browser, server, path, width=390)
         page = visit.page
         try:
@@ -457,7 +462,7 @@ def test_every_figure_has_alternative_text(site):
     import re
 
     missing = {}
-    for path in all_pages(site):
+    for path in content_pages(site):
         html = (site / path).read_text(encoding="utf-8")
         for output in re.findall(r'<div class="cell_output.*?</div>\s*</div>', html, flags=re.S):
             for alt in re.findall(r'<img alt="([^"]*)"', output):

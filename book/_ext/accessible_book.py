@@ -9,6 +9,10 @@
   inside a ``role="list"``; ARIA 1.2 deprecated that role, and axe-core reports the
   list as missing its list items (``aria-required-children``, critical). Citations
   become ``role="listitem"``, what the list requires.
+* **Hidden solutions.** myst-nb names the summary of a collapsed cell "Toggle hidden
+  content" (``aria-label``) while it shows "Show code cell source"; voice-control users
+  say what they see (WCAG 2.5.3, axe-core's ``label-content-name-mismatch``). The
+  label goes: the summary is named by its visible text.
 * **Launch links, off by default.** With ``vae_lessons_repository_url`` set (in
   ``_config.yml`` under ``sphinx.config``, or ``scripts/build_book.py
   --repository-url``), each lesson page gets Colab and Binder launch links (plain
@@ -44,10 +48,19 @@ def _image_alt_from_output_metadata() -> None:
     NbElementRenderer.render_image = render_image
 
 
-def _citations_as_list_items(app: Sphinx, pagename, templatename, context, doctree) -> None:
+# Exact strings the HTML writers emit (docutils, myst-nb), and what they become.
+BODY_FIXES = {
+    'role="doc-biblioentry"': 'role="listitem"',
+    '<summary aria-label="Toggle hidden content">': "<summary>",
+}
+
+
+def _fix_body(app: Sphinx, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
-    if body and 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if body:
+        for old, new in BODY_FIXES.items():
+            body = body.replace(old, new)
+        context["body"] = body
 
 
 def _launch_links(app: Sphinx, config) -> None:
@@ -73,5 +86,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("vae_lessons_repository_branch", "main", "html")
     _image_alt_from_output_metadata()
     app.connect("config-inited", _launch_links)
-    app.connect("html-page-context", _citations_as_list_items)
+    app.connect("html-page-context", _fix_body)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -265,6 +265,16 @@ function render({ model, el }) {
     examplesBox.append(caption, row);
   }
 
+  // Keys pressed on the explorer's own controls stay with them: JupyterLab and Notebook 7
+  // bind arrow keys and Enter to notebook commands (ArrowLeft collapses to the heading
+  // above, Enter edits the cell), which would fire instead of moving a slider or
+  // pressing a button. Tab and Escape still reach the page.
+  el.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" && event.key !== "Escape" && event.target.closest("input, button")) {
+      event.stopPropagation();
+    }
+  });
+
   const controls = makeElement("div", "vae-latent-explorer__controls");
   controls.append(sliderBox, buttons, examplesBox);
   el.replaceChildren(figure, controls);
