@@ -204,6 +204,7 @@ function render({ model, el }) {
         input.max = String(range());
         input.step = String(model.get("step"));
         input.dataset.dimension = String(dim);
+        input.setAttribute("data-lm-suppress-shortcuts", "true"); // see the keydown handler below
         const output = makeElement("output", "vae-latent-explorer__readout");
         output.htmlFor = id;
         input.addEventListener("input", () => {
@@ -268,7 +269,9 @@ function render({ model, el }) {
   // Keys pressed on the explorer's own controls stay with them: JupyterLab and Notebook 7
   // bind arrow keys and Enter to notebook commands (ArrowLeft collapses to the heading
   // above, Enter edits the cell), which would fire instead of moving a slider or
-  // pressing a button. Tab and Escape still reach the page.
+  // pressing a button. Lumino (their shortcut engine) skips elements marked
+  // data-lm-suppress-shortcuts; other front ends that listen on the page get no keydown
+  // from them. Tab and Escape still reach the page.
   el.addEventListener("keydown", (event) => {
     if (event.key !== "Tab" && event.key !== "Escape" && event.target.closest("input, button")) {
       event.stopPropagation();
@@ -279,6 +282,7 @@ function render({ model, el }) {
   controls.append(sliderBox, buttons, examplesBox);
   el.replaceChildren(figure, controls);
   buildSliders();
+  el.querySelectorAll("button").forEach((button) => button.setAttribute("data-lm-suppress-shortcuts", "true"));
 
   let drawCount = 0;
   const draw = () => {
