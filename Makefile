@@ -29,9 +29,14 @@ chromium:
 	  && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "note: Chromium is not installed; the browser tests will be skipped"
 
-setup: $(STAMP) chromium
+# The book's pinned front-end packages and axe-core (package.json, package-lock.json).
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 
-book: $(STAMP)
+setup: $(STAMP) $(NODE_MODULES) chromium
+
+book: $(STAMP) $(NODE_MODULES)
 	$(BIN)/python scripts/build_book.py
 
 test: setup

@@ -55,7 +55,8 @@ def kind(path: Path) -> str:
 def main() -> int:
     with contextlib.redirect_stdout(io.StringIO()):
         start = time.perf_counter()
-        build_book.fetch_npm_assets()
+        build_book.npm_install()
+        build_book.copy_npm_assets()
         build_book.copy_anywidget_front_end()
     fetch_seconds = time.perf_counter() - start
 
@@ -86,7 +87,7 @@ def main() -> int:
             "python": platform.python_version(),
         },
         "versions": {name: version(name) for name in ("jupyter-book", "sphinx", "myst-nb", "sphinx-book-theme")},
-        "assets": {asset.name: asset.version for asset in build_book.NPM_ASSETS} | {"anywidget": version("anywidget")},
+        "assets": {package: build_book.installed_version(package) for package in build_book.VENDORED} | {"anywidget": version("anywidget")},
         "notebooks": [path.name for path in notebooks],
         "fetch_assets_seconds": round(fetch_seconds, 2),
         "build_seconds": round(build_seconds, 1),

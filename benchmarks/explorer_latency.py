@@ -6,8 +6,8 @@ anywidget's front end, all served from 127.0.0.1; no kernel). Headless Chromium
 (Debian's /usr/bin/chromium) focuses the z[0] slider and presses the arrow keys
 ``--changes`` times. For each key press the page records, with ``performance.now()``:
 
-* ``redraw``: from the keydown event to the end of the explorer's redraw (slider
-  value -> jslink -> z_0 trait -> decode 784 pixels -> canvas written);
+* ``redraw``: from the keydown event to the end of the explorer's redraw (range
+  input -> the z list in the widget model -> decode 784 pixels -> canvas written);
 * ``decode``: the redraw alone (decode and paint);
 * ``frame``: from the keydown to the next animation frame after the redraw, i.e. when
   the new image can be on screen (bounded below by the display's frame timing).
@@ -23,34 +23,31 @@ Usage::
 
 Prints the numbers and writes ``benchmarks/results/explorer_latency.json``. Needs the
 page's front-end assets: those of the book (``book/_static/vendor``, made by
-``scripts/build_book.py``), or, when missing, fetched the same way into a temporary
-folder (npm registry).
+``scripts/build_book.py``), or, when missing, copied the same way from ``node_modules/``
+(``npm ci``) into a temporary folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
-import functools
 import html
-import http.server
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from scripts import browser as chromium
+
 REPO = Path(__file__).resolve().parents[1]
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 RESULTS = REPO / "benchmarks" / "results" / "explorer_latency.json"
 BOOK_VENDOR = REPO / "book" / "_static" / "vendor"
 VENDOR_FILES = ("requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js")
-CANVAS = ".vae-latent-explorer__canvas"
+CANVAS = chromium.EXPLORER_CANVAS
+SLIDER_0 = ".vae-latent-explorer__slider-0 input[type=range]"
 
 PAGE = """<!DOCTYPE html>
 <html>
@@ -83,17 +80,14 @@ def vendor_folder(scratch: Path) -> Path:
     from scripts import build_book  # the book's pinned, checked assets
 
     vendor = scratch / "vendor"
-    build_book.fetch_npm_assets(vendor)
+    build_book.npm_install()
+    build_book.copy_npm_assets(vendor)
     build_book.copy_anywidget_front_end(vendor)
     return vendor
 
 
 def write_static_page(folder: Path, views, vendor: Path, title="Latent explorer") -> Path:
-    """Embed ``views`` (and every live widget, links included) in ``folder/index.html``.
-
-    The whole manager state is embedded, not only the views' dependencies: the
-    jslinks that tie the sliders to the decoder are not dependencies of any view.
-    """
+    """Embed ``views`` (and every live widget) in ``folder/index.html``, as the book does."""
     import ipywidgets.embed
 
     embedded = ipywidgets.embed.embed_data(views=views, drop_defaults=False)
@@ -111,42 +105,13 @@ def write_static_page(folder: Path, views, vendor: Path, title="Latent explorer"
     return page
 
 
-@contextlib.contextmanager
-def static_server(folder: Path):
-    """Serve ``folder`` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def canvas_state(page):
     """(gray levels as a list of 784 ints, z as a list, draw count) of the explorer."""
-    return page.evaluate(
-        """(selector) => {
-            const canvas = document.querySelector(selector);
-            const rgba = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
-            return {gray: Array.from({length: 784}, (_, i) => rgba[4 * i]),
-                    z: JSON.parse(canvas.dataset.z), draws: Number(canvas.dataset.drawCount)};
-        }""",
-        CANVAS,
-    )
+    return chromium.explorer_state(page)
 
 
 def readout(page, dimension):
-    text = page.locator(f".vae-latent-explorer-slider-{dimension} .widget-readout").inner_text()
-    return float(text.replace("\u2212", "-"))
+    return float(page.locator(f".vae-latent-explorer__slider-{dimension} .vae-latent-explorer__readout").inner_text())
 
 
 def check_static_page(page, explorer):
@@ -156,9 +121,9 @@ def check_static_page(page, explorer):
     from vae_lessons import widgets
 
     before = canvas_state(page)
-    handle = page.locator(".vae-latent-explorer-slider-0 .noUi-handle").first
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    slider = page.locator(SLIDER_0).first
+    box = slider.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2  # z[0] = 0: the thumb is centred
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 50, y, steps=5)
@@ -179,7 +144,7 @@ def check_static_page(page, explorer):
     page.locator(".vae-latent-explorer__example").nth(3).click()
     page.wait_for_timeout(100)
     z = canvas_state(page)["z"]
-    if abs(readout(page, 1) - z[1]) > 0.006 or z != explorer.canvas.examples[3]["z"]:
+    if abs(readout(page, 1) - z[1]) > 0.006 or z != explorer.examples[3]["z"]:
         raise RuntimeError("static page: an example button did not move the sliders")
     return difference
 
@@ -227,18 +192,18 @@ def measure(changes: int) -> dict:
         scratch = Path(scratch)
         write_static_page(scratch / "site", [explorer], vendor_folder(scratch))
         page_bytes = (scratch / "site" / "index.html").stat().st_size
-        with static_server(scratch / "site") as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with chromium.static_server(scratch / "site") as base_url, sync_playwright() as playwright:
+            browser = chromium.launch(playwright)
             try:
                 page = browser.new_page(viewport={"width": 1000, "height": 800})
                 page_errors = []
                 page.on("pageerror", lambda error: page_errors.append(str(error)))
                 page.goto(f"{base_url}/index.html")
                 page.locator(CANVAS).first.wait_for(timeout=60_000)
-                page.locator(".vae-latent-explorer-slider-0 .noUi-handle").first.wait_for(timeout=30_000)
+                page.locator(SLIDER_0).first.wait_for(timeout=30_000)
                 max_gray_difference = check_static_page(page, explorer)
                 page.evaluate(TIMING_SCRIPT, CANVAS)
-                page.locator(".vae-latent-explorer-slider-0 .noUi-handle").first.focus()
+                page.locator(SLIDER_0).first.focus()
                 start = time.perf_counter()
                 for index in range(changes):
                     page.keyboard.press("ArrowRight" if index % 2 == 0 else "ArrowLeft")
@@ -285,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.changes < 2:
         parser.error("--changes must be at least 2")
-    if not shutil.which(str(CHROMIUM)):
-        print(f"needs Chromium at {CHROMIUM}: apt-get install -y chromium", file=sys.stderr)
+    if not chromium.available():
+        print(f"needs Chromium at {chromium.CHROMIUM}: apt-get install -y chromium", file=sys.stderr)
         return 2
     result = measure(args.changes)
     for name in ("redraw", "decode", "frame"):

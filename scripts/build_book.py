@@ -1,7 +1,7 @@
 """Build the HTML book: the lessons' stored outputs, fully offline, warnings as errors.
 
 Usage (from anywhere; needs the ``book`` extra, ``pip install -e ".[book]"``, and
-``npm`` the first time, to fetch the pinned front-end assets)::
+``npm`` the first time, for ``npm ci``; after that the build is offline)::
 
     python scripts/build_book.py                    # -> book/_build/html/index.html
     python scripts/build_book.py --output /tmp/out  # -> /tmp/out/_build/html/index.html
@@ -9,10 +9,11 @@ Usage (from anywhere; needs the ``book`` extra, ``pip install -e ".[book]"``, an
 
 Steps:
 
-1. Fetch the pinned front-end assets into ``book/_static/vendor/`` (gitignored), once:
-   RequireJS, the ipywidgets html-manager and MathJax from the npm registry (``npm
-   pack``, checked against pinned SHA-512 integrity hashes), and anywidget's front end
-   from the installed ``anywidget`` wheel. Only the files the pages use are kept.
+1. Front-end assets into ``book/_static/vendor/`` (gitignored): RequireJS, the
+   ipywidgets html-manager and MathJax are pinned in ``package.json`` and
+   ``package-lock.json``; ``npm ci`` installs them into ``node_modules/`` (once, when
+   the lockfile is newer than the install), and only the files the pages use are
+   copied. anywidget's front end comes from the installed ``anywidget`` wheel.
 2. Stage the book: Jupyter Book 1 cannot publish files outside its folder, so ``book/``
    and the notebooks in ``notebooks/`` are copied (not edited) into
    ``<output>/_build/source/``; the notebooks are published, never duplicated in git.
@@ -26,17 +27,11 @@ Steps:
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import io
 import json
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
-from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -46,53 +41,30 @@ NOTEBOOKS = REPO / "notebooks"
 VENDOR = BOOK / "_static" / "vendor"
 
 
-@dataclass(frozen=True)
-class NpmAsset:
-    """Files taken from one pinned npm package: ``files`` maps tarball globs to folders."""
-
-    name: str
-    version: str
-    integrity: str  # the registry's dist.integrity for this exact tarball
-    folder: str  # under book/_static/vendor/
-    files: tuple[tuple[str, str], ...]  # (glob inside the tarball's package/, destination subfolder)
-    exclude: tuple[str, ...] = ()
-
-
-NPM_ASSETS = (
-    NpmAsset(
-        name="requirejs",
-        version="2.3.7",
-        integrity="sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
-        folder="requirejs",
-        files=(("require.js", ""),),
+NODE_MODULES = REPO / "node_modules"
+# What the site serves from each npm package (pinned in package.json / package-lock.json,
+# installed by `npm ci`): package -> (glob under the package folder, destination under
+# book/_static/vendor/). Only the files the pages use are copied.
+VENDORED = {
+    "requirejs": (("require.js", "requirejs"),),
+    # ipywidgets 8's embedder (the "embed-amd" bundle holds base, controls, output) and
+    # its Font Awesome icons: browsers take the woff2 files only.
+    "@jupyter-widgets/html-manager": (
+        ("dist/embed-amd.js", "html-manager"),
+        ("dist/*.woff2", "html-manager"),
     ),
-    NpmAsset(
-        # ipywidgets 8's embedder (the "embed-amd" bundle holds base, controls, output).
-        name="@jupyter-widgets/html-manager",
-        version="1.0.15",
-        integrity="sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
-        folder="html-manager",
-        # The bundle's Font Awesome icons: browsers take the woff2 files only.
-        files=(("dist/embed-amd.js", ""), ("dist/*.woff2", "")),
+    # MathJax: TeX input + CommonHTML output (menu and assistive MathML built in), its
+    # fonts, and the TeX extensions that \\require or autoload may fetch. Left out: the
+    # SVG/MathML/AsciiMath variants, the speech and explorer tools (a11y/sre, about 4
+    # MB: the menu's "Explorer" setting cannot load them), all-packages.
+    "mathjax": (
+        ("es5/tex-chtml.js", "mathjax"),
+        ("es5/output/chtml/fonts/woff-v2/*.woff", "mathjax/output/chtml/fonts/woff-v2"),
+        ("es5/input/tex/extensions/*.js", "mathjax/input/tex/extensions"),
     ),
-    NpmAsset(
-        name="mathjax",
-        version="3.2.2",
-        integrity="sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
-        folder="mathjax",
-        # TeX input + CommonHTML output (menu and assistive MathML built in), its fonts,
-        # and the TeX extensions that \require or autoload may fetch. Left out: the
-        # SVG/MathML/AsciiMath variants, the speech and explorer tools (a11y/sre,
-        # about 4 MB: the menu's "Explorer" setting cannot load them), all-packages.
-        files=(
-            ("es5/tex-chtml.js", ""),
-            ("es5/output/chtml/fonts/woff-v2/*.woff", "output/chtml/fonts/woff-v2"),
-            ("es5/input/tex/extensions/*.js", "input/tex/extensions"),
-        ),
-        exclude=("es5/input/tex/extensions/all-packages.js",),
-    ),
-)
-# What the site's copy of each package is: written last, so a half-done fetch repeats.
+}
+VENDOR_EXCLUDE = ("es5/input/tex/extensions/all-packages.js",)
+# What the site's copy of each package is: written last, so a half-done copy repeats.
 STAMP = ".pinned.json"
 
 # Built-site files no page requests: source maps, the theme's translation catalogues
@@ -119,65 +91,61 @@ def _write_stamp(folder: Path, pinned: dict) -> None:
     (folder / STAMP).write_text(json.dumps(pinned, indent=1, sort_keys=True) + "\n")
 
 
-def _npm_pack(asset: NpmAsset, workdir: Path) -> bytes:
+def npm_install(repo: Path = REPO) -> None:
+    """``npm ci`` when ``node_modules/`` does not match ``package-lock.json``.
+
+    npm checks every tarball against the lockfile's integrity hash; after this step the
+    build needs no network.
+    """
+    lock = repo / "package-lock.json"
+    installed = repo / "node_modules" / ".package-lock.json"  # npm writes it on install
+    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
-            "npm is needed once, to fetch the book's pinned front-end assets from the npm "
-            "registry (install Node.js, e.g. `apt-get install npm`), then rerun."
+            "npm is needed once, to install the book's pinned front-end packages "
+            "(install Node.js, e.g. `apt-get install npm`), then rerun; or run `npm ci` yourself."
         )
-    spec = f"{asset.name}@{asset.version}"
+    log("npm ci (the book's front-end packages, pinned in package-lock.json)")
     result = subprocess.run(
-        [npm, "pack", spec, "--json", "--silent", "--pack-destination", str(workdir)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=repo, capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise SystemExit(f"`npm pack {spec}` failed:\n{result.stderr.strip()}")
-    filename = json.loads(result.stdout)[0]["filename"]
-    data = (workdir / filename).read_bytes()
-    algorithm, expected = asset.integrity.split("-", 1)
-    actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
-    if actual != expected:
-        raise SystemExit(f"{spec}: tarball integrity {algorithm}-{actual} is not the pinned {asset.integrity}")
-    return data
+        raise SystemExit(f"`npm ci` failed:\n{result.stderr.strip()}")
 
 
-def _extract(asset: NpmAsset, tarball: bytes, folder: Path) -> int:
-    count = 0
-    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
-        for member in archive.getmembers():
-            if not member.isfile() or not member.name.startswith("package/"):
-                continue
-            inner = member.name[len("package/") :]
-            if any(fnmatch(inner, pattern) for pattern in asset.exclude):
-                continue
-            for pattern, subfolder in asset.files:
-                if fnmatch(inner, pattern):
-                    target = folder / subfolder / Path(inner).name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(archive.extractfile(member).read())
-                    count += 1
-                    break
-    return count
+def installed_version(package: str, node_modules: Path = NODE_MODULES) -> str:
+    manifest = node_modules / package / "package.json"
+    if not manifest.is_file():
+        raise SystemExit(f"{package} is not in {node_modules}: run `npm ci` in {node_modules.parent}")
+    return json.loads(manifest.read_text())["version"]
 
 
-def fetch_npm_assets(vendor: Path = VENDOR) -> None:
-    """Fetch (once) and unpack the pinned npm packages' needed files into ``vendor``."""
-    for asset in NPM_ASSETS:
-        folder = vendor / asset.folder
-        pinned = {"package": asset.name, "version": asset.version, "integrity": asset.integrity}
-        if _stamp_matches(folder, pinned):
+def copy_npm_assets(vendor: Path = VENDOR, node_modules: Path = NODE_MODULES) -> None:
+    """Copy the files the pages use from ``node_modules/`` into ``vendor`` (once per version)."""
+    for package, patterns in VENDORED.items():
+        root = node_modules / package
+        pinned = {"package": package, "version": installed_version(package, node_modules)}
+        folders = {destination.split("/")[0] for _, destination in patterns}
+        if all(_stamp_matches(vendor / folder, pinned) for folder in folders):
             continue
-        log(f"fetching {asset.name}@{asset.version} from the npm registry")
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        with tempfile.TemporaryDirectory() as workdir:
-            count = _extract(asset, _npm_pack(asset, Path(workdir)), folder)
+        for folder in folders:
+            shutil.rmtree(vendor / folder, ignore_errors=True)
+        count = 0
+        for pattern, destination in patterns:
+            for path in sorted(root.glob(pattern)):
+                if path.relative_to(root).as_posix() in VENDOR_EXCLUDE:
+                    continue
+                target = vendor / destination / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                count += 1
         if count == 0:
-            raise SystemExit(f"{asset.name}@{asset.version}: none of {asset.files} in the tarball")
-        _write_stamp(folder, pinned)
+            raise SystemExit(f"{package}: none of {[pattern for pattern, _ in patterns]} in {root}")
+        for folder in folders:
+            _write_stamp(vendor / folder, pinned)
+        log(f"copied {count} files of {package}@{pinned['version']} from node_modules/")
 
 
 def copy_anywidget_front_end(vendor: Path = VENDOR) -> None:
@@ -229,7 +197,7 @@ def check_widget_modules(notebooks: list[Path]) -> None:
 # --- 2. staging ------------------------------------------------------------------------
 
 
-def stage(source: Path, notebooks: Path) -> None:
+def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> None:
     """Copy ``book/`` and the notebooks folder into ``source`` (mtimes kept).
 
     The whole folder is copied, so files a notebook links to (images) come along; only
@@ -242,6 +210,13 @@ def stage(source: Path, notebooks: Path) -> None:
         shutil.copytree(notebooks, source / "notebooks", ignore=skip)
     else:
         (source / "notebooks").mkdir()
+    if repository_url:  # the staged copy only: book/_config.yml stays as it is
+        config = source / "_config.yml"
+        text = config.read_text(encoding="utf-8")
+        setting = 'vae_lessons_repository_url: ""'
+        if setting not in text:
+            raise SystemExit(f"--repository-url: {config.name} has no `{setting}` line to fill in")
+        config.write_text(text.replace(setting, f"vae_lessons_repository_url: {json.dumps(repository_url)}"))
 
 
 # --- 3. build --------------------------------------------------------------------------
@@ -310,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--notebooks", type=Path, default=NOTEBOOKS, help="folder of lesson notebooks (default: notebooks/)"
     )
+    parser.add_argument(
+        "--repository-url",
+        help="the lessons' repository (e.g. https://github.com/ORG/vae-lessons): adds Colab and Binder launch links",
+    )
     parser.add_argument("--quiet", action="store_true", help="show Jupyter Book's output only if it fails")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -318,13 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     if not notebooks:
         log("warning: notebooks/ holds no notebook yet; building the book without lessons")
     check_widget_modules(notebooks)
-    fetch_npm_assets()
+    npm_install()
+    copy_npm_assets()
     copy_anywidget_front_end()
 
     build_dir = args.output.resolve() / "_build"
     source = build_dir / "source"
     html = build_dir / "html"
-    stage(source, args.notebooks)
+    stage(source, args.notebooks, args.repository_url)
     shutil.rmtree(html, ignore_errors=True)
     build(source, args.output.resolve(), quiet=args.quiet)
     saved = prune(html)

@@ -16,26 +16,24 @@ Skipped only when ``/usr/bin/chromium`` is absent (``apt-get install chromium``)
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
+import json
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from scripts import browser as chromium
+
 REPO = Path(__file__).resolve().parents[1]
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 ARTIFACTS = REPO / "test-artifacts" / "book"
 DECODER_PAGE = "notebooks/06_decoder.html"
 # Console errors deliberately ignored, with why. (None so far: every message counts.)
 IGNORED_CONSOLE_ERRORS: tuple[str, ...] = ()
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
+pytestmark = pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium: apt-get install chromium")
 
 
 @pytest.fixture(scope="module")
@@ -55,20 +53,10 @@ def site(tmp_path_factory) -> Path:
     return html
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with chromium.static_server(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +64,7 @@ def browser():
     from playwright.sync_api import sync_playwright  # the "browser" extra; never `playwright install`
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = chromium.launch(playwright)
         yield browser
         browser.close()
 
@@ -84,12 +72,14 @@ def browser():
 class Visit:
     """One page opened with the network cut off to everything but the local server."""
 
-    def __init__(self, browser, server: str, path: str):
+    def __init__(self, browser, server: str, path: str, width: int = 1280, mode: str = "light"):
         self.blocked: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.origin = server
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+        # The theme's colour mode, as the reader's switch stores it.
+        self.context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", self._console)
@@ -98,13 +88,9 @@ class Visit:
         self.page.on("response", self._response)
         self.page.goto(f"{server}/{path}", wait_until="load")
 
-    def _is_local(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in ("data", "blob", "file") or (parts.scheme == "http" and parts.hostname == "127.0.0.1")
-
     def _route(self, route):
         url = route.request.url
-        if self._is_local(url):
+        if chromium.is_local(url):
             route.continue_()
         else:
             self.blocked.append(url)
@@ -115,7 +101,7 @@ class Visit:
             self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
 
     def _request_failed(self, request):
-        if self._is_local(request.url):
+        if chromium.is_local(request.url):
             self.failed.append(f"{request.url}: {request.failure}")
 
     def _response(self, response):
@@ -134,6 +120,11 @@ class Visit:
 def all_pages(site: Path) -> list[str]:
     pages = (path.relative_to(site).as_posix() for path in site.rglob("*.html"))
     return sorted(page for page in pages if not page.startswith("_static/"))
+
+
+def content_pages(site: Path) -> list[str]:
+    """The pages a reader reads: all but redirects (index.html forwards to the intro)."""
+    return [page for page in all_pages(site) if 'http-equiv="refresh"' not in (site / page).read_text(encoding="utf-8").lower()]
 
 
 def screenshot_name(path: str) -> str:
@@ -185,8 +176,8 @@ def check_page(visit: Visit, path: str) -> list[str]:
     return problems
 
 
-EXPLORER = ".vae-latent-explorer-box"  # vae_lessons.widgets.DOM_CLASS + "-box"
-SLIDERS = "input[type=range]:visible, .widget-slider .noUi-handle:visible, [role=slider]:visible"
+EXPLORER = ".vae-latent-explorer"  # vae_lessons.widgets.DOM_CLASS
+SLIDERS = "input[type=range]:visible"
 CANVAS_DIGEST = """(box) => [...box.querySelectorAll('canvas')].map((canvas) => {
     try { return canvas.toDataURL(); } catch (error) { return 'unreadable: ' + error; }
 }).join('|')"""
@@ -229,10 +220,25 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     after = _settled(page, digest, before)
     explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-after.png"))
     problems = [] if before != after else ["moving a slider did not change the decoded image"]
+    # A screen reader hears the new z: a live region says it in words.
+    status = explorer.locator("[aria-live]")
+    if status.count() == 0 or not status.first.inner_text().startswith("z = ("):
+        problems.append("no live text announcing z (aria-live, 'z = (...)')")
+    # The example digits work from the keyboard too: Tab to one, press Enter.
+    examples = explorer.locator(".vae-latent-explorer__example")
+    if examples.count():
+        spoken = status.first.inner_text()
+        examples.nth(1).focus()
+        outline = examples.nth(1).evaluate("(button) => getComputedStyle(button).outlineStyle")
+        if outline in ("none", ""):
+            problems.append("a focused example button shows no focus ring")
+        page.keyboard.press("Enter")
+        if _settled(page, lambda: status.first.inner_text(), spoken) == spoken:
+            problems.append("Enter on an example digit did not change z")
     # The other way round: a button sets z in the front end; the linked sliders follow.
     reset = explorer.get_by_role("button", name="Reset z = 0")
     if reset.count():
-        values = explorer.locator(".widget-readout")
+        values = explorer.locator(".vae-latent-explorer__readout")
         readouts = values.all_inner_texts()
         reset.first.click()
         if _settled(page, values.all_inner_texts, readouts) == readouts:
@@ -282,3 +288,185 @@ def test_pages_work_opened_as_files(site, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pages = [page for page in ("intro.html", "notebooks/03_loss.html", DECODER_PAGE) if (site / page).is_file()]
     assert_pages_work(browser, site.as_uri(), pages, screenshots=False, prefix="file__decoder")
+
+
+# --- accessibility, layout, figures ---------------------------------------------------
+
+# axe-core rules switched off, with why. (None: every serious or critical violation counts.)
+DISABLED_AXE_RULES: dict[str, str] = {}
+# Rules axe-core marks "experimental" (off by default) that we want on: WCAG 2.5.3, a
+# control's accessible name contains its visible text (voice-control users say it).
+EXTRA_AXE_RULES = ("label-content-name-mismatch",)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LESSON_PAGE = DECODER_PAGE  # the page of the screenshots: figures, code, maths and the explorer
+
+
+def settle(visit: Visit) -> None:
+    """Wait for what changes the page after load: MathJax, widgets, the explorer."""
+    check_page(visit, "")
+    if visit.page.locator(EXPLORER).count():
+        visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on ``page``."""
+    assert chromium.AXE_JS.is_file(), f"{chromium.AXE_JS} is missing: run `npm ci`"
+    page.add_script_tag(path=str(chromium.AXE_JS))
+    options = {
+        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": False} for rule in DISABLED_AXE_RULES}
+        | {rule: {"enabled": True} for rule in EXTRA_AXE_RULES},
+    }
+    results = page.evaluate("(options) => axe.run(document, options)", options)
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "targets": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_no_serious_accessibility_violations(site, server, browser, mode):
+    """axe-core (from node_modules, injected offline) on every page, WCAG 2.1 A and AA."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = {}
+    for path in content_pages(site):
+        visit = Visit(browser, server, path, mode=mode)
+        try:
+            settle(visit)
+            assert visit.page.evaluate("() => document.documentElement.dataset.theme") == mode
+            violations = axe_violations(visit.page)
+        finally:
+            visit.close()
+        if violations:
+            report[path] = violations
+    (ARTIFACTS / f"axe-{mode}.json").write_text(json.dumps(report, indent=1))
+    assert not report, json.dumps(report, indent=1)[:8000]
+
+
+WIDE_CODE = """() => [...document.querySelectorAll('#main-content pre')]
+    .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+    .map((pre) => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 80))"""
+WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('#main-content img, #main-content canvas, #main-content .vae-latent-explorer')]
+    .filter((element) => element.getBoundingClientRect().right > width + 1)
+    .map((element) => element.tagName + '.' + element.className)"""
+
+
+COLUMN_CHARACTERS = """() => {
+    const pre = document.querySelector('#main-content .cell_input pre');
+    const style = getComputedStyle(pre);
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(100);
+    pre.appendChild(probe);
+    const character = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    return Math.floor((pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / character);
+}"""
+
+
+def test_no_code_block_scrolls_sideways_at_1280px(site, server, browser):
+    """Every code block fits its column on a laptop (lesson code is formatted to fit)."""
+    import tomllib
+
+    line_length = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+    visit = Visit(browser, server, LESSON_PAGE)
+    try:
+        fits = visit.page.evaluate(COLUMN_CHARACTERS)
+    finally:
+        visit.close()
+    assert fits >= line_length, f"the code column holds {fits} characters; pyproject.toml formats to {line_length}"
+    report = {}
+    for path in content_pages(site):
+        visit = Visit(browser, server, path)
+        try:
+            settle(visit)
+            wide = visit.page.evaluate(WIDE_CODE)
+        finally:
+            visit.close()
+        if wide:
+            report[path] = wide
+    count = sum(len(lines) for lines in report.values())
+    assert not report, f"{count} code blocks wider than their column:\n" + json.dumps(report, indent=1)[:6000]
+
+
+def test_pages_are_readable_on_a_phone(site, server, browser):
+    """At 390 px: no page scrolls sideways, figures scale, the explorer stacks."""
+    report = {}
+    for path in content_pages(site):
+        visit = Visit(browser, server, path, width=390)
+        page = visit.page
+        try:
+            settle(visit)
+            problems = []
+            page_width = page.evaluate("() => document.documentElement.scrollWidth")
+            if page_width > 390:
+                problems.append(f"the page is {page_width} px wide")
+            problems += [f"wider than the screen: {name}" for name in page.evaluate(WIDE_ELEMENTS, 390)]
+            explorer = page.locator(EXPLORER)
+            if explorer.count():
+                canvas = explorer.first.locator("canvas").first.bounding_box()
+                controls = explorer.first.locator(".vae-latent-explorer__controls").bounding_box()
+                if controls["y"] < canvas["y"] + canvas["height"]:
+                    problems.append("the explorer's controls sit beside the digit instead of under it")
+        finally:
+            visit.close()
+        if problems:
+            report[path] = problems
+    assert not report, json.dumps(report, indent=1)[:6000]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_lesson_screenshots(site, server, browser, width, mode):
+    """Screenshots of a lesson for people to look at: test-artifacts/book/lesson-*.png.
+
+    Also checks that figures stay legible in dark mode: every output image sits on a
+    light background (the figures are drawn for white paper).
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    visit = Visit(browser, server, LESSON_PAGE, width=width, mode=mode)
+    try:
+        settle(visit)
+        page = visit.page
+        backgrounds = page.evaluate(
+            """() => [...document.querySelectorAll('.cell_output img')].map((img) => {
+                for (let node = img; node; node = node.parentElement) {
+                    const color = getComputedStyle(node).backgroundColor;
+                    if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
+                }
+                return 'none';
+            })"""
+        )
+        page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+        page.screenshot(path=str(ARTIFACTS / f"lesson-06-{width}px-{mode}.png"), full_page=True)
+    finally:
+        visit.close()
+    assert backgrounds, "no figure on the lesson page"
+    dark = [color for color in backgrounds if not _is_light(color)]
+    assert not dark, f"figures on a dark background in {mode} mode: {dark}"
+
+
+def _is_light(color: str) -> bool:
+    channels = [float(value) for value in color[color.index("(") + 1 : -1].split(",")[:3]]
+    return sum(channels) / 3 > 200
+
+
+def test_every_figure_has_alternative_text(site):
+    """Each output image says what it shows, not its file name (see vae_lessons.alt_text)."""
+    import re
+
+    missing = {}
+    for path in content_pages(site):
+        html = (site / path).read_text(encoding="utf-8")
+        for output in re.findall(r'<div class="cell_output.*?</div>\s*</div>', html, flags=re.S):
+            for alt in re.findall(r'<img alt="([^"]*)"', output):
+                if not alt.strip() or re.search(r"\.(png|jpe?g|svg|gif)$", alt):
+                    missing.setdefault(path, []).append(alt)
+    count = sum(len(alts) for alts in missing.values())
+    assert not missing, f"{count} figures without a description:\n" + json.dumps(missing, indent=1)[:3000]

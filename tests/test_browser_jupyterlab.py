@@ -1,6 +1,6 @@
-"""The latent explorer in a real browser: JupyterLab + headless Chromium (Playwright).
+"""The latent explorer in real front ends: JupyterLab and Notebook 7, headless Chromium.
 
-Starts JupyterLab on 127.0.0.1 (private config, autosave off; the browser may reach
+The front ends the README calls tested. For each, starts its server on 127.0.0.1 (private config, autosave off; the browser may reach
 nothing but 127.0.0.1: the widget front ends come from the installed wheels), opens the
 decoder lesson ``notebooks/06_decoder.ipynb``, runs all its cells from the Run menu,
 moves a slider of the explorer and checks that
@@ -10,12 +10,12 @@ moves a slider of the explorer and checks that
 * the pixels the browser painted match the Keras decoder's image for that z;
 * the reset, random-z and example-digit buttons work in the browser.
 
-Screenshots go to ``test-artifacts/``. The notebook file is left byte-for-byte as it
+Screenshots go to ``test-artifacts/`` (``jupyterlab_*.png``, ``notebook7_*.png``). The notebook file is left byte-for-byte as it
 was. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium``);
 skipped without it. The lesson must create ``explorer = widgets.LatentExplorer(...)``
 and display it; the widget is found by the DOM classes the explorer sets.
 
-Run alone: ``.venv/bin/pytest tests/test_browser_jupyterlab.py -q`` (about 40 s).
+Run alone: ``.venv/bin/pytest tests/test_browser_jupyterlab.py -q`` (about 40 s per front end).
 """
 
 from __future__ import annotations
@@ -32,17 +32,19 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
+from scripts import browser as chromium
+
 REPO = Path(__file__).resolve().parents[1]
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 LESSON = REPO / "notebooks" / "06_decoder.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
 EXPLORER = ".vae-latent-explorer"  # the anywidget's element (see _static/latent_explorer.js)
-CANVAS = ".vae-latent-explorer__canvas"
+CANVAS = chromium.EXPLORER_CANVAS
 MAX_GRAY_DIFFERENCE = 8  # of 255: int8 weights (<= ~0.02) plus rounding to gray levels
 MAX_MEAN_GRAY_DIFFERENCE = 0.5
 
@@ -52,7 +54,22 @@ PROBE_CELL = (
     "__import__('base64').b64encode(explorer.image().astype('<f4').tobytes()).decode()}))"
 )
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """A Jupyter front end: its Python module, and the URL that opens a notebook in it."""
+
+    name: str
+    module: str
+    notebook_url: str  # {path} is the notebook's path under the server's root
+
+
+FRONT_ENDS = [
+    FrontEnd("jupyterlab", "jupyterlab", "/lab/tree/{path}?reset"),
+    FrontEnd("notebook7", "notebook", "/notebooks/{path}"),
+]
 
 
 # --- the JupyterLab server ---------------------------------------------------------------
@@ -82,8 +99,8 @@ def write_lab_settings(settings_dir):
 
 
 @contextlib.contextmanager
-def jupyterlab_server(root_dir, scratch):
-    """Run JupyterLab on 127.0.0.1; yields its base URL and token; shuts it down after."""
+def jupyter_server(front_end, root_dir, scratch):
+    """Run ``front_end`` on 127.0.0.1; yields its base URL and token; shuts it down after."""
     port, token = free_port(), "vae-lessons-test-" + os.urandom(8).hex()
     scratch = Path(scratch)
     write_lab_settings(scratch / "settings")
@@ -99,7 +116,7 @@ def jupyterlab_server(root_dir, scratch):
         "PYTHONHASHSEED": "0",
     }
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", front_end.module,
         "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
@@ -117,7 +134,7 @@ def jupyterlab_server(root_dir, scratch):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (scratch / "jupyterlab.log").read_text()[-3000:])
+                    raise RuntimeError(f"{front_end.name} did not start:\n" + (scratch / "jupyterlab.log").read_text()[-3000:])
                 time.sleep(0.3)
         yield base_url, token
     finally:
@@ -139,7 +156,7 @@ def jupyterlab_server(root_dir, scratch):
 def allow_only_this_machine(route, outside):
     """Playwright route handler: requests to 127.0.0.1 go through, others are recorded and blocked."""
     url = route.request.url
-    if urlsplit(url).hostname in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:")):
+    if chromium.is_local(url):
         route.continue_()
     else:
         outside.append(url)
@@ -150,32 +167,19 @@ def allow_only_this_machine(route, outside):
 
 
 def canvas_state(page):
-    """The explorer's drawn gray levels (28, 28) uint8, its z and its draw count."""
-    state = page.evaluate(
-        """(selector) => {
-            const canvas = document.querySelector(selector);
-            const rgba = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
-            const gray = Array.from({length: 784}, (_, index) => rgba[4 * index]);
-            return {gray, z: JSON.parse(canvas.dataset.z), draws: Number(canvas.dataset.drawCount)};
-        }""",
-        CANVAS,
-    )
+    """The explorer's drawn gray levels (28, 28) uint8, its z, draw count and live text."""
+    state = chromium.explorer_state(page)
     state["gray"] = np.array(state["gray"], dtype=np.uint8).reshape(28, 28)
     state["z"] = np.array(state["z"], dtype=np.float64)
     return state
 
 
 def wait_for_new_draw(page, draws, timeout=10_000):
-    page.wait_for_function(
-        "([selector, draws]) => Number(document.querySelector(selector).dataset.drawCount) > draws",
-        arg=[CANVAS, draws],
-        timeout=timeout,
-    )
+    chromium.wait_for_new_draw(page, draws, timeout=timeout)
 
 
 def slider_readout(page, dimension):
-    text = page.locator(f".vae-latent-explorer-slider-{dimension} .widget-readout").inner_text()
-    return float(text.replace("\u2212", "-"))  # the readout writes a minus sign, not a hyphen
+    return float(page.locator(f".vae-latent-explorer__slider-{dimension} .vae-latent-explorer__readout").inner_text())
 
 
 def wait_until_kernel_idle(page, timeout=120_000):
@@ -216,10 +220,14 @@ def run_probe_cell(page):
 
 
 def drag_slider(page, dimension, pixels):
-    handle = page.locator(f".vae-latent-explorer-slider-{dimension} .noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    """Drag the thumb of the range input of ``dimension`` sideways by ``pixels``."""
+    slider = page.locator(f".vae-latent-explorer__slider-{dimension} input[type=range]").first
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    position = slider.evaluate("(input) => (input.value - input.min) / (input.max - input.min)")
+    thumb = 16  # Chromium's range thumb, CSS pixels: the track is the width minus one thumb
+    x = box["x"] + thumb / 2 + position * (box["width"] - thumb)
+    y = box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + pixels, y, steps=8)
@@ -234,19 +242,21 @@ def gray_of(image):
 # --- the test ----------------------------------------------------------------------------
 
 
-def test_latent_explorer_in_jupyterlab():
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=[front_end.name for front_end in FRONT_ENDS])
+def test_latent_explorer_in_a_jupyter_front_end(front_end):
     from playwright.sync_api import sync_playwright
 
+    pytest.importorskip(front_end.module)
     ARTIFACTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="vae-lessons-lab-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"vae-lessons-{front_end.name}-") as scratch:
         root_dir, notebook = REPO, LESSON
         original_bytes = notebook.read_bytes()
         checkpoints = notebook.parent / ".ipynb_checkpoints"  # JupyterLab adds one when it opens a notebook
         had_checkpoints = set(checkpoints.iterdir()) if checkpoints.is_dir() else None
         url_path = notebook.relative_to(root_dir).as_posix()
         try:
-            with jupyterlab_server(root_dir, scratch) as (base_url, token), sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            with jupyter_server(front_end, root_dir, scratch) as (base_url, token), sync_playwright() as playwright:
+                browser = chromium.launch(playwright)
                 try:
                     page = browser.new_page(viewport={"width": 1280, "height": 1000})
                     errors, console, outside = [], [], []
@@ -254,10 +264,10 @@ def test_latent_explorer_in_jupyterlab():
                     page.on("pageerror", lambda error: errors.append(str(error)))
                     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
                     try:
-                        check_explorer_in_lab(page, base_url, token, url_path)
+                        check_explorer(page, front_end, base_url, token, url_path)
                     except Exception:
-                        page.screenshot(path=str(ARTIFACTS / "jupyterlab_explorer_failure.png"))
-                        (ARTIFACTS / "jupyterlab_console.log").write_text("\n".join(console + errors))
+                        page.screenshot(path=str(ARTIFACTS / f"{front_end.name}_explorer_failure.png"))
+                        (ARTIFACTS / f"{front_end.name}_console.log").write_text("\n".join(console + errors))
                         raise
                     assert not [error for error in errors if "latent" in error.lower()], errors
                     assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
@@ -266,7 +276,7 @@ def test_latent_explorer_in_jupyterlab():
         finally:
             if notebook.read_bytes() != original_bytes:  # never leave the lesson changed
                 notebook.write_bytes(original_bytes)
-                pytest.fail(f"JupyterLab changed {notebook.name}; restored it")
+                pytest.fail(f"{front_end.name} changed {notebook.name}; restored it")
             if checkpoints.is_dir():  # remove only what this test added
                 for path in set(checkpoints.iterdir()) - (had_checkpoints or set()):
                     path.unlink()
@@ -288,16 +298,19 @@ def wait_for_kernel(page, base_url, token, timeout=60):
         with urllib.request.urlopen(f"{base_url}/api/sessions?token={token}", timeout=5) as response:
             sessions = json.load(response)
         ready = any((session.get("kernel") or {}).get("execution_state") == "idle" for session in sessions)
-        if ready and page.evaluate(
-            "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'"
+        if ready and page.evaluate(  # JupyterLab shows an execution indicator; Notebook 7 may not
+            "() => (document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status ?? 'idle') === 'idle'"
+            " && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0"
         ):
             return
         time.sleep(0.5)
     raise AssertionError("the notebook's kernel did not start")
 
 
-def check_explorer_in_lab(page, base_url, token, url_path):
-    page.goto(f"{base_url}/lab/tree/{url_path}?reset&token={token}")
+def check_explorer(page, front_end, base_url, token, url_path):
+    url = base_url + front_end.notebook_url.format(path=url_path)
+    page.goto(url + ("&" if "?" in url else "?") + f"token={token}")
+    name = front_end.name
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
     wait_for_kernel(page, base_url, token)
     menu_command(page, "Run", "Run All Cells")
@@ -307,7 +320,7 @@ def check_explorer_in_lab(page, base_url, token, url_path):
     assert errors.count() == 0 or "Traceback" not in errors.first.inner_text(), errors.first.inner_text()
     explorer = page.locator(EXPLORER).first
     explorer.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "jupyterlab_explorer_before.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}_explorer_before.png"))
     before = canvas_state(page)
 
     # Move the slider of z[0] by mouse: the browser redraws, the slider's readout follows.
@@ -319,7 +332,20 @@ def check_explorer_in_lab(page, base_url, token, url_path):
     assert np.abs(after["z"][1:] - before["z"][1:]).max(initial=0) == 0, "only z[0] should move"
     assert np.abs(after["gray"].astype(int) - before["gray"]).max() > 20, "the image did not change"
     assert slider_readout(page, 0) == pytest.approx(after["z"][0], abs=0.006)
-    page.screenshot(path=str(ARTIFACTS / "jupyterlab_explorer_after_slider.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}_explorer_after_slider.png"))
+
+    # From the keyboard: the z₂ slider is found by its accessible name; arrows move it by
+    # its step, and the live text says the new z in words.
+    slider = explorer.get_by_role("slider", name="z₂")
+    slider.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    wait_for_new_draw(page, after["draws"])
+    page.wait_for_timeout(200)
+    keyed = canvas_state(page)
+    assert keyed["z"][1] == pytest.approx(after["z"][1] - 0.1, abs=1e-6), "ArrowLeft did not step z[1] down"
+    assert keyed["status"] == "z = (" + ", ".join(f"{value:.2f}" for value in keyed["z"]) + ")"
+    after = keyed
 
     # The kernel sees the same z, and its Keras decoder draws what the browser drew.
     kernel_z, keras_image = run_probe_cell(page)
@@ -329,7 +355,7 @@ def check_explorer_in_lab(page, base_url, token, url_path):
     assert difference.mean() <= MAX_MEAN_GRAY_DIFFERENCE, f"browser vs Keras: mean {difference.mean():.2f}"
     comparison = {"z": after["z"].tolist(), "max_gray_difference": int(difference.max()),
                   "mean_gray_difference": round(float(difference.mean()), 4)}  # fmt: skip
-    (ARTIFACTS / "jupyterlab_explorer_comparison.json").write_text(json.dumps(comparison, indent=1))
+    (ARTIFACTS / f"{name}_explorer_comparison.json").write_text(json.dumps(comparison, indent=1))
 
     # The buttons work in the browser alone, and the links move the sliders.
     explorer.scroll_into_view_if_needed()
@@ -351,4 +377,4 @@ def check_explorer_in_lab(page, base_url, token, url_path):
         example = canvas_state(page)
         assert slider_readout(page, 1) == pytest.approx(example["z"][1], abs=0.006)
         assert np.abs(example["gray"].astype(int) - random["gray"]).max() > 0
-    page.screenshot(path=str(ARTIFACTS / "jupyterlab_explorer_buttons.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}_explorer_buttons.png"))

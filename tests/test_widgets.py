@@ -213,32 +213,36 @@ def test_examples_need_an_encoder(small_vae, digits):
 # --- the explorer ------------------------------------------------------------------------
 
 
-def test_explorer_builds_one_linked_slider_per_dimension(explorer):
+def test_explorer_is_one_widget_whose_state_the_front_end_draws(explorer):
     assert explorer.latent_dim == 2 and explorer.dimensions == [0, 1]
-    assert explorer.z_range == 3.0
-    for index, slider in explorer.sliders.items():
-        assert (slider.min, slider.max, slider.step) == (-3.0, 3.0, 0.01)
-        assert slider.description == widgets.slider_label(index)
-    links = {(link.source[1], link.target[1]) for link in explorer._links}
-    assert links == {("z_0", "value"), ("z_1", "value")}
-    assert all(link.source[0] is explorer.canvas for link in explorer._links)
-    assert explorer.canvas.packed_decoder["latent_dim"] == 2
-    assert explorer.children[0] is explorer.canvas
+    state = explorer.get_state()
+    assert (state["z_range"], state["step"], state["z"]) == (3.0, 0.01, [0.0, 0.0])
+    assert state["dimensions"] == [0, 1] and state["dimension_labels"] == ["z₁", "z₂"]
+    assert state["packed_decoder"]["latent_dim"] == 2
+    assert not [name for name in state if re.fullmatch(r"z_\d+", name)]  # one list, not a trait per dimension
 
 
 def test_setting_z_updates_traits_and_sliders(explorer):
     explorer.z = [0.5, -1.25]
     assert explorer.z.dtype == np.float32 and explorer.z.shape == (2,)
     np.testing.assert_allclose(explorer.z, [0.5, -1.25])
-    assert (explorer.canvas.z_0, explorer.canvas.z_1) == (0.5, -1.25)
-    assert (explorer.sliders[0].value, explorer.sliders[1].value) == (0.5, -1.25)
+    assert explorer.get_state()["z"] == [0.5, -1.25]  # synced as a list of numbers
     explorer.z = np.array([3.0, -3.0])  # the range's ends are allowed
-    assert explorer.canvas.get_state()["z_1"] == -3.0  # synced trait
+    assert explorer.get_state()["z"] == [3.0, -3.0]
 
 
-def test_moving_a_slider_trait_is_read_back_as_z(explorer):
-    explorer.canvas.z_1 = 0.75  # what the browser link does when a slider moves
+def test_a_z_from_the_browser_is_read_back_as_z(explorer):
+    explorer.set_state({"z": [0.0, 0.75]})  # what the front end sends when a slider moves
     np.testing.assert_allclose(explorer.z, [0.0, 0.75])
+    assert explorer.z.dtype == np.float32
+
+
+@pytest.mark.parametrize("value", [[0.5], [0.5, "a"], [0.5, None], [0.5, 9.0], "ab"])
+def test_a_wrong_z_from_the_browser_is_refused(explorer, value):
+    explorer.z = [0.25, 0.5]
+    with pytest.raises((TypeError, ValueError), match="z"):
+        explorer.set_state({"z": value})
+    np.testing.assert_allclose(explorer.z, [0.25, 0.5])
 
 
 @pytest.mark.parametrize(
@@ -277,7 +281,7 @@ def test_examples_start_from_their_encoder_means(explorer, small_vae, digits):
     images, labels = digits
     z_mean = small_vae.encode(data.flatten_and_scale(images))[0]
     np.testing.assert_allclose(explorer.examples_z, z_mean, atol=1e-5)
-    stored = explorer.canvas.examples
+    stored = explorer.examples
     assert [example["label"] for example in stored] == labels.tolist()
     np.testing.assert_allclose([example["z"] for example in stored], z_mean, atol=1e-4)
     image = np.frombuffer(__import__("base64").b64decode(stored[2]["image"]), dtype=np.uint8)
@@ -293,7 +297,7 @@ def test_examples_start_from_their_encoder_means(explorer, small_vae, digits):
 def test_examples_accept_float_pixels(small_vae, digits):
     images, _ = digits
     explorer = widgets.LatentExplorer(small_vae, examples=images.reshape(6, 784) / 255.0)
-    assert [example["label"] for example in explorer.canvas.examples] == [None] * 6
+    assert [example["label"] for example in explorer.examples] == [None] * 6
 
 
 @pytest.mark.parametrize(
@@ -324,14 +328,14 @@ def test_z_range_widens_to_hold_the_examples(small_vae, digits):
     largest = np.abs(explorer.examples_z).max()
     assert largest > 3
     assert explorer.z_range == math.ceil(largest * 2) / 2  # in steps of 0.5
-    assert explorer.sliders[0].max == explorer.z_range
+    assert explorer.get_state()["z_range"] == explorer.z_range  # the sliders' ends, in the front end
     explorer.start_from_example(int(np.abs(explorer.examples_z).max(axis=1).argmax()))  # within range
 
 
 def test_explicit_z_range_clips_the_examples(small_vae, digits):
     explorer = widgets.LatentExplorer(small_vae, examples=digits[0], z_range=0.01)
     assert explorer.z_range == 0.01 and np.abs(explorer.examples_z).max() <= 0.01
-    assert explorer.sliders[0].max == 0.01
+    assert explorer.get_state()["z_range"] == 0.01
 
 
 @pytest.mark.parametrize(
@@ -359,19 +363,18 @@ def test_large_latent_dim_shows_the_first_eight_sliders_but_keeps_all_of_z(wide_
     z = np.linspace(-1, 1, 12)
     explorer.z = z
     np.testing.assert_allclose(explorer.z, z, atol=1e-6)
-    assert explorer.canvas.z_11 == pytest.approx(1.0)
+    assert explorer.get_state()["z"][11] == pytest.approx(1.0)
 
 
 def test_dimensions_can_be_chosen_and_changed(wide_vae):
     explorer = widgets.LatentExplorer(wide_vae, dimensions=[5, 0, 11])
     assert explorer.dimensions == [5, 0, 11]
-    assert [slider.description for slider in explorer._slider_box.children] == ["z₆", "z₁", "z₁₂"]
+    labels = explorer.get_state()["dimension_labels"]
+    assert [labels[index] for index in explorer.dimensions] == ["z₆", "z₁", "z₁₂"]
     explorer.z = np.full(12, 0.5)
-    old_slider = explorer.sliders[5]
     explorer.show_dimensions([np.int64(2), 3])
-    assert explorer.dimensions == [2, 3] and explorer.sliders[2].value == 0.5
-    assert {link.source[1] for link in explorer._links} == {"z_2", "z_3"}
-    assert old_slider.comm is None  # closed
+    assert explorer.get_state()["dimensions"] == [2, 3]
+    np.testing.assert_allclose(explorer.z, 0.5)  # z is kept
     explorer.show_dimensions()
     assert explorer.dimensions == list(range(8))
 
@@ -418,20 +421,70 @@ def test_reset_and_random_z(explorer):
 
 
 def test_repr_is_short_and_stable(explorer):
-    bundle = explorer._repr_mimebundle_()
+    bundle, _ = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == "LatentExplorer(latent_dim=2, dimensions=[0, 1])"
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert repr(explorer.canvas) == "DecoderCanvas(latent_dim=2)"
-    assert not re.search(r" at 0x[0-9a-f]+", repr(explorer) + repr(explorer.canvas))
+    assert not re.search(r" at 0x[0-9a-f]+", repr(explorer))
 
 
 def test_widget_state_is_small_for_the_default_model(realistic_decoder):
     explorer = widgets.LatentExplorer(realistic_decoder)
     size = explorer.state_size()
     assert size < 700_000, size  # about 0.55 MB: int8 output kernel, base64
-    esm = explorer.canvas.get_state()["_esm"]
+    esm = explorer.get_state()["_esm"]
     assert "export default" in esm and "decode" in esm
 
 
 def test_slider_labels_follow_the_lessons_notation():
     assert [widgets.slider_label(index) for index in (0, 1, 11)] == ["z₁", "z₂", "z₁₂"]
+
+
+def test_a_large_state_warns_with_its_size():
+    decoder = models.build_decoder(latent_dim=2, hidden_units=4096)
+    with pytest.warns(UserWarning, match=r"state is 4\.\d MB .*fewer hidden units \(4096 now\)"):
+        widgets.LatentExplorer(decoder)
+
+
+@pytest.mark.parametrize("layer, index", [("decoder_hidden", 0), ("decoder_hidden", 1), ("x_reconstructed", 0)])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_decoder_with_nan_or_inf_weights_is_refused(layer, index, bad):
+    decoder = _decoder()
+    weights = decoder.get_layer(layer).get_weights()
+    weights[index].flat[0] = bad
+    decoder.get_layer(layer).set_weights(weights)
+    with pytest.raises(ValueError, match=rf"NaN or infinity \({layer} {'kernel' if index == 0 else 'bias'}\)"):
+        widgets.LatentExplorer(decoder)
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node.js to run the front end's checks")
+def test_javascript_refuses_a_bad_z_and_keeps_nan_visible(small_vae, tmp_path):
+    """The front end never hides a problem: a short z, strings, NaN weights all fail loudly."""
+    packed = widgets.pack_decoder_weights(small_vae.decoder)
+    nan_packed = dict(packed, hidden_bias=widgets._to_base64(np.full(16, np.nan), "<f4"))
+    (tmp_path / "input.json").write_text(json.dumps({"packed": packed, "nan_packed": nan_packed}))
+    script = f"""
+        import {{ readFileSync }} from "node:fs";
+        import {{ unpack, decode, checkZ, describeZ }} from {json.dumps((widgets.STATIC / "latent_explorer.js").as_uri())};
+        const input = JSON.parse(readFileSync({json.dumps(str(tmp_path / "input.json"))}, "utf8"));
+        const weights = unpack(input.packed);
+        const outcome = (thunk) => {{ try {{ thunk(); return "ok"; }} catch (error) {{ return error.message; }} }};
+        const out = new Float64Array(784);
+        console.log(JSON.stringify({{
+            short: outcome(() => decode(weights, [0.5], out)),
+            strings: outcome(() => decode(weights, ["0.5", "1"], out)),
+            nan_z: outcome(() => decode(weights, [NaN, 0], out)),
+            good: outcome(() => decode(weights, [0.5, -1], out)),
+            nan_weights: outcome(() => unpack(input.nan_packed)),
+            check: checkZ([1, 2], 2) instanceof Error,
+            described: describeZ([0.5, -1]),
+        }}));
+    """
+    result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["short"] == "z must hold 2 numbers, got 1"
+    assert outcome["strings"].startswith("z must hold finite numbers")
+    assert outcome["nan_z"].startswith("z must hold finite numbers")
+    assert outcome["good"] == "ok" and outcome["check"] is False
+    assert outcome["nan_weights"] == "latent explorer: hidden_bias holds NaN or infinity"
+    assert outcome["described"] == "z = (0.50, -1.00)"

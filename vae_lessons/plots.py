@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from vae_lessons import alt_text
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
 from vae_lessons.validation import check_integer, check_number, message
 
@@ -30,12 +31,11 @@ def _show_figures_as_png_in_jupyter():
     """
     try:
         from IPython import get_ipython
-        from IPython.core.pylabtools import select_figure_formats
     except ImportError:  # plain Python: nothing to display
         return
     shell = get_ipython()
     if shell is not None:
-        select_figure_formats(shell, {"png"})
+        alt_text.register_display(shell)  # PNG, with each figure's alternative text
 
 
 _show_figures_as_png_in_jupyter()

@@ -5,13 +5,11 @@ explorer ships the decoder's weights to a small JavaScript front end
 (``_static/latent_explorer.js``), so every redraw happens without a round trip to the
 kernel. That is why it keeps working in the static HTML book, where no kernel runs.
 
-The pieces::
-
-    LatentExplorer (an ipywidgets.HBox)
-    ├── DecoderCanvas (an anywidget): the weights, the traits z_0, z_1, ..., the
-    │   28x28 image drawn large, the reset and random-z buttons, the example digits
-    └── one ipywidgets.FloatSlider per shown dimension, each linked to its
-        trait z_i with ipywidgets.jslink (a link that lives in the browser)
+One anywidget, one synced list ``z``: the front end draws the sliders (native range
+inputs with labels, usable from the keyboard), the 28x28 image drawn large, the reset
+and random-z buttons and the example digits, and announces the current z in a live
+text (``z = (0.50, -1.00)``) for screen readers. The Python side checks and stores z,
+and decodes it with Keras for comparison.
 
 To keep the saved widget state small, the big output kernel (hidden_units x 784) is
 stored as int8 with one scale per pixel (column); the rest stays float32. The browser
@@ -37,10 +35,10 @@ from __future__ import annotations
 import base64
 import json
 import math
+import warnings
 from pathlib import Path
 
 import anywidget
-import ipywidgets
 import keras
 import numpy as np
 import traitlets
@@ -52,7 +50,10 @@ PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
 DEFAULT_Z_RANGE = 3.0
 DEFAULT_MAX_SLIDERS = 8
 MAX_EXAMPLES = 20
-DOM_CLASS = "vae-latent-explorer"  # the browser test and the CSS find the widget by it
+DOM_CLASS = "vae-latent-explorer"  # the browser tests and the CSS find the widget by it
+# Above this, building an explorer warns: the state is saved in every notebook that
+# shows it (0.55 MB for the default decoder; 4.4 MB at 4,096 hidden units).
+MAX_STATE_BYTES = 2_000_000
 
 
 # --- the decoder and its packed weights -------------------------------------------------
@@ -160,6 +161,11 @@ def pack_decoder_weights(decoder):
     decoder : keras.Model
         This package's MLP decoder (see :func:`check_decoder`).
 
+    Raises
+    ------
+    ValueError
+        If a weight is NaN or infinite (the browser would draw a plausible grey square).
+
     Returns
     -------
     packed : dict
@@ -172,6 +178,14 @@ def pack_decoder_weights(decoder):
     latent_dim, hidden_units = check_decoder(decoder)
     hidden_kernel, hidden_bias = decoder.get_layer("decoder_hidden").get_weights()
     output_kernel, output_bias = decoder.get_layer("x_reconstructed").get_weights()
+    weights = {"decoder_hidden kernel": hidden_kernel, "decoder_hidden bias": hidden_bias,
+               "x_reconstructed kernel": output_kernel, "x_reconstructed bias": output_bias}  # fmt: skip
+    broken = [name for name, array in weights.items() if not np.isfinite(array).all()]
+    if broken:
+        raise ValueError(
+            f"the decoder's weights hold NaN or infinity ({', '.join(broken)}): it cannot draw "
+            "a digit. Did training diverge? Retrain it (a smaller learning rate) or load another model."
+        )
     quantized, scale = quantize_columns(output_kernel)
     return {
         "format": PACKED_FORMAT,
@@ -300,30 +314,6 @@ def slider_label(index):
     return "z" + str(index + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-class DecoderCanvas(anywidget.AnyWidget):
-    """The browser side: decodes z with the packed weights and draws the digit.
-
-    Holds one synced float trait per latent dimension, ``z_0``, ``z_1``, ...; the
-    sliders are linked to them in the browser. Build it through :class:`LatentExplorer`.
-    """
-
-    _esm = STATIC / "latent_explorer.js"
-    _css = STATIC / "latent_explorer.css"
-    packed_decoder = traitlets.Dict().tag(sync=True)
-    z_range = traitlets.Float(DEFAULT_Z_RANGE).tag(sync=True)
-    step = traitlets.Float(0.01).tag(sync=True)
-    examples = traitlets.List().tag(sync=True)
-    image_size = traitlets.Int(252).tag(sync=True)
-
-    def __init__(self, packed_decoder, **kwargs):
-        latent_dim = packed_decoder["latent_dim"]
-        self.add_traits(**{f"z_{index}": traitlets.Float(0.0).tag(sync=True) for index in range(latent_dim)})
-        super().__init__(packed_decoder=packed_decoder, **kwargs)
-
-    def __repr__(self):
-        return f"DecoderCanvas(latent_dim={self.packed_decoder['latent_dim']})"
-
-
 def _as_model_parts(model):
     """(encoder or None, decoder) from a VAE or a bare decoder."""
     decoder = getattr(model, "decoder", None)
@@ -349,7 +339,26 @@ def _examples_as_pixels(examples):
     return images.astype(np.float32)
 
 
-class LatentExplorer(ipywidgets.HBox):
+class _LatentPoint(traitlets.TraitType):
+    """A latent point: checked by the widget's ``check_z`` the moment it is set (from
+    Python or from the browser), stored as NumPy float32; a wrong value changes nothing."""
+
+    info_text = "a latent point"
+
+    def validate(self, obj, value):
+        return obj.check_z(value).astype(np.float32)
+
+
+def _z_to_json(z, widget):
+    """The synced form of z: a list of numbers, rounded to 6 decimals (float32 precision)."""
+    return [round(float(value), 6) for value in z]
+
+
+def _z_from_json(value, widget):
+    return value  # checked by _LatentPoint.validate when it is set
+
+
+class LatentExplorer(anywidget.AnyWidget):
     """Sliders over z: decode any latent point live, in the notebook and in the book.
 
     Parameters
@@ -376,43 +385,61 @@ class LatentExplorer(ipywidgets.HBox):
 
     Attributes
     ----------
-    canvas : DecoderCanvas
-    sliders : dict of int to ipywidgets.FloatSlider
-        One per shown dimension.
+    z : numpy.ndarray, float32, shape (latent_dim,)
+        The current latent point, synced with the browser (a list of numbers there).
+    dimensions : list of int
+        The latent dimensions that have a slider, in display order.
     examples_z : numpy.ndarray, float32, shape (n, latent_dim)
         The examples' encoder means (clipped to the slider range).
+
+    Notes
+    -----
+    One widget, one model: the front end (``_static/latent_explorer.js``) draws the
+    sliders, buttons and example digits, decodes z with the packed weights and writes
+    the new z back; the kernel only checks and stores it. Warns when the widget's
+    state (saved into the notebook) exceeds ``MAX_STATE_BYTES``.
     """
+
+    _esm = STATIC / "latent_explorer.js"
+    _css = STATIC / "latent_explorer.css"
+    packed_decoder = traitlets.Dict().tag(sync=True)
+    z_range = traitlets.Float(DEFAULT_Z_RANGE).tag(sync=True)
+    step = traitlets.Float(0.01).tag(sync=True)
+    examples = traitlets.List().tag(sync=True)
+    image_size = traitlets.Int(252).tag(sync=True)
+    dimensions = traitlets.List(traitlets.Int()).tag(sync=True)
+    dimension_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # NumPy in Python, a list of numbers in the browser; set last in __init__ (its
+    # check needs latent_dim and z_range).
+    z = _LatentPoint().tag(sync=True, to_json=_z_to_json, from_json=_z_from_json)
 
     def __init__(self, model, examples=None, labels=None, dimensions=None, z_range=None, step=0.01, image_size=252):
         encoder, decoder = _as_model_parts(model)
-        packed = pack_decoder_weights(decoder)  # checks the decoder
+        packed = pack_decoder_weights(decoder)  # checks the decoder and its weights
         self._decoder = decoder
         self.latent_dim = packed["latent_dim"]
         examples_z, example_states = self._prepare_examples(None if encoder is None else model, examples, labels)
-        self.z_range = self._check_z_range(z_range, examples_z)
-        self.step = self._check_step(step, self.z_range)
+        z_range = self._check_z_range(z_range, examples_z)
+        step = self._check_step(step, z_range)
         if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)):
             raise TypeError(f"image_size must be an int (CSS pixels), got {type(image_size).__name__}")
         if not 28 <= image_size <= 1024:
             raise ValueError(f"image_size must be in 28..1024 CSS pixels, got {image_size}")
-        self.examples_z = np.clip(examples_z, -self.z_range, self.z_range).astype(np.float32)
-        for state, z in zip(example_states, self.examples_z):
-            state["z"] = [round(float(value), 4) for value in z]
-        self.canvas = DecoderCanvas(
-            packed,
-            z_range=self.z_range,
-            step=self.step,
+        self.examples_z = np.clip(examples_z, -z_range, z_range).astype(np.float32)
+        for state, example_z in zip(example_states, self.examples_z):
+            state["z"] = [round(float(value), 4) for value in example_z]
+        dimensions = self._check_dimensions(dimensions)
+        super().__init__(
+            packed_decoder=packed,
+            z_range=z_range,
+            step=step,
             examples=example_states,
             image_size=int(image_size),
-            layout=ipywidgets.Layout(flex="0 0 auto"),
+            dimensions=dimensions,
+            dimension_labels=[slider_label(index) for index in range(self.latent_dim)],
+            z=np.zeros(self.latent_dim),
         )
-        self.sliders = {}
-        self._links = []
-        self._slider_box = ipywidgets.VBox(layout=ipywidgets.Layout(flex="0 0 auto", padding="8px 0 0 0"))
-        self._slider_box.add_class(f"{DOM_CLASS}-sliders")
-        super().__init__(children=[self.canvas, self._slider_box], layout=ipywidgets.Layout(align_items="flex-start"))
-        self.add_class(f"{DOM_CLASS}-box")
-        self.show_dimensions(dimensions)
+        self._warn_if_state_is_large()
 
     def __repr__(self):
         return f"LatentExplorer(latent_dim={self.latent_dim}, dimensions={self.dimensions})"
@@ -432,6 +459,8 @@ class LatentExplorer(ipywidgets.HBox):
         if labels is not None:
             data.validate_labels(labels, len(pixels))
         z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
+        if not np.isfinite(z_mean).all():
+            raise ValueError("the encoder's z_mean holds NaN or infinity for these examples: retrain the model")
         if z_mean.shape != (len(pixels), self.latent_dim):
             raise ValueError(f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})")
         states = [
@@ -482,11 +511,6 @@ class LatentExplorer(ipywidgets.HBox):
 
     # --- the Python API -----------------------------------------------------------------
 
-    @property
-    def dimensions(self):
-        """The latent dimensions that have a slider, in display order (list of int)."""
-        return list(self.sliders)
-
     def show_dimensions(self, dimensions=None):
         """Choose which latent dimensions get a slider (needs a running kernel).
 
@@ -495,47 +519,7 @@ class LatentExplorer(ipywidgets.HBox):
         dimensions : sequence of int, optional
             Default: the first 8 (all, when latent_dim <= 8).
         """
-        dimensions = self._check_dimensions(dimensions)
-        for link in self._links:
-            link.unlink()
-        for slider in self.sliders.values():
-            slider.close()
-        self.sliders, self._links = {}, []
-        for index in dimensions:
-            slider = ipywidgets.FloatSlider(
-                value=getattr(self.canvas, f"z_{index}"),
-                min=-self.z_range,
-                max=self.z_range,
-                step=self.step,
-                description=slider_label(index),
-                readout_format=".2f",
-                continuous_update=True,
-                layout=ipywidgets.Layout(width="300px"),
-                style={"description_width": "40px"},
-            )
-            slider.add_class(f"{DOM_CLASS}-slider")
-            slider.add_class(f"{DOM_CLASS}-slider-{index}")
-            self.sliders[index] = slider
-            self._links.append(ipywidgets.jslink((self.canvas, f"z_{index}"), (slider, "value")))
-        self._slider_box.children = list(self.sliders.values())
-
-    @property
-    def z(self):
-        """The current latent point, numpy float32 of shape (latent_dim,).
-
-        Set it with any sequence of ``latent_dim`` finite numbers in
-        ``[-z_range, z_range]``; sliders and image follow.
-        """
-        return np.array([getattr(self.canvas, f"z_{index}") for index in range(self.latent_dim)], dtype=np.float32)
-
-    @z.setter
-    def z(self, value):
-        z = self.check_z(value)
-        with self.canvas.hold_sync():
-            for index, component in enumerate(z):
-                setattr(self.canvas, f"z_{index}", float(component))
-        for index, slider in self.sliders.items():  # the links do this in a browser; also without one
-            slider.value = float(z[index])
+        self.dimensions = self._check_dimensions(dimensions)
 
     def check_z(self, value):
         """Validate a latent point for this explorer.
@@ -565,7 +549,7 @@ class LatentExplorer(ipywidgets.HBox):
             raise ValueError(f"z: expected shape ({self.latent_dim},) (one value per latent dimension), got {z.shape}")
         if not np.isfinite(z).all():
             raise ValueError(f"z: expected finite numbers, got {z.tolist()}")
-        outside = np.abs(z) > self.z_range + 1e-9
+        outside = np.abs(z) > self.z_range + 1e-6
         if outside.any():
             raise ValueError(
                 f"z: values must lie in the slider range [-{self.z_range}, {self.z_range}]; "
@@ -599,7 +583,7 @@ class LatentExplorer(ipywidgets.HBox):
             raise TypeError(f"index must be an int, got {type(index).__name__}")
         if not 0 <= index < len(self.examples_z):
             raise ValueError(f"index must be in 0..{len(self.examples_z) - 1} ({len(self.examples_z)} examples), got {index}")
-        self.z = self.canvas.examples[index]["z"]  # the stored (rounded) mean the browser uses too
+        self.z = self.examples[index]["z"]  # the stored (rounded) mean the browser uses too
 
     def image(self, z=None):
         """The Keras decoder's image for ``z`` (default: the current z).
@@ -625,9 +609,22 @@ class LatentExplorer(ipywidgets.HBox):
         image : numpy.ndarray, float64, shape (28, 28), values in [0, 1]
         """
         z = self.z if z is None else self.check_z(z)
-        return decode_with_packed_weights(self.canvas.packed_decoder, z[None, :]).reshape(data.IMAGE_SHAPE)
+        return decode_with_packed_weights(self.packed_decoder, z[None, :]).reshape(data.IMAGE_SHAPE)
 
     def state_size(self):
-        """Bytes of the decoder widget's state as JSON (weights, examples, code)."""
-        state = self.canvas.get_state()
+        """Bytes of the widget's state as JSON (weights, examples, code): what a saved
+        notebook stores for it."""
+        state = self.get_state()
         return len(json.dumps(state))
+
+    def _warn_if_state_is_large(self):
+        size = self.state_size()
+        if size > MAX_STATE_BYTES:
+            warnings.warn(
+                f"the latent explorer's state is {size / 1e6:.1f} MB (more than "
+                f"{MAX_STATE_BYTES / 1e6:.1f} MB): every notebook that displays it stores that much "
+                f"and every browser that opens it downloads it. A decoder with fewer hidden units "
+                f"({self.packed_decoder['hidden_units']} now) keeps it small: about 1 KB per unit.",
+                UserWarning,
+                stacklevel=3,
+            )

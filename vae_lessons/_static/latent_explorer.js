@@ -1,15 +1,18 @@
 // The latent explorer's front end (an anywidget module). See vae_lessons/widgets.py.
 //
-// It decodes z with the decoder's packed weights and draws the 28x28 digit, all in the
-// browser, so it also works in the static book where no kernel runs. The model holds
-// one float trait per latent dimension, z_0, z_1, ...; ipywidgets sliders are linked to
-// them with jslink. The buttons (reset, random z, start from a real digit) set those
-// traits here, and the links move the sliders.
+// It draws everything the reader touches: one labelled range input per shown latent
+// dimension, the decoded 28x28 digit, the reset and random-z buttons and the example
+// digits; it decodes z with the decoder's packed weights in the browser, so it also
+// works in the static book where no kernel runs. The model holds one list, `z`; every
+// control sets it, and every change of it moves the sliders, redraws the digit and
+// updates a live text ("z = (0.50, -1.00)") that screen readers announce.
 //
 // The forward pass, the same as decode_with_packed_weights in widgets.py:
 //   hidden = relu(z @ hidden_kernel + hidden_bias)                (latent_dim) -> (hidden_units)
 //   x = sigmoid((hidden @ output_kernel_int8) * output_scale + output_bias)    -> (784)
 // and each pixel is painted as gray = round(255 * (1 - x)): ink dark on white.
+// Nothing is hidden: a NaN stays NaN (then the explorer shows an error, not a grey
+// square), and a z of the wrong length or holding anything but finite numbers is refused.
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -28,7 +31,9 @@ function typedFromBase64(text, Type, length, name) {
   if (bytes.length !== length * Type.BYTES_PER_ELEMENT) {
     throw new Error(`latent explorer: ${name} has ${bytes.length} bytes, expected ${length * Type.BYTES_PER_ELEMENT}`);
   }
-  return new Type(bytes.buffer, 0, length);
+  const array = new Type(bytes.buffer, 0, length);
+  if (!array.every(Number.isFinite)) throw new Error(`latent explorer: ${name} holds NaN or infinity`);
+  return array;
 }
 
 const unpackedCache = new WeakMap(); // packed dict -> unpacked weights, shared by views
@@ -40,6 +45,9 @@ export function unpack(packed) {
   }
   const latentDim = packed.latent_dim;
   const hiddenUnits = packed.hidden_units;
+  if (!Number.isInteger(latentDim) || latentDim < 1 || !Number.isInteger(hiddenUnits) || hiddenUnits < 1) {
+    throw new Error("latent explorer: latent_dim and hidden_units must be positive integers");
+  }
   const weights = {
     latentDim,
     hiddenUnits,
@@ -55,14 +63,27 @@ export function unpack(packed) {
   return weights;
 }
 
+// z as latentDim finite numbers, or an Error saying what is wrong with it.
+export function checkZ(z, latentDim) {
+  if (!Array.isArray(z) || z.length !== latentDim) {
+    return new Error(`z must hold ${latentDim} numbers, got ${Array.isArray(z) ? z.length : typeof z}`);
+  }
+  if (!z.every((value) => typeof value === "number" && Number.isFinite(value))) {
+    return new Error(`z must hold finite numbers, got ${JSON.stringify(z)}`);
+  }
+  return z;
+}
+
 // Decode one latent point z (array of latentDim numbers) into out (784 values in [0, 1]).
 export function decode(weights, z, out) {
   const { latentDim, hiddenUnits, hiddenKernel, hiddenBias, outputKernel, outputScale, outputBias, hidden, logits } = weights;
+  const checked = checkZ(z, latentDim);
+  if (checked instanceof Error) throw checked;
   for (let unit = 0; unit < hiddenUnits; unit++) {
     let sum = 0;
     for (let dim = 0; dim < latentDim; dim++) sum += z[dim] * hiddenKernel[dim * hiddenUnits + unit];
     sum += hiddenBias[unit];
-    hidden[unit] = sum > 0 ? sum : 0; // relu
+    hidden[unit] = Math.max(sum, 0); // relu; Math.max keeps a NaN a NaN
   }
   logits.fill(0);
   for (let unit = 0; unit < hiddenUnits; unit++) {
@@ -108,38 +129,109 @@ function standardNormal() {
   return radius * Math.cos(2 * Math.PI * Math.random());
 }
 
+export function describeZ(z) {
+  return `z = (${z.map((value) => value.toFixed(2)).join(", ")})`;
+}
+
+let instances = 0; // unique ids for label/for pairs when a page shows several explorers
+
 function render({ model, el }) {
-  const weights = unpack(model.get("packed_decoder"));
+  el.classList.add("vae-latent-explorer");
+  const error = makeElement("p", "vae-latent-explorer__error");
+  error.setAttribute("role", "alert");
+  const fail = (problem) => {
+    error.textContent = `The latent explorer cannot draw: ${problem.message}`;
+    el.dataset.error = problem.message;
+    el.replaceChildren(error);
+  };
+  let weights;
+  try {
+    weights = unpack(model.get("packed_decoder"));
+  } catch (problem) {
+    fail(problem);
+    return undefined;
+  }
   const latentDim = weights.latentDim;
-  const names = Array.from({ length: latentDim }, (_, dim) => `z_${dim}`);
-  const currentZ = () => names.map((name) => model.get(name) ?? 0); // an embedding may drop defaults
+  const instance = ++instances;
+  const labels = model.get("dimension_labels") || [];
+  const labelOf = (dim) => labels[dim] || `z${dim + 1}`;
+  const range = () => model.get("z_range");
+  const currentZ = () => {
+    const z = model.get("z");
+    return Array.isArray(z) ? z : Array(latentDim).fill(0); // an embedding may drop defaults
+  };
   const setZ = (values) => {
-    names.forEach((name, dim) => model.set(name, values[dim]));
+    const checked = checkZ(values, latentDim);
+    if (checked instanceof Error) return fail(checked);
+    model.set("z", values.slice());
     model.save_changes();
   };
 
-  el.classList.add("vae-latent-explorer");
+  // The digit, and the live text under it.
+  const figure = makeElement("div", "vae-latent-explorer__figure");
   const size = `${model.get("image_size")}px`;
   const canvas = makeCanvas("vae-latent-explorer__canvas");
   canvas.style.width = size;
   canvas.style.height = size;
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", "The digit the decoder draws for the current z");
+  const status = makeElement("p", "vae-latent-explorer__status");
+  status.setAttribute("aria-live", "polite");
+  status.setAttribute("aria-atomic", "true");
+  figure.append(canvas, status);
   const context = canvas.getContext("2d");
   const image = context.createImageData(SIDE, SIDE);
   const pixels = new Float64Array(PIXELS);
 
+  // The sliders: native range inputs, each named by its label (z₁, z₂, ...).
+  const sliderBox = makeElement("div", "vae-latent-explorer__sliders");
+  sliderBox.setAttribute("role", "group");
+  sliderBox.setAttribute("aria-label", "Latent code z");
+  let sliders = new Map(); // dimension -> {input, output}
+  const buildSliders = () => {
+    sliders = new Map();
+    const rows = (model.get("dimensions") || []).filter((dim) => Number.isInteger(dim) && dim >= 0 && dim < latentDim);
+    sliderBox.replaceChildren(
+      ...rows.map((dim) => {
+        const id = `vae-latent-explorer-${instance}-z${dim}`;
+        const row = makeElement("div", `vae-latent-explorer__slider vae-latent-explorer__slider-${dim}`);
+        const label = makeElement("label", "vae-latent-explorer__slider-label", labelOf(dim));
+        label.htmlFor = id;
+        const input = makeElement("input");
+        input.type = "range";
+        input.id = id;
+        input.min = String(-range());
+        input.max = String(range());
+        input.step = String(model.get("step"));
+        input.dataset.dimension = String(dim);
+        input.setAttribute("data-lm-suppress-shortcuts", "true"); // see the keydown handler below
+        const output = makeElement("output", "vae-latent-explorer__readout");
+        output.htmlFor = id;
+        input.addEventListener("input", () => {
+          const z = currentZ().slice();
+          z[dim] = Number(input.value);
+          setZ(z);
+        });
+        row.append(label, input, output);
+        sliders.set(dim, { input, output });
+        return row;
+      }),
+    );
+  };
+
+  // The buttons and the example digits.
   const buttons = makeElement("div", "vae-latent-explorer__buttons");
   const reset = makeElement("button", "vae-latent-explorer__reset", "Reset z = 0");
+  reset.type = "button";
   reset.title = "Set every latent dimension to 0, the prior's mean";
-  reset.addEventListener("click", () => setZ(names.map(() => 0)));
+  reset.addEventListener("click", () => setZ(Array(latentDim).fill(0)));
   const random = makeElement("button", "vae-latent-explorer__random", "Random z");
+  random.type = "button";
   random.title = "Draw z from the prior N(0, I)";
   random.addEventListener("click", () => {
-    const range = model.get("z_range");
     const step = model.get("step");
-    setZ(names.map(() => {
-      const value = Math.min(range, Math.max(-range, standardNormal()));
+    setZ(Array.from({ length: latentDim }, () => {
+      const value = Math.min(range(), Math.max(-range(), standardNormal()));
       return Number((Math.round(value / step) * step).toFixed(6));
     }));
   });
@@ -148,54 +240,81 @@ function render({ model, el }) {
   const examplesBox = makeElement("div", "vae-latent-explorer__examples");
   const examples = model.get("examples") || [];
   if (examples.length) {
-    examplesBox.append(makeElement("div", "vae-latent-explorer__caption", "Start from a real digit:"));
+    const captionId = `vae-latent-explorer-${instance}-examples`;
+    const caption = makeElement("div", "vae-latent-explorer__caption", "Start from a real digit:");
+    caption.id = captionId;
     const row = makeElement("div", "vae-latent-explorer__example-row");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-labelledby", captionId);
     examples.forEach((example, index) => {
       const button = makeElement("button", "vae-latent-explorer__example");
+      button.type = "button";
       button.dataset.index = String(index);
-      const label = example.label === null || example.label === undefined ? `#${index}` : String(example.label);
+      const label = example.label === null || example.label === undefined ? `#${index + 1}` : String(example.label);
+      // The name starts with the visible text, as WCAG's "label in name" asks.
+      button.setAttribute("aria-label", `${label}: start from this digit's code`);
       button.title = `Start from this digit: set z to its encoder mean (label ${label})`;
       const thumbnail = makeCanvas("vae-latent-explorer__thumbnail");
-      const bytes = bytesFromBase64(example.image);
+      thumbnail.setAttribute("aria-hidden", "true");
       const thumbnailContext = thumbnail.getContext("2d");
+      const bytes = bytesFromBase64(example.image);
       paint(thumbnailContext, thumbnailContext.createImageData(SIDE, SIDE), Array.from(bytes, (value) => value / 255));
       button.append(thumbnail, makeElement("span", "vae-latent-explorer__label", label));
       button.addEventListener("click", () => setZ(example.z));
       row.append(button);
     });
-    examplesBox.append(row);
+    examplesBox.append(caption, row);
   }
 
+  // Keys pressed on the explorer's own controls stay with them: JupyterLab and Notebook 7
+  // bind arrow keys and Enter to notebook commands (ArrowLeft collapses to the heading
+  // above, Enter edits the cell), which would fire instead of moving a slider or
+  // pressing a button. Lumino (their shortcut engine) skips elements marked
+  // data-lm-suppress-shortcuts; other front ends that listen on the page get no keydown
+  // from them. Tab and Escape still reach the page.
+  el.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" && event.key !== "Escape" && event.target.closest("input, button")) {
+      event.stopPropagation();
+    }
+  });
+
   const controls = makeElement("div", "vae-latent-explorer__controls");
-  controls.style.width = size; // as wide as the image: the example digits wrap under it
-  controls.append(buttons, examplesBox);
-  el.replaceChildren(canvas, controls);
+  controls.append(sliderBox, buttons, examplesBox);
+  el.replaceChildren(figure, controls);
+  buildSliders();
+  el.querySelectorAll("button").forEach((button) => button.setAttribute("data-lm-suppress-shortcuts", "true"));
 
   let drawCount = 0;
   const draw = () => {
     const start = performance.now();
-    const z = currentZ();
+    const z = checkZ(currentZ(), latentDim);
+    if (z instanceof Error) return fail(z);
     decode(weights, z, pixels);
+    if (!pixels.every(Number.isFinite)) return fail(new Error(`the decoder gave NaN for ${describeZ(z)}`));
     paint(context, image, pixels);
+    for (const [dim, { input, output }] of sliders) {
+      input.value = String(z[dim]);
+      output.textContent = z[dim].toFixed(2);
+    }
+    status.textContent = describeZ(z);
     drawCount += 1;
     canvas.dataset.z = JSON.stringify(z);
     canvas.dataset.drawCount = String(drawCount);
     const end = performance.now();
     el.dispatchEvent(new CustomEvent(DRAW_EVENT, { bubbles: true, detail: { start, end, z } }));
+    return undefined;
   };
-  // Several traits may change at once (reset, random, an example): draw once, soon.
-  let pending = false;
-  const schedule = () => {
-    if (pending) return;
-    pending = true;
-    queueMicrotask(() => {
-      pending = false;
-      draw();
-    });
+  const redrawSliders = () => {
+    buildSliders();
+    draw();
   };
-  names.forEach((name) => model.on(`change:${name}`, schedule));
+  model.on("change:z", draw);
+  model.on("change:dimensions", redrawSliders);
   draw();
-  return () => names.forEach((name) => model.off(`change:${name}`, schedule));
+  return () => {
+    model.off("change:z", draw);
+    model.off("change:dimensions", redrawSliders);
+  };
 }
 
 export default { render };

@@ -38,4 +38,54 @@
       },
     };
   });
+
+  // Accessibility of what the embedder draws (axe-core checks it in tests/test_book.py):
+  // * ipywidgets' sliders (noUiSlider) give their handle role="slider" but no name:
+  //   name each handle by its widget's visible label (e.g. "z_1"), as a <label> would.
+  // * An Output widget's images (e.g. ipywidgets.interact's figure) are drawn by
+  //   JupyterLab's renderer, which ignores the output's metadata: copy the "alt" that
+  //   the notebook stored with each image (vae_lessons.alt_text) from the widget state.
+  function imageDescriptions() {
+    var descriptions = {};
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]').forEach(function (tag) {
+      var models;
+      try {
+        models = (JSON.parse(tag.textContent) || {}).state || {};
+      } catch (error) {
+        return; // the embedder reports a broken state itself
+      }
+      Object.keys(models).forEach(function (id) {
+        ((models[id].state || {}).outputs || []).forEach(function (output) {
+          var data = output.data || {};
+          var metadata = output.metadata || {};
+          Object.keys(data).forEach(function (mime) {
+            if (mime.indexOf("image/") === 0 && metadata[mime] && metadata[mime].alt) {
+              descriptions["data:" + mime + ";base64," + data[mime]] = metadata[mime].alt;
+            }
+          });
+        });
+      });
+    });
+    return descriptions;
+  }
+
+  function labelWidgets(descriptions) {
+    document.querySelectorAll(".widget-slider .noUi-handle:not([aria-label])").forEach(function (handle) {
+      var widget = handle.closest(".widget-slider");
+      var label = widget && widget.querySelector(".widget-label");
+      if (label && label.textContent.trim()) handle.setAttribute("aria-label", label.textContent.trim());
+    });
+    document.querySelectorAll(".jp-RenderedImage img:not([alt])").forEach(function (image) {
+      var alt = descriptions[image.getAttribute("src")];
+      if (alt) image.setAttribute("alt", alt);
+    });
+  }
+
+  window.addEventListener("load", function () {
+    var descriptions = imageDescriptions();
+    labelWidgets(descriptions);
+    new MutationObserver(function () {
+      labelWidgets(descriptions);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
 })();
