@@ -169,8 +169,8 @@ def ex2(answer):
     ),
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
-        x = data.flatten_and_scale(x_test[:3])  # (3, 784)
-        coin = keras.ops.convert_to_numpy(losses.reconstruction_loss(x, np.full_like(x, 0.5)))
+        three_digits = data.flatten_and_scale(x_test[:3])  # (3, 784)
+        coin = keras.ops.convert_to_numpy(losses.reconstruction_loss(three_digits, np.full_like(three_digits, 0.5)))
         print("all-0.5 decoder:", np.round(coin, 1), " 784 * log 2 =", round(784 * np.log(2), 1))
         answer = float(coin[0])
     """,
