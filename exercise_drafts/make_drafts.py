@@ -8,7 +8,16 @@ This folder is temporary: the lead deletes it once the lessons carry the exercis
 
 from pathlib import Path
 
-from vae_lessons.exercises import checking, lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07
+from vae_lessons.exercises import (
+    checking,
+    lesson_01,
+    lesson_02,
+    lesson_03,
+    lesson_04,
+    lesson_05,
+    lesson_06,
+    lesson_07,
+)
 
 HERE = Path(__file__).parent
 

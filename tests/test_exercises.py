@@ -14,8 +14,18 @@ import numpy as np
 import pytest
 
 from scripts import student_edition
+from scripts.execute_notebooks import EXECUTION_ENV
 from vae_lessons import data, evaluation, losses, models, sampling, training
-from vae_lessons.exercises import checking, lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07
+from vae_lessons.exercises import (
+    checking,
+    lesson_01,
+    lesson_02,
+    lesson_03,
+    lesson_04,
+    lesson_05,
+    lesson_06,
+    lesson_07,
+)
 
 LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07)
 EXERCISES = [value for lesson in LESSONS for value in vars(lesson).values() if isinstance(value, checking.Exercise)]
@@ -268,6 +278,7 @@ def test_output_is_deterministic():
     first = printed(wrong[0].check, wrong[2]())
     assert printed(wrong[0].check, wrong[2]()) == first
     assert "0x" not in first  # no object addresses
+    assert repr(lesson_03.ex1) == "Exercise lesson_03.ex1: .check(answer), .hint(level), .solution()"
 
 
 # --- The student edition ------------------------------------------------------------------
@@ -290,7 +301,14 @@ def synthetic_lesson(path):
     return path
 
 
-def test_student_edition_drops_solutions_and_answers(tmp_path):
+@pytest.fixture
+def execution_env(monkeypatch):
+    """The lessons' execution environment, restored after the test (the script sets it)."""
+    for key, value in EXECUTION_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_student_edition_drops_solutions_and_answers(tmp_path, execution_env):
     lesson = synthetic_lesson(tmp_path / "lesson.ipynb")
     assert student_edition.has_solutions(lesson)
     (written,) = student_edition.write_student_edition([lesson], tmp_path / "student")
@@ -310,7 +328,7 @@ LESSONS_WITH_SOLUTIONS = [path for path in sorted((REPO / "notebooks").glob("*.i
 
 
 @pytest.mark.skipif(not LESSONS_WITH_SOLUTIONS, reason="no lesson carries a `solution` cell yet")
-def test_student_edition_of_the_lessons_passes_nbval(tmp_path):
+def test_student_edition_of_the_lessons_passes_nbval(tmp_path, execution_env):
     """The teacher's edition runs under `pytest --nbval notebooks/`; here, the student's."""
     written = student_edition.write_student_edition(LESSONS_WITH_SOLUTIONS, tmp_path)
     for path in written:

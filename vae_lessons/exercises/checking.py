@@ -46,7 +46,7 @@ class Verdict:
     text: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Exercise:
     """One exercise: a check, hints in levels and a solution.
 
@@ -73,6 +73,9 @@ class Exercise:
     hints: tuple
     solution_code: str
     mistakes: tuple = ()
+
+    def __repr__(self):  # what a notebook shows for a bare `lesson_03.ex1`: no addresses
+        return f"Exercise {self.name}: .check(answer), .hint(level), .solution()"
 
     def verdict(self, answer):
         """Check ``answer`` and return a :class:`Verdict` (``check`` prints its text)."""
