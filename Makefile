@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium book test lab notebooks benchmarks clean-book
+.PHONY: setup chromium book test lab notebooks student-edition benchmarks clean-book
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lab: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
+
+# The lessons without their solution cells, re-executed (checks print "not attempted"),
+# in build/student-edition/ and zipped in build/student-edition.zip.
+student-edition: $(STAMP)
+	$(BIN)/python -m scripts.student_edition
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -1,0 +1,121 @@
+"""Write the student edition of the lessons: solution cells removed, checks re-run.
+
+Usage::
+
+    python -m scripts.student_edition                        # every notebooks/*.ipynb
+    python -m scripts.student_edition notebooks/03_loss.ipynb --output build/student-edition
+
+For each lesson, nbconvert's ``TagRemovePreprocessor`` drops every cell tagged
+``solution``; the notebook is then executed top to bottom on a fresh kernel (the same
+way ``scripts/execute_notebooks.py`` runs the teacher's edition) and cleaned. So its
+stored outputs are exactly what a student sees: every check cell prints "Not attempted
+yet", no solution's output is left, and the edition passes ``pytest --nbval`` like the
+lessons themselves. (Clearing outputs instead of executing would leave nbval nothing to
+compare against, and cells above the exercises need their outputs: the student edition
+must read like the lesson.) It also writes a zip of the edition for download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from scripts.execute_notebooks import EXECUTION_ENV, NOTEBOOKS, REPO, clean
+
+SOLUTION_TAG = "solution"
+DEFAULT_OUTPUT = REPO / "build" / "student-edition"
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same edition gives the same zip bytes
+
+
+def remove_solutions(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return ``notebook`` without the cells tagged ``solution`` (nbconvert's TagRemovePreprocessor)."""
+    preprocessor = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
+    notebook, _ = preprocessor.preprocess(notebook, {})
+    return notebook
+
+
+def has_solutions(path: Path) -> bool:
+    """True when the notebook at ``path`` has at least one cell tagged ``solution``."""
+    notebook = nbformat.read(path, as_version=4)
+    return any(SOLUTION_TAG in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells)
+
+
+def student_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """The student edition of one lesson: solutions removed, executed, cleaned.
+
+    It runs in the lesson's own folder, so relative paths behave as in the lesson.
+    """
+    notebook = remove_solutions(nbformat.read(path, as_version=4))
+    os.environ.update(EXECUTION_ENV)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
+    client.execute()
+    return clean(notebook)
+
+
+def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:
+    """Write the student edition of each lesson in ``paths`` into the folder ``output``.
+
+    Returns
+    -------
+    written : list of Path
+        One notebook per lesson, same file names.
+    """
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in paths:
+        path = Path(path).resolve()
+        target = output / path.name
+        target.write_text(nbformat.writes(student_notebook(path)) + "\n")
+        written.append(target)
+    return written
+
+
+def write_zip(path: Path, notebooks) -> Path:
+    """Zip the student-edition ``notebooks`` into ``path`` (for the book's download link).
+
+    The archive holds the notebooks under ``vae-lessons-student/``, with fixed
+    timestamps, so the same notebooks always give the same bytes.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for notebook in sorted(Path(notebook) for notebook in notebooks):
+            info = zipfile.ZipInfo(f"vae-lessons-student/{notebook.name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, notebook.read_bytes())
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the student edition of the lessons (no solutions).")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for the edition")
+    parser.add_argument("--zip", type=Path, default=None, help="zip file (default: OUTPUT.zip)")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(f"no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    written = write_student_edition(paths, args.output)
+    archive = write_zip(args.zip or args.output.with_suffix(".zip"), written)
+    print(f"student edition: {len(written)} notebooks in {args.output}, zipped in {archive}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,243 @@
+"""The machinery of the exercises: an :class:`Exercise`, a named :class:`Mistake`, helpers.
+
+A check function receives the student's answer and either returns (the answer is right)
+or raises :class:`Mistake` with the mistake's name and a kind message: what is wrong
+and what to try next. :meth:`Exercise.check` turns that into one printed line, plain
+text, the same on every run (``pytest --nbval`` compares it). An answer left as ``...``
+or ``None`` is "not attempted", never an error.
+
+Hand-written rather than otter-grader or nbgrader: those grade a whole notebook for a
+teacher; here a student checks one answer at a time and reads why, with no server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+
+import numpy as np
+
+NOT_ATTEMPTED = "not_attempted"
+CORRECT = "correct"
+
+
+class Mistake(Exception):
+    """A recognised mistake: ``name`` for tests, ``message`` for the student.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier, e.g. ``"mean_instead_of_sum"``.
+    message : str
+        What is wrong and the next step, in one or two sentences.
+    """
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """What a check found: ``status`` is ``"correct"``, ``"not_attempted"`` or a mistake's name."""
+
+    status: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Exercise:
+    """One exercise: a check, hints in levels and a solution.
+
+    Parameters
+    ----------
+    name : str
+        How a notebook calls it, e.g. ``"lesson_03.ex1"`` (used in messages).
+    check_function : callable
+        ``check_function(answer)`` returns when the answer is right, raises
+        :class:`Mistake` otherwise.
+    why : str
+        One sentence printed after "Correct.": why this matters.
+    hints : tuple of str
+        Up to three hints, each saying more than the one before.
+    solution_code : str
+        Runnable code that sets ``answer``; printed by :meth:`solution`.
+    mistakes : tuple of str
+        Names of the mistakes the check recognises (the tests trigger each one).
+    """
+
+    name: str
+    check_function: object
+    why: str
+    hints: tuple
+    solution_code: str
+    mistakes: tuple = ()
+
+    def __repr__(self):  # what a notebook shows for a bare `lesson_03.ex1`: no addresses
+        return f"Exercise {self.name}: .check(answer), .hint(level), .solution()"
+
+    def verdict(self, answer):
+        """Check ``answer`` and return a :class:`Verdict` (``check`` prints its text)."""
+        if answer is None or answer is Ellipsis:
+            return Verdict(
+                NOT_ATTEMPTED,
+                f"Not attempted yet: replace the ... in `answer = ...` with your answer and run "
+                f"the cell again. Stuck? {self.name}.hint() gives a hint.",
+            )
+        try:
+            self.check_function(answer)
+        except Mistake as mistake:
+            return Verdict(mistake.name, f"Not yet. {mistake.message}")
+        except Exception as error:  # the student's function failed inside the check
+            return Verdict(
+                "raised",
+                f"Not yet. Checking your answer raised {type(error).__name__}: {error}. "
+                f"Run your code on a small example to find the line; {self.name}.hint() may help.",
+            )
+        return Verdict(CORRECT, f"Correct. {self.why}")
+
+    def check(self, answer):
+        """Print whether ``answer`` is right, and if not, what to try next."""
+        print(self.verdict(answer).text)
+
+    def hint(self, level=1):
+        """Print hint ``level`` (1, 2 or 3; each says more)."""
+        level = min(max(int(level), 1), len(self.hints))
+        more = f" For more: {self.name}.hint({level + 1})." if level < len(self.hints) else ""
+        print(f"Hint {level} of {len(self.hints)}: {self.hints[level - 1]}{more}")
+
+    def solution(self):
+        """Print the solution code."""
+        print(f"Solution to {self.name}:\n\n{self.solution_code}")
+
+
+def exercise(name, why, hints, solution, mistakes=()):
+    """Decorator: make an :class:`Exercise` of a check function.
+
+    Parameters
+    ----------
+    name, why, hints, mistakes
+        As for :class:`Exercise`.
+    solution : str
+        The solution code (dedented and stripped here).
+    """
+
+    def wrap(check_function):
+        return Exercise(
+            name=name,
+            check_function=check_function,
+            why=why,
+            hints=tuple(hints),
+            solution_code=textwrap.dedent(solution).strip(),
+            mistakes=tuple(mistakes),
+        )
+
+    return wrap
+
+
+# ---------------------------------------------------------------------------------
+# Helpers the lesson modules share.
+
+
+def read_only(*arrays):
+    """Copies of ``arrays`` that cannot be changed in place (so checks never mutate input).
+
+    Anything that is not an array (a seed, a count) is passed through unchanged.
+    """
+    copies = []
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            array = array.copy()
+            array.setflags(write=False)
+        copies.append(array)
+    return tuple(copies)
+
+
+def call(function, *arguments):
+    """Call the student's ``function`` on read-only copies of ``arguments``.
+
+    Raises
+    ------
+    Mistake
+        ``not_a_function`` when ``function`` cannot be called, ``changed_input`` when
+        it tried to change an input array in place, ``returned_none`` when it returned
+        nothing.
+    """
+    if not callable(function):
+        raise Mistake(
+            "not_a_function",
+            f"This exercise wants a function, got a {type(function).__name__}. Define the "
+            "function with `def`, then write `answer = name_of_your_function` (no parentheses).",
+        )
+    try:
+        result = function(*read_only(*arguments))
+    except ValueError as error:
+        if "read-only" in str(error):
+            raise Mistake(
+                "changed_input",
+                "Your function tried to change its input array in place (e.g. `x += ...`). "
+                "Compute a new array instead (`y = x + ...`).",
+            ) from None
+        raise
+    if result is None:
+        raise Mistake("returned_none", "Your function returned None: did you forget the `return` line?")
+    return result
+
+
+def as_array(value, expected_shape, what="your answer", not_finite_advice=None):
+    """``value`` as a float64 NumPy array of ``expected_shape``, or a named :class:`Mistake`.
+
+    Accepts NumPy arrays, lists, numbers and any Keras backend's tensors.
+    ``not_finite_advice`` replaces the general advice for NaN or infinity.
+
+    Raises
+    ------
+    Mistake
+        ``wrong_type`` when ``value`` is not numbers, ``wrong_shape``, or ``not_finite``
+        (NaN or infinity).
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        try:
+            import keras
+
+            array = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+        except Exception:
+            raise Mistake(
+                "wrong_type", f"{what} should be numbers (an array), got a {type(value).__name__}."
+            ) from None
+    if array.shape != tuple(expected_shape):
+        raise Mistake(
+            "wrong_shape",
+            f"{what} has shape {array.shape}; expected {tuple(expected_shape)}. "
+            + shape_advice(array.shape, tuple(expected_shape)),
+        )
+    if not np.all(np.isfinite(array)):
+        raise Mistake(
+            "not_finite",
+            f"{what} contains NaN or infinity. "
+            + (
+                not_finite_advice
+                or "A log of 0, a square root or log of a negative number, or exp of a large "
+                "number are the usual causes; print the intermediate values."
+            ),
+        )
+    return array
+
+
+def shape_advice(shape, expected):
+    """A next step for a wrong shape: a missing sum, a transposition, a lost axis."""
+    if shape == expected[::-1]:
+        return "The axes are swapped: transpose it (`.T`)."
+    if len(shape) == len(expected) + 1 and shape[: len(expected)] == expected:
+        return "One axis too many: did you forget to sum (or average) over the last axis?"
+    if len(shape) < len(expected):
+        return "An axis is missing: did you sum over the batch too? Keep one value per example."
+    return "Print the shapes of your intermediate arrays to find where it changes."
+
+
+def close(value, expected, rtol, atol=0.0):
+    """True when every element of ``value`` is within ``atol + rtol * |expected|``."""
+    return bool(np.allclose(value, expected, rtol=rtol, atol=atol))

@@ -1,0 +1,190 @@
+"""Lesson 1 exercises: the data (pixels, a clean validation split, class averages)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae_lessons import data
+from vae_lessons.exercises.checking import Mistake, as_array, exercise
+
+ZERO_FRACTION_TOLERANCE = 0.0005  # absolute, on a fraction near 0.8
+VALIDATION_SIZE = 400
+
+
+@exercise(
+    name="lesson_01.ex1",
+    why="Four pixels in five are pure background, so a model that outputs all zeros is "
+    "already 'mostly right': losses must be read against that baseline.",
+    hints=(
+        "`x_train == 0` is an array of True/False, one per pixel.",
+        "The mean of a True/False array is the fraction of True values.",
+        "answer = float(np.mean(x_train == 0)), on the uint8 training images.",
+    ),
+    solution="""
+        (x_train, y_train), (x_test, y_test) = data.load_mnist()
+        answer = float(np.mean(x_train == 0))  # True counts as 1, False as 0
+        print("fraction of zero pixels:", round(answer, 3))
+    """,
+    mistakes=("percent", "count", "test_set", "ink_fraction", "wrong_shape"),
+)
+def ex1(answer):
+    """A fraction in [0, 1]: the share of all training pixels that are exactly 0."""
+    (x_train, _), (x_test, _) = data.load_mnist()
+    expected = float(np.mean(x_train == 0))
+    value = float(as_array(answer, ()))
+    if abs(value - expected) <= ZERO_FRACTION_TOLERANCE:
+        return
+    if abs(value - 100 * expected) <= 100 * ZERO_FRACTION_TOLERANCE:
+        raise Mistake("percent", "That is a percentage; give the fraction (between 0 and 1): divide by 100.")
+    if abs(value - np.sum(x_train == 0)) < 1:
+        raise Mistake("count", "That is the number of zero pixels; divide by the number of pixels, or use np.mean.")
+    if abs(value - np.mean(x_test == 0)) <= ZERO_FRACTION_TOLERANCE:
+        raise Mistake("test_set", "That is the fraction in the test images; use the training images `x_train`.")
+    if abs(value - (1 - expected)) <= ZERO_FRACTION_TOLERANCE:
+        raise Mistake("ink_fraction", "That is the fraction of pixels that are NOT zero (the ink); count `== 0`.")
+    raise Mistake(
+        "wrong_value",
+        f"{value:.4f} is not the fraction of zero pixels (expected within {ZERO_FRACTION_TOLERANCE}). "
+        "Compare the raw uint8 images with 0, over all images and pixels.",
+    )
+
+
+def _row_keys(images):
+    """One bytes key per digit, whether given as uint8 (n, 28, 28) or scaled (n, 784)."""
+    images = np.asarray(images)
+    flat = images.reshape(len(images), -1)
+    if flat.shape[1] != data.NUM_PIXELS:
+        raise Mistake("wrong_shape", f"Each digit should have 784 pixels; got {flat.shape[1]}.")
+    if flat.dtype != np.uint8:
+        flat = np.rint(flat.astype(np.float64) * (255 if flat.max() <= 1 else 1)).astype(np.uint8)
+    return [row.tobytes() for row in flat]
+
+
+@exercise(
+    name="lesson_01.ex2",
+    why="A validation set that was trained on (the 2018 notebook's bug) makes every "
+    "validation curve look better than the model is.",
+    hints=(
+        "The validation digits must come out of `x_train` and be removed from it; the test "
+        "digits stay untouched.",
+        "Pick 400 distinct indices, 40 of each class, without replacement; the training part "
+        "is every other index.",
+        "`data.train_validation_split(x_train, y_train, validation_size=400, seed=0)` does "
+        "exactly this; or write it with `data.stratified_indices` and a boolean mask.",
+    ),
+    solution="""
+        (x_train, y_train), (x_test, y_test) = data.load_mnist()
+        validation_indices = data.stratified_indices(y_train, size=400, seed=0)  # 40 per class, distinct
+        is_validation = np.zeros(len(y_train), dtype=bool)
+        is_validation[validation_indices] = True
+        x_train_part, y_train_part = x_train[~is_validation], y_train[~is_validation]  # (3600, 28, 28)
+        x_validation, y_validation = x_train[is_validation], y_train[is_validation]  # (400, 28, 28)
+        answer = (x_train_part, y_train_part, x_validation, y_validation)
+        # The package's version: data.train_validation_split(x_train, y_train, 400, seed=0)
+    """,
+    mistakes=("wrong_type", "wrong_size", "validation_from_test", "validation_in_training",
+              "with_replacement", "labels_mismatch", "not_stratified"),
+)
+def ex2(answer):
+    """``(x_train_part, y_train_part, x_validation, y_validation)``, 400 validation digits."""
+    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
+        raise Mistake(
+            "wrong_type",
+            "Give four arrays in a tuple: (x_train_part, y_train_part, x_validation, y_validation).",
+        )
+    (x_train, y_train), (x_test, _) = data.load_mnist()
+    x_part, y_part, x_validation, y_validation = answer
+    label_of = dict(zip(_row_keys(x_train), y_train.tolist()))
+    part_keys, validation_keys = _row_keys(x_part), _row_keys(x_validation)
+    test_keys = set(_row_keys(x_test))
+    if any(key in test_keys for key in validation_keys):
+        raise Mistake(
+            "validation_from_test",
+            "Some validation digits are test digits. Draw validation digits from the training "
+            "digits only: the test digits stay unseen until the very end.",
+        )
+    if len(set(validation_keys)) != len(validation_keys):
+        raise Mistake(
+            "with_replacement",
+            "Some validation digits appear twice: you sampled with replacement "
+            "(np.random.randint). Use a permutation or data.stratified_indices.",
+        )
+    if set(validation_keys) & set(part_keys):
+        raise Mistake(
+            "validation_in_training",
+            "Some validation digits are still in the training part: a validation split drawn "
+            "from the training data must also be removed from it (the original notebook's bug).",
+        )
+    sizes_match = len(y_part) == len(part_keys) and len(y_validation) == len(validation_keys)
+    if len(validation_keys) != VALIDATION_SIZE or len(part_keys) + VALIDATION_SIZE != len(x_train) or not sizes_match:
+        raise Mistake(
+            "wrong_size",
+            f"Expected 400 validation and {len(x_train) - VALIDATION_SIZE} training digits (with as "
+            f"many labels); got {len(validation_keys)} and {len(part_keys)}.",
+        )
+    for keys, labels in ((part_keys, y_part), (validation_keys, y_validation)):
+        if [label_of.get(key) for key in keys] != np.asarray(labels).tolist():
+            raise Mistake(
+                "labels_mismatch",
+                "Some labels do not belong to their images: index images and labels with the same indices.",
+            )
+    counts = np.bincount(np.asarray(y_validation), minlength=data.NUM_CLASSES)
+    if np.any(counts != VALIDATION_SIZE // data.NUM_CLASSES):
+        raise Mistake(
+            "not_stratified",
+            f"The split is clean, but the classes are not balanced (counts {counts.tolist()}); "
+            "take 40 of each class, e.g. with data.stratified_indices.",
+        )
+
+
+@exercise(
+    name="lesson_01.ex3",
+    why="The classes whose average images are closest are the ones a 2-D latent space "
+    "will find hardest to separate; Lesson 5 shows it.",
+    hints=(
+        "Average the scaled training images of each class: ten images of 784 pixels.",
+        "Compute the Euclidean distance between every pair of average images; a class is "
+        "at distance 0 from itself, so leave the diagonal out.",
+        "np.linalg.norm(means[:, None] - means[None, :], axis=-1) gives the (10, 10) distances; "
+        "set the diagonal to np.inf, then np.unravel_index(np.argmin(...), (10, 10)).",
+    ),
+    solution="""
+        (x_train, y_train), (x_test, y_test) = data.load_mnist()
+        x = data.flatten_and_scale(x_train)  # (4000, 784)
+        means = np.stack([x[y_train == digit].mean(axis=0) for digit in range(10)])  # (10, 784)
+        distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)  # (10, 10)
+        np.fill_diagonal(distances, np.inf)  # a class is not its own neighbour
+        first, second = np.unravel_index(np.argmin(distances), distances.shape)
+        answer = (int(first), int(second))
+        print("closest average images:", answer)
+    """,
+    mistakes=("wrong_type", "same_class", "farthest_pair", "wrong_value"),
+)
+def ex3(answer):
+    """The pair of classes ``(a, b)`` whose average training images are closest."""
+    if not isinstance(answer, (tuple, list, np.ndarray)) or len(answer) != 2:
+        raise Mistake("wrong_type", "Give a pair of two digit classes, e.g. answer = (3, 5).")
+    pair = sorted(int(value) for value in answer)
+    (x_train, y_train), _ = data.load_mnist()
+    x = data.flatten_and_scale(x_train)
+    means = np.stack([x[y_train == digit].mean(axis=0) for digit in range(data.NUM_CLASSES)])
+    distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    closest = sorted(np.unravel_index(np.argmin(distances), distances.shape))
+    np.fill_diagonal(distances, -np.inf)
+    farthest = sorted(np.unravel_index(np.argmax(distances), distances.shape))
+    if pair == closest:
+        return
+    if pair[0] == pair[1]:
+        raise Mistake(
+            "same_class",
+            "Both are the same class: every class is at distance 0 from itself. Leave the "
+            "diagonal of the distance table out (np.fill_diagonal(distances, np.inf)).",
+        )
+    if pair == farthest:
+        raise Mistake("farthest_pair", "That is the pair that is farthest apart: use argmin, not argmax.")
+    raise Mistake(
+        "wrong_value",
+        f"Classes {pair[0]} and {pair[1]} are not the closest pair. Compare the Euclidean "
+        "distances between the ten class averages of the training images.",
+    )
