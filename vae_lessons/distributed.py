@@ -245,7 +245,7 @@ def batch_layout(distribution):
     return processes, distribution.data_shard_id, replicas
 
 
-def train(config: training.TrainingConfig = training.TrainingConfig(), distribution=None, verbose=0):
+def train(config: training.TrainingConfig = training.TrainingConfig(), distribution=None, verbose=0, callbacks=()):
     """Train a VAE from scratch on ``config``, under ``distribution`` (or on one device).
 
     Seeded like :func:`vae_lessons.training.train`; with the same config, one device,
@@ -261,6 +261,8 @@ def train(config: training.TrainingConfig = training.TrainingConfig(), distribut
         e.g. :func:`data_parallel` or :func:`model_parallel`; None for one device.
     verbose : {0, 1, 2}, default 0
         Keras's progress display (1: a progress bar), shown by process 0 only.
+    callbacks : sequence of keras.callbacks.Callback, default ()
+        Extra callbacks (e.g. checkpoints, timers), after the NaN guard.
 
     Returns
     -------
@@ -294,7 +296,7 @@ def train(config: training.TrainingConfig = training.TrainingConfig(), distribut
             train_batches,
             validation_data=validation_batches if len(validation_batches) else None,
             epochs=config.epochs,
-            callbacks=[keras.callbacks.TerminateOnNaN()],
+            callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks],
             verbose=verbose if is_coordinator else 0,
         ).history
     history = {name: [float(value) for value in values] for name, values in history.items()}
