@@ -10,7 +10,7 @@ these tests are skipped and one test checks the error message instead.
 
 Tolerances: two devices or two processes add up each batch's gradient in two halves,
 a different order of floating-point additions than one device; over a few Adam steps
-that moves losses by about 1e-7 relative and weights by about 1e-6, so losses must
+that moved losses by about 2e-7 relative and weights by under 1e-6 here, so losses must
 agree to 1e-5 relative and weights to 1e-4 absolute. Two processes of one cluster
 compute the same global steps, so their weights must be identical.
 """
@@ -105,6 +105,7 @@ def test_other_backends_get_a_clear_error():
 @needs_jax
 @pytest.mark.multi_device
 def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_variables(tmp_path):
+    """Also: a batch that does not split evenly across the devices is refused."""
     result = run_python(
         f"""
         import json
@@ -114,6 +115,11 @@ def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_varia
         one_vae, one = distributed.train(config)
         two_vae, two = distributed.train(config, distributed.data_parallel())
         split_vae, split = distributed.train(config, distributed.model_parallel(model_axis_size=2))
+        try:
+            distributed.train(training.TrainingConfig(batch_size=33, epochs=1), distributed.data_parallel())
+            odd_batch = "accepted"
+        except ValueError as error:
+            odd_batch = str(error)
         def layout(vae):
             return {{v.path: [list(v.value.sharding.spec), len(v.value.sharding.device_set)] for v in vae.weights}}
         def largest_difference(vae):
@@ -122,6 +128,7 @@ def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_varia
             "devices": jax.device_count(), "one": one, "two": two, "split": split,
             "two_layout": layout(two_vae), "split_layout": layout(split_vae),
             "two_difference": largest_difference(two_vae), "split_difference": largest_difference(split_vae),
+            "odd_batch": odd_batch,
         }}))
         """,
         tmp_path, "two_devices", XLA_FLAGS="--xla_force_host_platform_device_count=2",
@@ -140,23 +147,7 @@ def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_varia
     assert split["encoder_hidden/kernel"][0] == split["decoder_hidden/kernel"][0] == [None, "model"]
     assert split["encoder_hidden/bias"][0] == split["decoder_hidden/bias"][0] == ["model"]
     assert set(split["z_mean/kernel"][0]) == set(split["x_reconstructed/kernel"][0]) == {None}
-
-
-@needs_jax
-@pytest.mark.multi_device
-def test_a_batch_that_does_not_split_across_the_devices_is_refused(tmp_path):
-    result = run_python(
-        """
-        import json
-        from vae_lessons import distributed, training
-        try:
-            distributed.train(training.TrainingConfig(batch_size=33, epochs=1), distributed.data_parallel())
-        except ValueError as error:
-            print(json.dumps(str(error)))
-        """,
-        tmp_path, "odd_batch", XLA_FLAGS="--xla_force_host_platform_device_count=2",
-    )
-    assert result == (
+    assert result["odd_batch"] == (
         "Invalid value received for argument `batch_size`. Expected a multiple of the 2 devices "
         "each batch is split across. Received: batch_size=33"
     )
