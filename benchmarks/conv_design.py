@@ -2,7 +2,8 @@
 
 Usage::
 
-    python -m benchmarks.conv_design [--quick] [--only NAME ...] [--output PATH]
+    python -m benchmarks.conv_design [--quick] [--only NAME ...] [--time-only NAME ...]
+        [--mnist-test FOLDER] [--output benchmarks/results/conv_design.json]
 
 Trains a handful of candidate designs (``CANDIDATES``) on the lessons' 3,600 training
 digits (``training.training_data(TrainingConfig())``), Keras on the current backend
@@ -12,6 +13,11 @@ candidate it records the parameters, the wall-clock seconds of the whole ``fit``
 (compilation included), the median seconds of an epoch after the first, and the test
 negative ELBO in nats. The machine is shared, so the same run also trains the MLP of
 lessons 4-7 as the yardstick; every time is reported as a ratio to the MLP's too.
+
+A last phase times one epoch of every model in turn (see
+:func:`interleaved_epoch_seconds`), the fairest speed comparison on a loaded machine;
+``--time-only`` adds designs that are timed there but not trained to the end. With
+``--output`` each run is appended to the file's ``runs``, each with its own yardstick.
 
 The study is run by hand, never by the tests; its results are committed in
 ``benchmarks/results/conv_design.json``.
@@ -149,12 +155,86 @@ def train_and_score(candidate: Candidate, x_train, x_test) -> dict:
     }
 
 
+def interleaved_epoch_seconds(candidates, x_train, rounds=3) -> dict:
+    """Median seconds of one training epoch per candidate, the candidates taking turns.
+
+    On a shared machine the load changes from minute to minute; timing one epoch of
+    each candidate in turn, ``rounds`` times, exposes them all to the same load, so
+    their ratios are fairer than those of whole runs made minutes apart. Each model
+    first trains one untimed epoch (compilation).
+
+    Returns
+    -------
+    seconds : dict of str to float
+        ``{candidate name: median epoch seconds}``.
+    """
+    import keras
+
+    from vae_lessons import training
+
+    models_by_name = {}
+    for candidate in candidates:
+        training.set_seed(0)
+        vae = build(candidate)
+        vae.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=candidate.learning_rate),
+            steps_per_execution=candidate.steps_per_execution,
+        )
+        vae.fit(x_train, x_train, epochs=1, batch_size=candidate.batch_size, verbose=0)  # compile
+        models_by_name[candidate.name] = (candidate, vae)
+    times = {name: [] for name in models_by_name}
+    for _ in range(rounds):
+        for name, (candidate, vae) in models_by_name.items():
+            start = time.perf_counter()
+            vae.fit(x_train, x_train, epochs=1, batch_size=candidate.batch_size, verbose=0)
+            times[name].append(time.perf_counter() - start)
+    return {name: round(statistics.median(values), 3) for name, values in times.items()}
+
+
+def add_comparisons(results) -> None:
+    """Add each entry's ratios and differences to the MLP of the same latent size, in place."""
+    yardsticks = {r["latent_dim"]: r for r in results if r["architecture"] is None}
+    for entry in results:
+        mlp = yardsticks.get(entry["latent_dim"])
+        if mlp is None:
+            continue
+        for key, ratio in [("train_seconds", "time_ratio_to_mlp"), ("epoch_seconds_median", "epoch_ratio_to_mlp"),
+                           ("interleaved_epoch_seconds", "interleaved_epoch_ratio_to_mlp")]:
+            if key in entry and key in mlp:
+                entry[ratio] = round(entry[key] / mlp[key], 2)
+        if "negative_elbo" in entry:
+            entry["negative_elbo_minus_mlp"] = round(entry["negative_elbo"] - mlp["negative_elbo"], 2)
+
+
+def run_from_log(log: Path) -> dict:
+    """A run entry rebuilt from the per-candidate lines an interrupted run printed.
+
+    Each finished candidate prints one JSON line; a run stopped before its timing
+    phase (long runs on a loaded machine) keeps those results this way.
+    """
+    results = [json.loads(line) for line in log.read_text().splitlines() if line.startswith('{"name"')]
+    add_comparisons(results)
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(log.stat().st_mtime)),
+        "test_set": "real MNIST test set, 10,000 digits",
+        "backend": os.environ["KERAS_BACKEND"],
+        "interrupted": f"stopped after {len(results)} candidates, before the interleaved timing phase",
+        "note": "nats per digit, one seeded z per digit (evaluation.held_out_score); train_seconds and "
+        "epoch_seconds_median measured on a shared 2-core machine under the load averages recorded "
+        "(other jobs running), so the time ratios to the MLP are inflated when the load rose",
+        "candidates": results,
+    }
+
+
 def load_average():
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = None) -> dict:
-    """Train and score ``candidates``; the MLP of the same latent size is the yardstick."""
+def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = None, timed_only=()) -> dict:
+    """Train and score ``candidates``; the MLP of the same latent size is the yardstick.
+
+    ``timed_only`` candidates are not trained to the end, only timed (interleaved epochs).
+    """
     import keras
 
     from benchmarks import quality
@@ -175,20 +255,25 @@ def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = No
         entry["load_average_before_after"] = [before, load_average()]
         print(json.dumps(entry), flush=True)
         results.append(entry)
-    yardsticks = {r["latent_dim"]: r for r in results if r["architecture"] is None}
+    epoch_seconds = interleaved_epoch_seconds([*candidates, *timed_only], x_train, rounds=1 if quick else 3)
+    results += [
+        {**dataclasses.asdict(c), "parameters": int(build(c).count_params()), "quality": "not measured (timed only)"}
+        for c in timed_only
+    ]
     for entry in results:
-        mlp = yardsticks.get(entry["latent_dim"])
-        if mlp is not None:
-            entry["time_ratio_to_mlp"] = round(entry["train_seconds"] / mlp["train_seconds"], 2)
-            entry["negative_elbo_minus_mlp"] = round(entry["negative_elbo"] - mlp["negative_elbo"], 2)
+        entry["interleaved_epoch_seconds"] = epoch_seconds[entry["name"]]
+    add_comparisons(results)
     return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "test_set": f"real MNIST test set, first {len(x_test):,} digits" if quick else "real MNIST test set, 10,000 digits",
         "training_set": f"{len(x_train):,} digits: training.training_data(TrainingConfig())",
         "backend": keras.backend.backend(),
         "quick": quick,
         "note": "nats per digit, one seeded z per digit (evaluation.held_out_score); "
         "train_seconds is the whole fit, compilation included, on a shared 2-core machine "
-        "(other jobs running), so compare time_ratio_to_mlp rather than absolute seconds",
+        "(other jobs running), so compare ratios to the MLP rather than absolute seconds; "
+        "interleaved_epoch_seconds times one epoch of each model in turn (3 rounds, median), "
+        "so every model sees the same load: its ratio to the MLP is the fairest speed measure",
         "candidates": results,
     }
 
@@ -196,21 +281,40 @@ def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = No
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 epochs and 500 test digits (a smoke test)")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="candidate names to run (the MLPs always run)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="candidates to train and score (with the MLP of each latent size)")
+    parser.add_argument("--time-only", nargs="+", default=[], metavar="NAME", help="candidates only timed, not trained to the end")
     parser.add_argument("--mnist-test", type=Path, default=None, help=f"folder of the real MNIST test set (default {MNIST_DEFAULT})")
     parser.add_argument("--output", type=Path, help="write the JSON here as well as printing it")
+    parser.add_argument("--from-log", type=Path, help="rebuild the run of an interrupted study from its printed lines")
     args = parser.parse_args(argv)
+    if args.from_log:
+        result = run_from_log(args.from_log)
+        print(json.dumps(result, indent=1))
+        if args.output:
+            runs = json.loads(args.output.read_text())["runs"] if args.output.exists() else []
+            args.output.write_text(json.dumps({"runs": [*runs, result]}, indent=1) + "\n")
+        return 0
+    names = {c.name for c in CANDIDATES}
+    unknown = (set(args.only or []) | set(args.time_only)) - names
+    if unknown:
+        parser.error(f"unknown candidates {sorted(unknown)}; choose from {sorted(names)}")
     candidates = CANDIDATES
     if args.only:
-        unknown = set(args.only) - {c.name for c in CANDIDATES}
-        if unknown:
-            parser.error(f"unknown candidates {sorted(unknown)}; choose from {[c.name for c in CANDIDATES]}")
-        candidates = [c for c in CANDIDATES if c.architecture is None or c.name in args.only]
-    result = run(candidates, quick=args.quick, mnist_test=args.mnist_test)
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
+        latent_dims = {c.latent_dim for c in CANDIDATES if c.name in args.only}
+        candidates = [
+            c for c in CANDIDATES
+            if c.name in args.only or (c.architecture is None and c.latent_dim in latent_dims)
+        ]
+    timed_only = [c for c in CANDIDATES if c.name in args.time_only]
+    if timed_only and not args.only:  # timing only: the MLP of each latent size is the yardstick
+        latent_dims = {c.latent_dim for c in timed_only}
+        mlps = [c for c in CANDIDATES if c.architecture is None and c.latent_dim in latent_dims]
+        candidates, timed_only = [], [*mlps, *(c for c in timed_only if c not in mlps)]
+    result = run(candidates, quick=args.quick, mnist_test=args.mnist_test, timed_only=timed_only)
+    print(json.dumps(result, indent=1))
+    if args.output:  # one file, one entry per run: each run has its own MLP yardstick
+        runs = json.loads(args.output.read_text())["runs"] if args.output.exists() else []
+        args.output.write_text(json.dumps({"runs": [*runs, result]}, indent=1) + "\n")
     return 0
 
 

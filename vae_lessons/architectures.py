@@ -23,6 +23,8 @@ digits (binarized MNIST), and :class:`KLWarmUp`, a callback that ramps the KL we
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 from keras import layers
@@ -209,7 +211,7 @@ class DynamicBinarization(keras.utils.PyDataset):
         return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
 
     def __len__(self):
-        return -(-len(self.x) // self.batch_size)  # ceiling division: a last, smaller batch
+        return math.ceil(len(self.x) / self.batch_size)  # a last, smaller batch
 
     def __getitem__(self, index):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
