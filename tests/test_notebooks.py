@@ -22,6 +22,7 @@ LESSONS = [
     "05_encoder.ipynb",
     "06_decoder.ipynb",
     "07_evaluation.ipynb",
+    "08_studies.ipynb",
 ]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # Cells whose outputs nbval may not compare, each for a stated reason (never whole notebooks).
