@@ -22,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 
-from vae_lessons import data, evaluation, original, training  # noqa: E402
+from vae_lessons import cache, data, evaluation, original, training  # noqa: E402
 
 
 def study_models():
@@ -43,7 +43,7 @@ def study_models():
 def main() -> int:
     _, (test_images, _) = data.load_mnist("sample")
     x_test = data.flatten_and_scale(test_images)
-    print(f"backend {keras.backend.backend()}, cache {training.cache_dir()}")
+    print(f"backend {keras.backend.backend()}, cache {cache.cache_dir()}")
     for name, config, load in study_models():
         start = time.perf_counter()
         vae, _ = load(config)

@@ -33,7 +33,7 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from vae_lessons import models, sampling, training
+from vae_lessons import cache, models, sampling, training
 from vae_lessons.data import NUM_PIXELS
 
 ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
@@ -204,7 +204,7 @@ def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) 
 
 def original_cache_path(config: training.TrainingConfig, swapped_bce: bool) -> Path:
     """The cache folder of one original model on the current backend."""
-    return training.cache_entry(original_cache_metadata(config, swapped_bce))
+    return cache.cache_entry(original_cache_metadata(config, swapped_bce))
 
 
 def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
@@ -224,10 +224,11 @@ def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swap
     """
     if not isinstance(swapped_bce, bool):
         raise TypeError(f"swapped_bce must be True or False, got {swapped_bce!r}")
-    return training.cached(
+    return cache.cached(
         original_cache_metadata(config, swapped_bce),
         lambda: train_original(config, swapped_bce=swapped_bce),
         model_type=OriginalVAE,
+        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
     )
 
 
