@@ -133,7 +133,7 @@ def cached(metadata: dict, train_function, model_type=models.VAE, check_model=No
                 warnings.warn(f"retraining: ignoring a damaged or stale cache entry ({error})", CacheWarning, stacklevel=3)
         model, history = train_function()
         try:
-            store_entry(folder, metadata, model, history)
+            _write_entry(folder, metadata, model, history)
         except OSError as error:
             warnings.warn(_store_failure_message(folder, error), CacheWarning, stacklevel=3)
     return model, history
@@ -239,13 +239,13 @@ def _check_history(history, path: Path) -> None:
 
 
 def store_entry(folder: Path, metadata: dict, model, history) -> None:
-    """Write one cache entry atomically: a staging folder renamed into place.
+    """Write (or replace) one cache entry, holding the entry's lock.
 
-    If ``folder`` already holds a valid entry stored by another process, that entry is
-    kept and ours discarded; a damaged one (a folder or a file) is first renamed aside,
-    so a reader sees the old entry, no entry, or the new one, never a mixture it would
-    trust (a mixture fails the checksum). Orphaned staging folders older than
-    :data:`ORPHAN_AGE` are removed.
+    The entry is written to a staging folder and renamed into place; an existing entry
+    (a folder or a file) is first renamed aside, so a reader without the lock sees the
+    old entry, no entry, or the new one, never a mixture it would trust (a mixture fails
+    the checksum), and a reader holding the lock sees only complete entries. Orphaned
+    staging folders older than :data:`ORPHAN_AGE` are removed.
 
     Parameters
     ----------
@@ -257,8 +257,13 @@ def store_entry(folder: Path, metadata: dict, model, history) -> None:
     Raises
     ------
     OSError
-        If the entry cannot be written (the caller warns and keeps the model).
+        If the entry cannot be written.
     """
+    with _entry_lock(folder):
+        _write_entry(folder, metadata, model, history)
+
+
+def _write_entry(folder: Path, metadata: dict, model, history) -> None:
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(parent)
@@ -276,7 +281,8 @@ def store_entry(folder: Path, metadata: dict, model, history) -> None:
         try:
             os.rename(staging, folder)
         except OSError:
-            if not folder.is_dir():  # not "someone stored it first": a real failure
+            # Only without a lock can another process store it first: keep theirs.
+            if not folder.is_dir():
                 raise
     finally:
         _remove(staging)
