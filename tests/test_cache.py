@@ -419,3 +419,30 @@ def test_concurrent_processes_train_store_and_read_one_cache(tmp_path, monkeypat
         config = training.TrainingConfig(epochs=1, hidden_units=16, train_size=200, validation_size=100, seed=seed)
         model_cache.load_entry(training.cache_path(config), training.cache_metadata(config),
                                check_model=model_cache.architecture_check(2, 16))
+
+
+def _permission_denied(*args, **kwargs):
+    raise PermissionError(13, "Permission denied")
+
+
+def test_simulated_read_only_folder_keeps_the_model_and_warns_once(cache, monkeypatch, train_calls):
+    """The read-only case also where the tests run as root (which ignores mode bits)."""
+    cache.mkdir()
+    real_mkdir = Path.mkdir
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: _permission_denied() if self.parent == cache else real_mkdir(self, *a, **k))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vae, _ = training.trained_vae(TINY)
+    assert isinstance(vae, models.VAE) and len(train_calls) == 1
+    assert "PermissionError" in _only_store_warning(caught)
+
+
+def test_simulated_unreadable_model_is_retrained(cache, monkeypatch, train_calls):
+    training.trained_vae(TINY)
+    real_read_bytes = Path.read_bytes
+    unreadable = training.cache_path(TINY) / "model.keras"
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", lambda self: _permission_denied() if self == unreadable else real_read_bytes(self))
+        with pytest.warns(model_cache.CacheWarning, match="model.keras: unreadable \\(PermissionError"):
+            vae, _ = training.trained_vae(TINY)
+    assert isinstance(vae, models.VAE) and len(train_calls) == 2
