@@ -120,7 +120,7 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Run with `python -m benchmarks.run_all" + (" --quick" if results["quick"] else "")
+        "Run with `python -m benchmarks.run_all" + (" --quick" if results["quick"] else "")
         + f"` from {results['date']}; benchmarks re-run alone (`--only`, e.g. when the machine was quiet) "
         "carry their own date in the last table.",
         "",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from vae_lessons import data, evaluation, registry, training
+from vae_lessons import cache, data, evaluation, registry
 
 import keras  # after vae_lessons, which picks the backend (ARCHITECTURE.md)
 
@@ -26,7 +26,7 @@ import keras  # after vae_lessons, which picks the backend (ARCHITECTURE.md)
 def main() -> int:
     _, (test_images, _) = data.load_mnist("sample")
     x_test = data.flatten_and_scale(test_images)
-    print(f"backend {keras.backend.backend()}, cache {training.cache_dir()}")
+    print(f"backend {keras.backend.backend()}, cache {cache.cache_dir()}")
     for name in registry.MODELS:
         start = time.perf_counter()
         vae, _ = registry.trained(name)

@@ -205,3 +205,82 @@ def test_train_validation_split_is_disjoint():
     assert data.class_counts(y_val) == {digit: 40 for digit in range(10)}
     train_rows = {row.tobytes() for row in x_tr}
     assert not any(row.tobytes() in train_rows for row in x_val)
+
+
+@pytest.mark.parametrize("num_images, num_labels", [(60, 50), (40, 50)])
+@pytest.mark.parametrize("split", ["train_validation_split", "stratified_subset"])
+def test_splits_refuse_images_and_labels_of_different_lengths(split, num_images, num_labels):
+    images = np.zeros((num_images, 28, 28), np.uint8)
+    labels = np.arange(num_labels) % 10
+    with pytest.raises(ValueError, match=f"same length.*{num_images} images and {num_labels} labels"):
+        getattr(data, split)(images, labels, 10, seed=0)
+
+
+def test_idx_corrupt_gzip_body_names_the_file(tmp_path):
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    write_idx(path, np.zeros(500, np.uint8))
+    raw = bytearray(path.read_bytes())
+    raw[20:40] = bytes(range(20))  # inside the deflate stream, before the CRC
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz: not a readable gzip file"):
+        data.read_idx(path)
+
+
+def test_text_file_given_as_npz_is_refused_without_pickle_advice(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_text("x_train,y_train\n1,2\n")
+    with pytest.raises(ValueError, match=r"mnist\.npz: not a readable \.npz archive") as error:
+        data.load_mnist(path)
+    assert "allow_pickle" not in str(error.value)
+
+
+def test_npz_holding_an_object_array_is_refused(tmp_path):
+    arrays = {**small_splits(), "y_test": np.array([None] * 20, dtype=object)}
+    np.savez(tmp_path / "objects.npz", **arrays)
+    with pytest.raises(ValueError, match=r"objects\.npz: not a readable \.npz archive"):
+        data.load_mnist(tmp_path / "objects.npz")
+
+
+class CountingGzip:
+    """Wraps a gzip file and counts the decompressed bytes handed out."""
+
+    def __init__(self, file, counter):
+        self.file, self.counter = file, counter
+
+    def __enter__(self):
+        self.file.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        return self.file.__exit__(*exc_info)
+
+    def read(self, size=-1):
+        chunk = self.file.read(size)
+        self.counter.append(len(chunk))
+        return chunk
+
+
+@pytest.mark.parametrize("kind", ["labels", "images"])
+def test_gzip_bomb_is_never_inflated_past_the_header(tmp_path, monkeypatch, kind):
+    """A header declaring 10 items followed by 50 MB of zeros (a 50 kB gzip file)."""
+    array = np.zeros(10, np.uint8) if kind == "labels" else np.zeros((10, 28, 28), np.uint8)
+    magic = 0x00000801 if kind == "labels" else 0x00000803
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as file:
+        file.write(header + array.tobytes())
+        for _ in range(50):
+            file.write(bytes(1_000_000))
+    assert path.stat().st_size < 100_000
+    counter = []
+    real_open = gzip.open
+    monkeypatch.setattr(data.gzip, "open", lambda *args, **kwargs: CountingGzip(real_open(*args, **kwargs), counter))
+    with pytest.raises(ValueError, match=r"bomb\.gz: header promises shape .* file holds more bytes"):
+        data.read_idx(path)
+    assert sum(counter) <= len(header) + array.size + 1
+
+
+def test_idx_images_must_be_28_by_28(tmp_path):
+    write_idx(tmp_path / "images.gz", np.zeros((3, 28, 27), np.uint8))
+    with pytest.raises(ValueError, match=r"images.gz: expected images of shape \(n, 28, 28\)"):
+        data.read_idx(tmp_path / "images.gz")

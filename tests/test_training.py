@@ -1,4 +1,3 @@
-import json
 import math
 
 import keras
@@ -133,50 +132,6 @@ def test_compact_progress_prints_every_nth_epoch_without_timings(capsys):
     assert "val_loss" in lines[0] and " s" not in lines[0]
 
 
-def test_cache_trains_once_then_loads(cache, monkeypatch):
-    calls = []
-    real_train = training.train
-    monkeypatch.setattr(training, "train", lambda config: calls.append(config) or real_train(config))
-    vae, history = training.trained_vae(TINY)
-    again, history_again = training.trained_vae(TINY)
-    assert len(calls) == 1 and history_again == history
-    for a, b in zip(weights_of(vae), weights_of(again)):
-        np.testing.assert_array_equal(a, b)
-    entry = training.cache_path(TINY)
-    assert entry.parent == cache and (entry / "model.keras").is_file()
-    # A different configuration is a different entry.
-    training.trained_vae(training.TrainingConfig(**{**TINY.__dict__, "epochs": 1}))
-    assert len(calls) == 2
-
-
-@pytest.mark.parametrize("damage", ["model", "meta", "stale"])
-def test_damaged_or_stale_cache_entries_are_retrained(cache, monkeypatch, damage):
-    training.trained_vae(TINY)
-    entry = training.cache_path(TINY)
-    if damage == "model":
-        (entry / "model.keras").write_bytes(b"corrupt")
-    elif damage == "meta":
-        (entry / "meta.json").write_text("{not json")
-    else:
-        meta = json.loads((entry / "meta.json").read_text())
-        meta["metadata"]["keras_version"] = "0.0.1"
-        (entry / "meta.json").write_text(json.dumps(meta))
-    calls = []
-    real_train = training.train
-    monkeypatch.setattr(training, "train", lambda config: calls.append(config) or real_train(config))
-    with pytest.warns(UserWarning, match="retraining"):
-        vae, _ = training.trained_vae(TINY)
-    assert len(calls) == 1
-    assert training.trained_vae(TINY)[1]  # the repaired entry now loads
-    assert len(calls) == 1
-
-
-def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.delenv("VAE_LESSONS_CACHE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert training.cache_dir() == tmp_path / "vae-lessons"
-    monkeypatch.setenv("VAE_LESSONS_CACHE", str(tmp_path / "mine"))
-    assert training.cache_dir() == tmp_path / "mine"
 
 
 def test_default_model_beats_the_original_notebook():
@@ -188,24 +143,3 @@ def test_default_model_beats_the_original_notebook():
     elbo = losses.elbo(x_test, vae.decode(z_mean), z_mean, z_log_var)  # (1000,)
     negative_elbo = -float(np.mean(keras.ops.convert_to_numpy(elbo)))
     assert negative_elbo < 168.0, negative_elbo
-
-
-def test_cached_is_the_one_cache_for_any_trainer(cache):
-    calls = []
-
-    def train_tiny():
-        calls.append(1)
-        return training.train(TINY)
-
-    metadata = {**training.cache_metadata(TINY), "variant": "my experiment"}
-    first, history = training.cached(metadata, train_tiny)
-    again, history_again = training.cached(metadata, train_tiny)
-    assert len(calls) == 1 and history_again == history
-    assert training.cache_entry(metadata) != training.cache_path(TINY)  # its own entry
-
-    class OtherVAE(models.VAE):
-        pass
-
-    with pytest.warns(UserWarning, match="holds a VAE, expected a OtherVAE"):
-        training.cached(metadata, train_tiny, model_type=OtherVAE)
-    assert len(calls) == 2

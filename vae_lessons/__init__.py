@@ -6,6 +6,7 @@ The modules mirror the lessons::
     sampling  lesson 2  the reparameterization trick (Sampling layer)
     losses    lesson 3  reconstruction, KL, ELBO
     models    lesson 4  encoder, decoder, VAE; save and load
+    cache     lesson 4  the model cache: train once, load safely, never lose a training
     training  lesson 4  seeded training, NaN guard, cached trained models
     plots     lessons 1-6  figures
     widgets   lesson 6  the latent explorer (sliders over z)
@@ -28,6 +29,7 @@ if os.environ["KERAS_BACKEND"] != "tensorflow":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from vae_lessons import (  # noqa: E402
+    cache,
     data,
     evaluation,
     losses,

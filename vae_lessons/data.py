@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -108,30 +111,33 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise ValueError(f"{path}: file not found")
     try:
         with gzip.open(path, "rb") as file:
-            raw = file.read()
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{path}: not a readable gzip file ({error})") from None
-    if len(raw) < 8:
-        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes)")
-    magic = int.from_bytes(raw[0:4], "big")
-    if magic not in _IDX_MAGIC:
+            # Read the header, then at most the body it declares plus one byte: a
+            # small file that inflates to gigabytes (a gzip bomb) is never inflated.
+            magic_bytes = file.read(4)
+            magic = int.from_bytes(magic_bytes, "big") if len(magic_bytes) == 4 else None
+            if magic is not None and magic not in _IDX_MAGIC:
+                raise ValueError(f"{path}: not an unsigned-byte IDX file (magic number {magic:#010x})")
+            num_dims = _IDX_MAGIC.get(magic, 0)
+            dims_bytes = file.read(4 * num_dims)
+            if magic is None or len(dims_bytes) < 4 * num_dims:
+                raise ValueError(f"{path}: truncated IDX header ({len(magic_bytes) + len(dims_bytes)} bytes)")
+            shape = tuple(int.from_bytes(dims_bytes[4 * i : 4 * i + 4], "big") for i in range(num_dims))
+            if num_dims == 3 and shape[1:] != IMAGE_SHAPE:
+                raise ValueError(f"{path}: expected images of shape (n, 28, 28), the header says {shape}")
+            body_size = math.prod(shape)
+            body = file.read(body_size + 1)
+    except ValueError:
+        raise
+    except (OSError, EOFError, zlib.error) as error:  # not gzip, truncated, corrupt body
+        raise ValueError(f"{path}: not a readable gzip file ({type(error).__name__}: {error})") from None
+    if len(body) != body_size:
+        header_size = 4 + 4 * num_dims
         raise ValueError(
-            f"{path}: not an unsigned-byte IDX file (magic number {magic:#010x})"
+            f"{path}: header promises shape {shape} ({header_size + body_size} bytes) but the "
+            f"file holds {'more' if len(body) > body_size else header_size + len(body)} bytes "
+            "(truncated or corrupt)"
         )
-    num_dims = _IDX_MAGIC[magic]
-    header_size = 4 + 4 * num_dims
-    if len(raw) < header_size:
-        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes)")
-    shape = tuple(
-        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dims)
-    )
-    expected_size = header_size + int(np.prod(shape))
-    if len(raw) != expected_size:
-        raise ValueError(
-            f"{path}: header promises shape {shape} ({expected_size} bytes) but the "
-            f"file holds {len(raw)} bytes (truncated or corrupt)"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def load_idx_pair(images_path: str | Path, labels_path: str | Path):
@@ -281,6 +287,7 @@ def stratified_subset(images: np.ndarray, labels: np.ndarray, size: int, seed: i
     images_subset : numpy.ndarray, shape (size, ...)
     labels_subset : numpy.ndarray, shape (size,)
     """
+    _check_same_length(images, labels)
     indices = stratified_indices(labels, size, seed)
     return np.asarray(images)[indices], np.asarray(labels)[indices]
 
@@ -305,6 +312,7 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
     (x_train, y_train), (x_validation, y_validation) : tuple of tuples
         Shapes (n - validation_size, ...) and (validation_size, ...).
     """
+    _check_same_length(images, labels)
     validation_indices = stratified_indices(labels, validation_size, seed)
     is_train = np.ones(len(labels), dtype=bool)
     is_train[validation_indices] = False
@@ -314,6 +322,16 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
         images[validation_indices],
         labels[validation_indices],
     )
+
+
+def _check_same_length(images, labels) -> None:
+    """Raise ValueError unless there is one label per image."""
+    num_images, num_labels = len(np.asarray(images)), len(np.asarray(labels))
+    if num_images != num_labels:
+        raise ValueError(
+            f"images and labels must have the same length (one label per image); "
+            f"got {num_images} images and {num_labels} labels"
+        )
 
 
 def sha256_of(path: str | Path) -> str:
@@ -334,21 +352,23 @@ def _check_sha256(path: Path, expected: str) -> None:
 
 
 def _load_npz(path: Path):
+    if not zipfile.is_zipfile(path):  # np.load would try a pickle, then advise allow_pickle
+        raise ValueError(
+            f"{path}: not a readable .npz archive (not a zip of .npy arrays like Keras's mnist.npz)"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in _NPZ_KEYS if key not in archive.files]
-            if missing:
-                raise ValueError(
-                    f"{path}: missing arrays {missing}; expected {list(_NPZ_KEYS)} "
-                    "as in Keras's mnist.npz"
-                )
-            arrays = {key: archive[key] for key in _NPZ_KEYS}
-    except ValueError:
-        raise
-    except Exception as error:  # zipfile.BadZipFile, EOFError, OSError, ...
+            files = archive.files
+            arrays = {key: archive[key] for key in _NPZ_KEYS if key in files}
+    except Exception as error:  # zipfile.BadZipFile, EOFError, OSError, an object array, ...
         raise ValueError(
             f"{path}: not a readable .npz archive ({type(error).__name__}: {error})"
         ) from None
+    missing = [key for key in _NPZ_KEYS if key not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path}: missing arrays {missing}; expected {list(_NPZ_KEYS)} as in Keras's mnist.npz"
+        )
     return _validated_splits(str(path), *(arrays[key] for key in _NPZ_KEYS))
 
 

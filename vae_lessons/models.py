@@ -30,6 +30,8 @@ Variants grow by overriding or passing one small piece, never by copying a class
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import keras
@@ -308,8 +310,59 @@ def save_vae(vae, path):
     vae.save(path)
 
 
+# Layers that run code or read files named in a config: a VAE of this package holds
+# none of them, so an archive naming one is refused before Keras reads it, whatever the
+# Keras version (Keras's safe_mode refuses them too since 3.12: defence in depth).
+_REFUSED_CLASSES = frozenset(
+    {"Lambda", "StringLookup", "IntegerLookup", "TextVectorization", "TFSMLayer",
+     "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "__lambda__",
+     # Keras functions that earlier bypasses called from a config (CVE-2025-8747, -9906).
+     "enable_unsafe_deserialization", "get_file"}
+)
+
+
+def _refuse_unsafe_config(path, config):
+    """Raise ValueError if a .keras config names a class outside Keras and vae_lessons, or a refused one."""
+    stack = [config]
+    while stack:  # every nested object of the config (iterative: no recursion limit)
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            module, class_name = node.get("module"), node.get("class_name")
+            if isinstance(class_name, str) and class_name in _REFUSED_CLASSES:
+                raise ValueError(f"{path}: refused: the model config holds a {class_name} (code or file access on loading)")
+            if module is not None and not (
+                isinstance(module, str) and module.split(".")[0] in ("keras", "vae_lessons")
+            ):
+                raise ValueError(f"{path}: refused: the model config names {module!r}, outside Keras and vae_lessons")
+            stack.extend(node.values())
+
+
+def _read_config(path):
+    """The ``config.json`` of a ``.keras`` archive, read without extracting anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > _MAX_CONFIG_BYTES:
+                raise ValueError(f"{path}: config.json of {info.file_size} bytes is too large for a VAE")
+            return json.loads(archive.read(info))
+    except ValueError:
+        raise
+    except Exception as error:  # zipfile.BadZipFile, KeyError (no config.json), OSError, ...
+        raise ValueError(f"{path}: not a loadable vae_lessons model ({type(error).__name__}: {error})") from None
+
+
+_MAX_CONFIG_BYTES = 1_000_000  # a VAE's config is about 10 kB
+
+
 def load_vae(path):
     """Load a VAE saved by :func:`save_vae` (``safe_mode=True``: no arbitrary code).
+
+    The archive's config is checked first: a class outside Keras and ``vae_lessons``,
+    a ``Lambda`` layer or a layer that reads a file named in its config (``StringLookup``
+    ...) is refused before Keras deserialises anything; then Keras loads it with
+    ``safe_mode=True`` and ``compile=False``. Nothing is unpickled.
 
     Parameters
     ----------
@@ -323,13 +376,14 @@ def load_vae(path):
     Raises
     ------
     ValueError
-        If the file is missing, unreadable, or not a VAE of this package.
+        If the file is missing, unreadable, refused, or not a VAE of this package.
     """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
     if path.suffix != ".keras":
         raise ValueError(f"{path}: expected a .keras file")
+    _refuse_unsafe_config(path, _read_config(path))
     try:
         model = keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as error:

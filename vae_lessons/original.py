@@ -33,7 +33,7 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from vae_lessons import losses, models, sampling, training, validation
+from vae_lessons import cache, losses, models, sampling, training, validation
 
 ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
 """The 2018 notebook's training settings: 1,000 digits, 50 epochs, batch 128, Adam 1e-3.
@@ -208,7 +208,7 @@ def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) 
 
 def original_cache_path(config: training.TrainingConfig, swapped_bce: bool) -> Path:
     """The cache folder of one original model on the current backend."""
-    return training.cache_entry(original_cache_metadata(config, swapped_bce))
+    return cache.cache_entry(original_cache_metadata(config, swapped_bce))
 
 
 def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
@@ -227,10 +227,11 @@ def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swap
     history : dict of str to list of float
     """
     validation.check_choice("swapped_bce", swapped_bce, (True, False))
-    return training.cached(
+    return cache.cached(
         original_cache_metadata(config, swapped_bce),
         lambda: train_original(config, swapped_bce=swapped_bce),
         model_type=OriginalVAE,
+        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
     )
 
 

@@ -11,20 +11,15 @@ backend differ, or whose files are damaged, is retrained, never trusted.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import os
 import random
-import shutil
-import tempfile
-import warnings
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from vae_lessons import data, models, validation
+from vae_lessons import cache, data, models, validation
 
 CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
@@ -268,21 +263,6 @@ def check_finite(history):
                 )
 
 
-def cache_dir() -> Path:
-    """The folder for trained models: ``$VAE_LESSONS_CACHE``, else the user cache.
-
-    Returns
-    -------
-    path : Path
-        ``$VAE_LESSONS_CACHE`` if set, else ``$XDG_CACHE_HOME/vae-lessons``, else
-        ``~/.cache/vae-lessons``.
-    """
-    if os.environ.get("VAE_LESSONS_CACHE"):
-        return Path(os.environ["VAE_LESSONS_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vae-lessons"
-
-
 def cache_metadata(config: TrainingConfig) -> dict:
     """What a cache entry must match to be trusted.
 
@@ -339,15 +319,9 @@ def source_sha256(source: str) -> str | dict:
     )
 
 
-def cache_entry(metadata: dict) -> Path:
-    """The cache folder for a model described by ``metadata``, on the current backend."""
-    key = hashlib.sha256(json.dumps(metadata, sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir() / f"{keras.backend.backend()}-{key}"
-
-
 def cache_path(config: TrainingConfig) -> Path:
     """The cache folder of one configuration on the current backend."""
-    return cache_entry(cache_metadata(config))
+    return cache.cache_entry(cache_metadata(config))
 
 
 def trained_vae(config: TrainingConfig = TrainingConfig()):
@@ -362,68 +336,8 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
     vae : models.VAE
     history : dict of str to list of float
     """
-    return cached(cache_metadata(config), lambda: train(config))
-
-
-def cached(metadata: dict, train_function, model_type=models.VAE):
-    """Load the model cached under ``metadata``, or train it once and cache it.
-
-    The one cache mechanism of the package: an entry is trusted only if its metadata
-    equal ``metadata`` and its model file matches its recorded SHA-256; anything else
-    is retrained (with a warning) and replaced. Entries are written to a staging folder
-    and renamed into place, so an interrupted run never leaves a half-written entry.
-
-    Parameters
-    ----------
-    metadata : dict
-        JSON-serialisable description of everything that determines the model, e.g.
-        :func:`cache_metadata` of a config.
-    train_function : callable
-        Called with no arguments on a cache miss; returns ``(vae, history)``.
-    model_type : type, default models.VAE
-        The class a cached model must be an instance of.
-
-    Returns
-    -------
-    vae : model_type
-    history : dict of str to list of float
-    """
-    folder = cache_entry(metadata)
-    if folder.exists():
-        try:
-            return _load_cache_entry(folder, metadata, model_type)
-        except ValueError as error:
-            warnings.warn(f"retraining: ignoring a damaged or stale cache entry ({error})", stacklevel=3)
-    vae, history = train_function()
-    _store_cache_entry(folder, metadata, vae, history)
-    return vae, history
-
-
-def _load_cache_entry(folder: Path, metadata: dict, model_type):
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-        history = json.loads((folder / "history.json").read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{folder}: unreadable metadata ({error})") from None
-    if meta.get("metadata") != metadata:
-        raise ValueError(f"{folder}: made for another configuration or version")
-    model_path = folder / "model.keras"
-    if not model_path.is_file() or data.sha256_of(model_path) != meta.get("model_sha256"):
-        raise ValueError(f"{model_path}: missing or checksum mismatch")
-    check_finite(history)
-    vae = models.load_vae(model_path)
-    if not isinstance(vae, model_type):
-        raise ValueError(f"{model_path}: holds a {type(vae).__name__}, expected a {model_type.__name__}")
-    return vae, history
-
-
-def _store_cache_entry(folder: Path, metadata: dict, vae, history) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    models.save_vae(vae, staging / "model.keras")
-    (staging / "history.json").write_text(json.dumps(history))
-    meta = {"metadata": metadata, "model_sha256": data.sha256_of(staging / "model.keras")}
-    (staging / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-    if folder.exists():  # a damaged or stale entry of ours: replace it
-        shutil.rmtree(folder)
-    os.replace(staging, folder)
+    return cache.cached(
+        cache_metadata(config),
+        lambda: train(config),
+        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
+    )
