@@ -27,6 +27,10 @@ import numpy as np
 from vae_lessons import data, models
 
 CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
+# Training steps Keras runs per call of its compiled train function, reading the logs (and
+# calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
+# weights, in less time (benchmarks/training_speed.py). Keras allows only 1 on PyTorch.
+STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 32
 
 
 def set_seed(seed: int) -> None:
@@ -213,7 +217,7 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
     history : dict of str to list of float
     """
     x_train, x_validation = training_data(config)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), steps_per_execution=STEPS_PER_EXECUTION)
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if progress:
         callbacks.append(CompactProgress(every=10))
