@@ -29,8 +29,9 @@ from vae_lessons import data, models
 CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
 # Training steps Keras runs per call of its compiled train function, reading the logs (and
 # calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
-# weights, in less time (benchmarks/training_speed.py). Keras allows only 1 on PyTorch.
-STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 32
+# weights, in less time (benchmarks/training_speed.py); 128 covers a whole epoch of the
+# lessons' 3,600 digits at batch 32 (113 steps). Keras allows only 1 on PyTorch.
+STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 128
 
 
 def set_seed(seed: int) -> None:
