@@ -13,7 +13,8 @@ Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
   ``../shared/data/mnist-test`` exists (``benchmarks/quality.py``);
 * ``training_speed``: samples per second for one epoch of the default model on each
   installed backend, and as a fraction of NumPy's matmul peak (``training_speed.py``);
-* ``notebooks``: seconds to execute each lesson notebook (``notebook_suite.py``);
+* ``notebooks``: ``pytest --nbval notebooks`` on an empty and on a filled model cache,
+  and each lesson alone with its slow cells (``notebook_suite.py``);
 * ``book``: seconds to build the HTML book and the site's size, via
   ``benchmarks/book_build.py`` when Jupyter Book is installed;
 * ``explorer``: the latent explorer's slider-to-redraw latency in Chromium, via
@@ -155,27 +156,51 @@ def markdown(results: dict) -> str:
             "",
             f"FLOPs per training sample: {t['training_flops_per_sample']:,} ({t['flops_note']}). "
             f"NumPy {peak['numpy']} float32 matmul peak measured in the same run: {peak['model_shapes_gflops']} GFLOP/s "
-            f"at the model's shapes (batch 32), {peak['square_2048_gflops']} GFLOP/s at 2048x2048.",
+            f"at the model's shapes (batch 32), {peak['square_2048_gflops']} GFLOP/s at 2048x2048. "
+            "Each backend's settings were timed in turn in one process (median epoch); the JAX reference is the "
+            "same training step written by hand in JAX, one `lax.scan` XLA program per epoch.",
             "",
-            "| backend | version | samples/s | median epoch (s) | first epoch, with compilation (s) | GFLOP/s | fraction of model-shape peak | fraction of 2048² peak |",
+            "| backend | version | setting | samples/s (median epoch) | of the JAX reference | samples/s (best epoch) | of the reference (best) | first epoch, with compilation (s) |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for b in t["backends"]:
             if "error" in b:
-                lines.append(f"| {b['backend']} | | failed: {' '.join(b['error'])} | | | | | |")
+                lines.append(f"| {b['backend']} | | failed: {' '.join(b['error'])} | | | | |")
                 continue
-            lines.append(
-                f"| {b['backend']} | {b['version']} | {b['samples_per_second']:,} | {b['median_epoch_seconds']:.2f} | "
-                f"{b['first_epoch_seconds']:.1f} | {b['achieved_gflops']:.1f} | {b['fraction_of_model_shape_peak']:.0%} | "
-                f"{b['fraction_of_square_peak']:.0%} |"
-            )
+            fractions = b.get("fraction_of_jax_reference", {})
+            best_fractions = b.get("fraction_of_jax_reference_best_epochs", {})
+            for name, setting in b["settings"].items():
+                fraction = f"{fractions[name]:.0%}" if name in fractions else ""
+                best_fraction = f"{best_fractions[name]:.0%}" if name in best_fractions else ""
+                lines.append(
+                    f"| {b['backend']} | {b['version']} | {name} | {setting['samples_per_second']:,} | {fraction} | "
+                    f"{setting['best_samples_per_second']:,} | {best_fraction} | {setting['first_epoch_seconds']:.1f} |"
+                )
+        lines += ["", "At the package's setting (what `training.fit` runs):", "",
+                  "| backend | GFLOP/s | fraction of model-shape peak | fraction of 2048² peak |", "|---|---|---|---|"]
+        for b in t["backends"]:
+            if "error" not in b:
+                lines.append(f"| {b['backend']} | {b['achieved_gflops']:.1f} | {b['fraction_of_model_shape_peak']:.0%} | "
+                             f"{b['fraction_of_square_peak']:.0%} |")
         lines += [""]
     if "notebooks" in benchmarks:
         n = benchmarks["notebooks"]["result"]
-        lines += ["## Notebook suite (warm model cache)", "", f"{n['command']}.", "", "| notebook | seconds |", "|---|---|"]
-        lines += [f"| {name} | {seconds:.1f} |" for name, seconds in n["seconds"].items()]
-        lines += [f"| {name} | failed: {reason} |" for name, reason in n.get("failed", {}).items()]
-        lines += [f"| **total** (of those that ran) | **{n['total_seconds']:.1f}** |", ""]
+        lines += ["## Notebook suite", "", f"`{n['pytest_command']}`; per lesson: {n['lesson_command']}.", ""]
+        runs = [name for name in ("cold", "warm") if name in n]
+        lines += ["| | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
+        lines.append("| **pytest --nbval notebooks** | " + " | ".join(
+            f"**{n[run]['pytest']['seconds']:.1f}**" + ("" if n[run]["pytest"]["passed"] else " (failed)") for run in runs) + " |")
+        lessons = sorted({name for run in runs for name in n[run]["lessons"]})
+        for name in lessons:
+            lines.append(f"| {name} | " + " | ".join(
+                f"{n[run]['lessons'][name]['seconds']:.1f} (kernel start {n[run]['lessons'][name]['kernel_start_seconds']:.1f})"
+                if name in n[run]["lessons"] else "failed" for run in runs) + " |")
+        lines.append("| lessons one after another | " + " | ".join(f"{n[run]['total_seconds']:.1f}" for run in runs) + " |")
+        lines += ["", f"Cells slower than {n['slow_cell_seconds']} s, warm:", "", "| lesson | cell | seconds | first line |", "|---|---|---|---|"]
+        for name, lesson in n["warm"]["lessons"].items():
+            for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
+                lines.append(f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |")
+        lines += [""]
     if "book" in benchmarks:
         b = benchmarks["book"]["result"]
         lines += ["## Book build", ""]
@@ -213,7 +238,7 @@ def main(argv=None) -> int:
     runners = {
         "quality": (quality.run, args.quick),
         "training_speed": (training_speed.run, 1 if args.quick else 3),
-        "notebooks": (notebook_suite.run,),
+        "notebooks": (notebook_suite.run, not args.quick),  # --quick: warm runs only
         "book": (book,),
         "explorer": (explorer,),
     }
