@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 from benchmarks import notebook_suite, quality, training_speed  # noqa: E402
 
-NAMES = ("quality", "training_speed", "notebooks", "book", "explorer")
+NAMES = ("quality", "training_speed", "notebooks", "book", "explorer", "scaling")
 
 
 def machine() -> dict:
@@ -84,6 +84,11 @@ def explorer() -> dict:
     if not Path("/usr/bin/chromium").exists():
         return {"status": "not measured", "reason": "no /usr/bin/chromium"}
     return _script_result("explorer_latency.py", RESULTS / "explorer_latency.json")
+
+
+def scaling() -> dict:
+    """The distribution benchmark, ``benchmarks/scaling.py``: 1 vs 2 devices and processes."""
+    return _script_result("scaling.py", RESULTS / "scaling.json")
 
 
 def _script_result(script: str, output: Path) -> dict:
@@ -241,6 +246,7 @@ def main(argv=None) -> int:
         "notebooks": (notebook_suite.run, not args.quick),  # --quick: warm runs only
         "book": (book,),
         "explorer": (explorer,),
+        "scaling": (scaling,),
     }
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     results = {"date": now, "quick": args.quick, "machine": machine(), "benchmarks": {}}
