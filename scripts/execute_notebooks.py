@@ -56,20 +56,29 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    """Execute one notebook in place; returns the seconds it took."""
-    notebook = nbformat.read(path, as_version=4)
-    for key, value in EXECUTION_ENV.items():
-        os.environ[key] = value
+def run(notebook: nbformat.NotebookNode, folder: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Execute ``notebook`` top to bottom on a fresh kernel in ``folder``, storing widget state.
+
+    The one way the maintenance scripts run a lesson (the stored outputs, the student
+    edition): the environment of :data:`EXECUTION_ENV`, the lesson's own folder.
+    """
+    os.environ.update(EXECUTION_ENV)
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(folder)}},
         store_widget_state=True,
     )
-    start = time.perf_counter()
     client.execute()
+    return notebook
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Execute one notebook in place; returns the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    run(notebook, path.parent, timeout)
     seconds = time.perf_counter() - start
     text = nbformat.writes(clean(notebook)) + "\n"
     if not path.exists() or path.read_text() != text:

@@ -18,16 +18,14 @@ must read like the lesson.) It also writes a zip of the edition for download.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import zipfile
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from scripts.execute_notebooks import EXECUTION_ENV, NOTEBOOKS, REPO, clean
+from scripts.execute_notebooks import NOTEBOOKS, REPO, clean, run
 
 SOLUTION_TAG = "solution"
 DEFAULT_OUTPUT = REPO / "build" / "student-edition"
@@ -53,16 +51,7 @@ def student_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     It runs in the lesson's own folder, so relative paths behave as in the lesson.
     """
     notebook = remove_solutions(nbformat.read(path, as_version=4))
-    os.environ.update(EXECUTION_ENV)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True,
-    )
-    client.execute()
-    return clean(notebook)
+    return clean(run(notebook, path.parent, timeout))
 
 
 def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:
