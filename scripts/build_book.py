@@ -31,6 +31,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from fnmatch import fnmatch
 from pathlib import Path
@@ -219,6 +220,25 @@ def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> N
         config.write_text(text.replace(setting, f"vae_lessons_repository_url: {json.dumps(repository_url)}"))
 
 
+STUDENT_EDITION_ZIP = "vae-lessons-student-edition.zip"  # linked from book/intro.md
+
+
+def stage_student_edition(source: Path, notebooks: Path) -> Path:
+    """Write the student edition's zip into the staged ``source``, for the download link.
+
+    Runs ``python -m scripts.student_edition`` (solution cells removed, nothing
+    re-executed) in a separate process, so this script keeps running as a plain file.
+    """
+    target = source / STUDENT_EDITION_ZIP
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = [str(path) for path in sorted(notebooks.glob("*.ipynb"))]
+        subprocess.run(
+            [sys.executable, "-m", "scripts.student_edition", *paths, "--output", scratch, "--zip", str(target)],
+            cwd=REPO, check=True, capture_output=True, text=True,
+        )
+    return target
+
+
 # --- 3. build --------------------------------------------------------------------------
 
 
@@ -305,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     source = build_dir / "source"
     html = build_dir / "html"
     stage(source, args.notebooks, args.repository_url)
+    stage_student_edition(source, args.notebooks.resolve())
     shutil.rmtree(html, ignore_errors=True)
     build(source, args.output.resolve(), quiet=args.quiet)
     saved = prune(html)

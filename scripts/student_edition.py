@@ -1,4 +1,4 @@
-"""Write the student edition of the lessons: solution cells removed, checks re-run.
+"""Write the student edition of the lessons: the lessons without their solution cells.
 
 Usage::
 
@@ -6,13 +6,14 @@ Usage::
     python -m scripts.student_edition notebooks/03_loss.ipynb --output build/student-edition
 
 For each lesson, nbconvert's ``TagRemovePreprocessor`` drops every cell tagged
-``solution``; the notebook is then executed top to bottom on a fresh kernel (the same
-way ``scripts/execute_notebooks.py`` runs the teacher's edition) and cleaned. So its
-stored outputs are exactly what a student sees: every check cell prints "Not attempted
-yet", no solution's output is left, and the edition passes ``pytest --nbval`` like the
-lessons themselves. (Clearing outputs instead of executing would leave nbval nothing to
-compare against, and cells above the exercises need their outputs: the student edition
-must read like the lesson.) It also writes a zip of the edition for download.
+``solution``, and the notebook is cleaned (execution counts 1, 2, ... again). Nothing is
+re-executed: the teacher's edition already stores what a student sees in every other
+cell, because each check cell runs right under the student's ``answer = ...`` and
+prints "Not attempted yet" there too; only the solution cells (which set ``answer`` and
+print "Correct.") go. Two tests keep this true: no cell after a solution uses a name
+that only solution cells define (tests/test_notebooks.py), and CI runs the whole
+student edition under ``pytest --nbval`` (tests/test_exercises.py). It also writes a
+zip of the edition, which the book offers for download.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from scripts.execute_notebooks import NOTEBOOKS, REPO, clean, run
+from scripts.execute_notebooks import NOTEBOOKS, REPO, clean
 
 SOLUTION_TAG = "solution"
 DEFAULT_OUTPUT = REPO / "build" / "student-edition"
@@ -45,13 +46,9 @@ def has_solutions(path: Path) -> bool:
     return any(SOLUTION_TAG in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells)
 
 
-def student_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """The student edition of one lesson: solutions removed, executed, cleaned.
-
-    It runs in the lesson's own folder, so relative paths behave as in the lesson.
-    """
-    notebook = remove_solutions(nbformat.read(path, as_version=4))
-    return clean(run(notebook, path.parent, timeout))
+def student_notebook(path: Path) -> nbformat.NotebookNode:
+    """The student edition of one lesson: solution cells removed, cleaned."""
+    return clean(remove_solutions(nbformat.read(path, as_version=4)))
 
 
 def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:

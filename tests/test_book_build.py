@@ -12,6 +12,7 @@ import io
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -42,7 +43,10 @@ def built(tmp_path_factory):
     lessons = folder / "notebooks"
     lessons.mkdir()
     cell = nbformat.v4.new_code_cell("plots.loss_curves(history)", execution_count=1, outputs=[figure_output()])
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A lesson"), cell])
+    solution = nbformat.v4.new_code_cell("answer = 42  # SOLUTION", execution_count=2)
+    solution.metadata["tags"] = ["solution", "hide-cell"]
+    cells = [nbformat.v4.new_markdown_cell("# A lesson"), cell, solution]
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, lessons / "01_figure.ipynb")
     command = [sys.executable, str(REPO / "scripts" / "build_book.py"), "--output", str(folder / "out")]
@@ -87,3 +91,12 @@ def test_png_with_alt_is_plain_png_for_an_undescribed_figure():
         alt_text.describe(figure, " ")
     with pytest.raises(TypeError, match="matplotlib Figure"):
         alt_text.describe(io.BytesIO(), "text")
+
+
+def test_the_intro_offers_the_student_edition_for_download(built):
+    links = re.findall(r'href="(_downloads/[^"]+\.zip)"', (built / "intro.html").read_text(encoding="utf-8"))
+    assert len(links) == 1, links
+    with zipfile.ZipFile(built / links[0]) as archive:
+        (name,) = archive.namelist()
+        lesson = archive.read(name).decode()
+    assert name.endswith("01_figure.ipynb") and "SOLUTION" not in lesson and DESCRIPTION in lesson

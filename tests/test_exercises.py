@@ -4,6 +4,7 @@ edition drops the solutions."""
 
 import contextlib
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from scripts import student_edition
+from scripts import execute_notebooks, student_edition
 from scripts.execute_notebooks import EXECUTION_ENV
 from vae_lessons import data, evaluation, losses, models, sampling, training
 from vae_lessons.exercises import (
@@ -310,6 +311,8 @@ def execution_env(monkeypatch):
 
 def test_student_edition_drops_solutions_and_answers(tmp_path, execution_env):
     lesson = synthetic_lesson(tmp_path / "lesson.ipynb")
+    teacher = execute_notebooks.run(nbformat.read(lesson, as_version=4), tmp_path)
+    nbformat.write(execute_notebooks.clean(teacher), lesson)  # the stored teacher's edition
     assert student_edition.has_solutions(lesson)
     (written,) = student_edition.write_student_edition([lesson], tmp_path / "student")
     text = written.read_text()
@@ -328,6 +331,10 @@ LESSONS_WITH_SOLUTIONS = [path for path in sorted((REPO / "notebooks").glob("*.i
 
 
 @pytest.mark.skipif(not LESSONS_WITH_SOLUTIONS, reason="no lesson carries a `solution` cell yet")
+@pytest.mark.skipif(
+    not os.environ.get("VAE_LESSONS_CHECK_STUDENT_EDITION"),
+    reason="re-runs every lesson (minutes): CI sets VAE_LESSONS_CHECK_STUDENT_EDITION=1 (.ci/run)",
+)
 def test_student_edition_of_the_lessons_passes_nbval(tmp_path, execution_env):
     """The teacher's edition runs under `pytest --nbval notebooks/`; here, the student's."""
     written = student_edition.write_student_edition(LESSONS_WITH_SOLUTIONS, tmp_path)

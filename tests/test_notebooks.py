@@ -5,6 +5,7 @@ cannot: stray metadata, execution counts, missing outputs, oversized outputs, le
 that do not open and close the same way, and any reach for the network.
 """
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -117,3 +118,29 @@ def test_lesson_opens_and_closes_the_same_way(path):
 def test_notebook_does_not_reach_the_network(path):
     source = "\n".join("".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "code")
     assert not re.search(r"load_mnist\(\s*[\"']keras[\"']|urllib|requests\.|https?://", source)
+
+
+def _names(source, context):
+    """Names a cell's code stores (``ast.Store``) or reads (``ast.Load``)."""
+    tree = ast.parse(source)
+    found = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, context)}
+    if context is ast.Store:  # def f(...) and import x define names too
+        found |= {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_the_student_edition_needs_no_solution(path):
+    """No cell uses a name that only solution cells define: the student edition drops them."""
+    cells = [cell for cell in load(path)["cells"] if cell["cell_type"] == "code"]
+    is_solution = ["solution" in cell.get("metadata", {}).get("tags", []) for cell in cells]
+    defined_elsewhere = set().union(
+        *(_names("".join(cell["source"]), ast.Store) for cell, solution in zip(cells, is_solution) if not solution)
+    )
+    only_in_solutions = set().union(
+        *(_names("".join(cell["source"]), ast.Store) for cell, solution in zip(cells, is_solution) if solution)
+    ) - defined_elsewhere
+    for cell, solution in zip(cells, is_solution):
+        if not solution:
+            used = _names("".join(cell["source"]), ast.Load) & only_in_solutions
+            assert not used, f"{path.name}: a cell uses {sorted(used)}, defined only in solution cells"
