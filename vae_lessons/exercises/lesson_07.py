@@ -64,8 +64,8 @@ def _log_weights():
 
 @exercise(
     name="lesson_07.ex2",
-    why="The log of the MEAN weight, not the mean of the log weights, is the importance-"
-    "weighted bound: it is tighter than the ELBO, and computing it needs log-sum-exp.",
+    why="The log of the MEAN weight, not the mean of the log weights, estimates the "
+    "importance-weighted bound L_k, tighter than the ELBO; computing it needs log-sum-exp.",
     hints=(
         "log mean exp(w) = log sum exp(w) - log k, over the k samples (axis 0).",
         "exp(-800) is 0 in floating point: subtract the largest weight first, "
@@ -115,7 +115,8 @@ def ex2(answer):
 @exercise(
     name="lesson_07.ex3",
     why="The standard error says how far a mean over test digits could move with other "
-    "digits; differences between models smaller than it are noise.",
+    "digits; two models scored on other digits differing by less than it differ by noise "
+    "(on the same digits, compare them digit by digit, paired).",
     hints=(
         "Standard error of a mean = sample standard deviation / sqrt(number of values).",
         "Use the sample standard deviation (ddof=1), and divide by sqrt(n), not n.",
