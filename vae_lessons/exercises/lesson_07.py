@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from vae_lessons import data, evaluation
+from vae_lessons import data
 from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
 
 TOLERANCE = 1e-6  # relative
@@ -28,6 +28,7 @@ TOLERANCE = 1e-6  # relative
     solution="""
         def bits_per_pixel(nats):
             return nats / (784 * np.log(2))  # nats per digit -> bits per pixel
+
 
         answer = bits_per_pixel
         # then: bits_per_pixel(score.negative_elbo)
@@ -63,21 +64,26 @@ def _log_weights():
 
 @exercise(
     name="lesson_07.ex2",
-    why="The log of the MEAN weight, not the mean of the log weights, is the importance-"
-    "weighted bound: it is tighter than the ELBO, and computing it needs log-sum-exp.",
+    why="The log of the MEAN weight, not the mean of the log weights, estimates the "
+    "importance-weighted bound L_k, tighter than the ELBO; computing it needs log-sum-exp.",
     hints=(
         "log mean exp(w) = log sum exp(w) - log k, over the k samples (axis 0).",
         "exp(-800) is 0 in floating point: subtract the largest weight first, "
         "log sum exp(w) = m + log sum exp(w - m).",
-        "m = log_weights.max(axis=0); return m + np.log(np.mean(np.exp(log_weights - m), axis=0))",
+        "m = log_weights.max(axis=0); "
+        "return m + np.log(np.mean(np.exp(log_weights - m), axis=0))",
     ),
     solution="""
         def log_mean_exp(log_weights):
-            largest = log_weights.max(axis=0)  # (batch,): shift so the largest exp is exp(0) = 1
-            return largest + np.log(np.mean(np.exp(log_weights - largest), axis=0))  # (batch,)
+            # (batch,): shift so that the largest exp is exp(0) = 1
+            largest = log_weights.max(axis=0)
+            shifted = np.exp(log_weights - largest)  # (num_samples, batch)
+            return largest + np.log(np.mean(shifted, axis=0))  # (batch,)
+
 
         answer = log_mean_exp
-        # the package's version: evaluation.logsumexp(log_weights, axis=0) - np.log(len(log_weights))
+        # NumPy's version:
+        # np.logaddexp.reduce(log_weights, axis=0) - np.log(len(log_weights))
     """,
     mistakes=("mean_of_logs", "forgot_log_k", "not_finite", "wrong_shape", "not_a_function"),
 )
@@ -91,7 +97,8 @@ def ex2(answer):
         not_finite_advice="exp(-800) underflows to 0, and log(0) is -inf: subtract the "
         "largest log weight before exp, and add it back after the log.",
     )
-    expected = evaluation.logsumexp(log_weights, axis=0) - np.log(len(log_weights))
+    # NumPy's log-sum-exp (logaddexp reduced over the samples), in float64
+    expected = np.logaddexp.reduce(log_weights, axis=0) - np.log(len(log_weights))
     if close(value, expected, TOLERANCE):
         return
     if close(value, log_weights.mean(axis=0), TOLERANCE):
@@ -108,7 +115,8 @@ def ex2(answer):
 @exercise(
     name="lesson_07.ex3",
     why="The standard error says how far a mean over test digits could move with other "
-    "digits; differences between models smaller than it are noise.",
+    "digits; two models scored on other digits differing by less than it differ by noise "
+    "(on the same digits, compare them digit by digit, paired).",
     hints=(
         "Standard error of a mean = sample standard deviation / sqrt(number of values).",
         "Use the sample standard deviation (ddof=1), and divide by sqrt(n), not n.",
@@ -116,9 +124,12 @@ def ex2(answer):
     ),
     solution="""
         def standard_error(values):
-            return float(np.std(values, ddof=1) / np.sqrt(len(values)))  # of the mean of `values`
+            # of the mean of `values`: sample standard deviation / sqrt(n)
+            return float(np.std(values, ddof=1) / np.sqrt(len(values)))
+
 
         answer = standard_error
+        # the package's version: losses.monte_carlo_standard_error(values)
     """,
     mistakes=("standard_deviation", "divided_by_n", "population_std", "not_a_function"),
 )
