@@ -523,7 +523,7 @@ def gradient_estimates(estimates, exact, bins=80,
         f"{name}: mean {_number(value.mean(), 2)}, variance {value.var():.3g}" for name, value in values.items()
     )
     text = (
-        f"{title}: overlaid histograms of {' and '.join(values)} estimates from one draw each, "
+        f"{title}: overlaid histograms of {' and '.join(values)} estimates, "
         f"with a vertical line at the exact gradient {exact:g}. {summaries}."
     )
     if len(values) >= 2:
