@@ -152,11 +152,13 @@ def check_page(visit: Visit, path: str) -> list[str]:
     broken = page.evaluate("() => [...document.images].filter((img) => !img.naturalWidth).map((img) => img.src)")
     problems += [f"image did not load: {src}" for src in broken]
 
-    # Exercise solutions (cells tagged hide-input) start hidden; their outputs show.
-    solutions = page.locator(".cell.tag_hide-input")
+    # Exercise solutions start hidden: hide-cell (code and output, issue #11) or the older
+    # hide-input (code only). test_solutions_are_collapsed_and_open_on_click opens one.
+    solutions = page.locator(".cell.tag_hide-input, .cell.tag_hide-cell")
     for index in range(solutions.count()):
-        source = solutions.nth(index).locator(".cell_input")
-        if source.count() and source.first.is_visible():
+        solution = solutions.nth(index)
+        hidden = ".cell_input, .cell_output" if "tag_hide-cell" in (solution.get_attribute("class") or "") else ".cell_input"
+        if any(part.is_visible() for part in solution.locator(hidden).all()):
             problems.append(f"solution {index} is not hidden")
     if path.startswith("notebooks/") and solutions.count() == 0:
         problems.append("no hidden solutions on a lesson page")
@@ -281,6 +283,53 @@ def test_every_page_works_offline(site, server, browser):
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{notebook.stem}.html" in pages, f"{notebook.name} is not in the book"
     assert_pages_work(browser, server, pages, screenshots=True)
+
+
+SOLUTIONS_PAGE = "notebooks/01_data.html"  # a lesson whose exercises carry hide-cell solutions
+
+
+def test_solutions_are_collapsed_and_open_on_click(server, browser):
+    """Issue #11: in the book a solution's code and output (the answer) are hidden until
+    the reader clicks its toggle once; the open questions' worked answers likewise.
+    Screenshots of the closed and the opened solution land in ``test-artifacts/book/``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    visit = Visit(browser, server, SOLUTIONS_PAGE)
+    try:
+        page = visit.page
+        solutions = page.locator(".cell.tag_solution.tag_hide-cell")
+        assert solutions.count() >= 2, "the lesson's exercises come with hide-cell solutions"
+        solution = solutions.first
+        code, output = solution.locator(".cell_input"), solution.locator(".cell_output")
+        assert code.count() == 1 and output.count() == 1, "a solution has its code and its output"
+        toggle = solution.locator("summary")
+        assert toggle.is_visible(), "the solution's toggle shows"
+        assert not code.is_visible() and not output.is_visible(), "the solution starts collapsed"
+        def show_exercise():  # the solution, with its question and check cells above it
+            solution.evaluate("(cell) => cell.scrollIntoView({block: 'start'})")
+            page.evaluate("() => window.scrollBy(0, -380)")
+
+        show_exercise()
+        page.screenshot(path=str(ARTIFACTS / "solution__closed.png"))
+
+        toggle.click()
+        code.wait_for(state="visible", timeout=5_000)
+        assert code.is_visible() and output.is_visible(), "one click opens code and output"
+        assert "answer =" in code.inner_text()
+        assert output.inner_text().strip().splitlines()[-1].startswith("Correct. ")
+        assert not solutions.nth(1).locator(".cell_input").is_visible(), "the other solutions stay closed"
+        show_exercise()
+        page.screenshot(path=str(ARTIFACTS / "solution__opened.png"))
+
+        # The open question's worked answer: a dropdown admonition (sphinx-togglebutton).
+        worked = page.locator(".admonition.dropdown")
+        assert worked.count() >= 1, "the open question has a worked answer"
+        body = worked.first.locator("p").last
+        assert not body.is_visible(), "the worked answer starts collapsed"
+        worked.first.locator(".toggle-button, button").first.click()
+        body.wait_for(state="visible", timeout=5_000)
+        assert visit.problems() == []
+    finally:
+        visit.close()
 
 
 def test_pages_work_opened_as_files(site, browser):

@@ -110,9 +110,18 @@ def test_lesson_opens_and_closes_the_same_way(path):
     assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
     assert headings[-2:] == ["## Summary", "## Exercises"]
-    solution_tags = {"hide-input", "solution"}  # "solution": the checked exercises (issue #11)
-    solutions = [cell for cell in cells if solution_tags & set(cell.get("metadata", {}).get("tags", []))]
-    assert solutions, "exercises come with solutions, hidden in the book"
+    # Checked exercises (issue #11): at least two per lesson, each with a check cell under
+    # the student's answer and a solution the student edition drops and the book collapses.
+    tags = [set(cell.get("metadata", {}).get("tags", [])) for cell in cells]
+    checks = [
+        cell for cell, cell_tags in zip(cells, tags)
+        if cell["cell_type"] == "code" and "solution" not in cell_tags and ".check(answer)" in "".join(cell["source"])
+    ]
+    assert len(checks) >= 2, "at least two checked exercises: lesson_0N.exK.check(answer) under an answer cell"
+    solutions = [cell for cell, cell_tags in zip(cells, tags) if cell["cell_type"] == "code" and "solution" in cell_tags]
+    assert len(solutions) >= len(checks), "each checked exercise has a solution cell tagged solution"
+    assert all("hide-cell" in set(cell["metadata"]["tags"]) for cell in solutions), "solutions collapse in the book"
+    assert not any("hide-input" in cell_tags for cell_tags in tags), "solutions: solution + hide-cell, not hide-input"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)

@@ -82,3 +82,122 @@ def test_lesson_7_figures():
         plots.bound_vs_samples([1, 10], [1.0], 2.0)
     with pytest.raises(ValueError, match="at least one"):
         plots.rate_distortion({})
+
+
+# --- alternative text: every figure says what it shows (issue #15) ------------------
+
+
+def _described(figure):
+    from vae_lessons.alt_text import alt_text
+
+    text = alt_text(figure)
+    assert isinstance(text, str) and text.strip(), "the figure has no alternative text"
+    assert not text.lower().endswith((".png", ".svg")) and "Figure size" not in text
+    return text
+
+
+def test_image_grid_describes_its_digits_and_captions():
+    text = _described(plots.image_grid(np.zeros((12, 784)), num_columns=5, titles=[f"label {i % 10}" for i in range(12)], title="digits"))
+    assert text.startswith("Grid of 12 digit images, 3 rows of up to 5, titled 'digits'")
+    assert "label 0, label 1" in text and "label 1." in text  # every caption, in reading order
+    many = _described(plots.image_grid(np.zeros((30, 784)), titles=[str(i) for i in range(30)]))
+    assert "... (30 in all)" in many  # long caption lists are cut, and say so
+
+
+def test_comparison_grid_describes_the_reconstruction_error():
+    originals = np.zeros((4, 784))
+    reconstructions = np.zeros((4, 784))
+    reconstructions[2] = 0.5  # the third digit is reconstructed worst: off by 0.5 everywhere
+    text = _described(plots.comparison_grid(originals, reconstructions))
+    assert "4 digits in the top row above their reconstructions" in text
+    assert "0.12 away from the original" in text  # 0.5 / 4
+    assert "digit 3 from the left is reconstructed worst (0.50)" in text
+
+
+def test_latent_scatter_names_the_farthest_and_closest_classes():
+    labels = np.repeat(np.arange(10), 10)  # 10 points per digit
+    centres = np.stack([np.arange(10) * 1.0, np.zeros(10)], axis=1)  # digit d at z1 = d ...
+    centres[9, 0] = 8.5  # ... except the 9s, next to the 8s
+    z = centres[labels] + np.random.default_rng(0).normal(scale=0.01, size=(100, 2))
+    text = _described(plots.latent_scatter(z, labels, title="Codes"))
+    assert text.startswith("Codes: scatter of 100 points")
+    assert "The 0s and 9s have the farthest-apart centres, at z1 = 0.0 and 8.5" in text
+    assert "the 8s and 9s have the closest centres" in text
+
+
+def test_manifold_describes_its_grid():
+    text = _described(plots.manifold(np.zeros((9, 784)), 3, title="Decoded"))
+    assert text.startswith("Decoded: a 3 by 3 grid of decoded digits")
+
+
+def test_interpolation_strip_finds_its_largest_step():
+    images = np.zeros((4, 784))
+    images[3] = 1.0  # the jump is between images 3 and 4
+    text = _described(plots.interpolation_strip(images))
+    assert "a row of 4 digits" in text
+    assert "the largest change, 1.000, is between images 3 and 4" in text
+
+
+def test_samples_vs_normal_reports_the_sample_moments():
+    z = np.stack([np.full(100, 2.0), np.tile([-1.0, 1.0], 50)], axis=1)  # means 2 and 0, stds 0 and 1
+    text = _described(plots.samples_vs_normal(z, mean=[2.0, 0.0], std=[0.5, 1.0]))
+    assert "Histograms of 100 samples" in text
+    assert "dimension 1: sample mean 2.00 and standard deviation 0.00, against N(2, 0.5 squared)" in text
+    assert "dimension 2: sample mean 0.00 and standard deviation 1.00, against N(0, 1 squared)" in text
+
+
+def test_loss_curves_describe_first_and_last_values():
+    history = {"loss": [3.0, 2.5, 2.0], "val_loss": [3.5, 3.0, 2.75], "kl": [1.0, 0.75, 0.5]}
+    text = _described(plots.loss_curves(history, names=("loss", "kl")))
+    assert "Line plots of loss, kl (nats per digit) against epoch, 3 epochs" in text
+    assert "loss: training from 3.0 to 2.0, validation from 3.5 to 2.8" in text
+    assert "kl: training from 1.0 to 0.5." in text
+
+
+def test_lesson_7_figures_describe_their_numbers():
+    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
+    other = evaluation.HeldOutScore(negative_elbo=160.0, reconstruction=155.0, kl=5.0, standard_error=1.0, num_digits=10)
+    bound = _described(plots.bound_vs_samples([1, 10, 100], [125.0, 122.0, 121.0], 126.0))
+    assert "125.0 at k = 1, 122.0 at k = 10, 121.0 at k = 100" in bound and "negative ELBO, 126.0 nats" in bound
+    rate = _described(plots.rate_distortion({"a": score, "b": other}))
+    assert "a: rate 20.0, distortion 100.0; b: rate 5.0, distortion 155.0" in rate
+    assert "Lowest negative ELBO: a (120.0 nats)" in rate
+    kl = _described(plots.kl_per_dimension({"a": np.array([0.05, 2.0]), "b": np.array([1.0, 1.0, 0.0])}))
+    assert "a: 2 dimensions, total 2.0 nats, largest 2.00, 1 above 0.1 nats" in kl
+    assert "b: 3 dimensions, total 2.0 nats, largest 1.00, 2 above 0.1 nats" in kl
+
+
+def test_gradient_estimates_compare_the_variances():
+    estimates = {"wide": np.tile([-10.0, 10.0], 50), "narrow": np.tile([-1.0, 1.0], 50)}  # variances 100 and 1
+    text = _described(plots.gradient_estimates(estimates, exact=0.0, title="Estimates"))
+    assert text.startswith("Estimates: overlaid histograms of wide and narrow estimates")
+    assert "exact gradient 0" in text and "wide: mean 0.00, variance 100" in text
+    assert "The wide estimates vary 100 times as much as the narrow ones." in text
+
+
+def test_every_figure_function_describes_its_figure():
+    """A figure function added later without alternative text fails here."""
+    import inspect
+
+    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
+    calls = {
+        "image_grid": lambda: plots.image_grid(np.zeros((2, 784))),
+        "comparison_grid": lambda: plots.comparison_grid(np.zeros((2, 784)), np.zeros((2, 784))),
+        "latent_scatter": lambda: plots.latent_scatter(np.zeros((2, 2)), np.array([0, 1])),
+        "manifold": lambda: plots.manifold(np.zeros((4, 784)), 2),
+        "interpolation_strip": lambda: plots.interpolation_strip(np.zeros((2, 784))),
+        "samples_vs_normal": lambda: plots.samples_vs_normal(np.zeros((3, 1)), [0.0], [1.0]),
+        "loss_curves": lambda: plots.loss_curves({"loss": [1.0]}, names=("loss",)),
+        "bound_vs_samples": lambda: plots.bound_vs_samples([1], [1.0], 2.0),
+        "rate_distortion": lambda: plots.rate_distortion({"a": score}),
+        "kl_per_dimension": lambda: plots.kl_per_dimension({"a": np.array([1.0])}),
+        "gradient_estimates": lambda: plots.gradient_estimates({"a": np.tile([1.0, 2.0], 50)}, exact=1.5),
+    }
+    for name, call in calls.items():
+        assert _described(call()), name
+    returns_figure = [
+        name for name, function in inspect.getmembers(plots, inspect.isfunction)
+        if function.__module__ == plots.__name__ and not name.startswith("_")
+        and "figure : matplotlib.figure.Figure" in (function.__doc__ or "")
+    ]
+    assert set(calls) <= set(returns_figure)

@@ -50,6 +50,24 @@ def _as_images(images, name="images"):
     return images
 
 
+def _listed(items, limit=20):
+    """``items`` joined with commas for a description; the first ``limit``, then "..."."""
+    items = [str(item) for item in items]
+    shown = ", ".join(items[:limit])
+    return shown + (f" ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def _number(value, decimals=1):
+    """``value`` rounded for a description, with no "-0.0"."""
+    return f"{round(float(value), decimals) + 0.0:.{decimals}f}"
+
+
+def _ink(images):
+    """Images scaled to [0, 1], as float: shape kept."""
+    images = np.asarray(images, dtype=float)
+    return images / 255 if images.max(initial=0) > 1 else images
+
+
 def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     """Show digits in a grid, without axes.
 
@@ -83,7 +101,10 @@ def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    return figure
+    text = f"Grid of {len(images)} digit images, {num_rows} row{'s' if num_rows > 1 else ''} of up to {num_columns}"
+    text += f", titled '{title}'" if title else ""
+    text += f"; captions in reading order: {_listed(titles)}." if titles is not None else "."
+    return alt_text.describe(figure, text)
 
 
 def comparison_grid(originals, reconstructions, num_columns=10):
@@ -110,7 +131,15 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     axes[0, 0].set_title("original", fontsize=8, loc="left")
     axes[1, 0].set_title("reconstruction", fontsize=8, loc="left")
     figure.tight_layout()
-    return figure
+    # (count, 28, 28) -> (count,): mean absolute pixel difference per digit, on a 0-1 scale
+    errors = np.abs(_ink(originals[:count]) - _ink(reconstructions[:count])).mean(axis=(1, 2))
+    worst = int(np.argmax(errors))
+    return alt_text.describe(
+        figure,
+        f"{count} digits in the top row above their reconstructions in the bottom row. "
+        f"On average a reconstructed pixel is {errors.mean():.2f} away from the original "
+        f"(0 to 1 scale); digit {worst + 1} from the left is reconstructed worst ({errors[worst]:.2f}).",
+    )
 
 
 def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", point_size=6):
@@ -141,7 +170,26 @@ def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", p
     axis.set_title(title)
     axis.legend(title="digit", loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2)
     figure.tight_layout()
-    return figure
+    text = (
+        f"{title}: scatter of {len(z):,} points, z1 across (from {_number(z[:, 0].min())} to "
+        f"{_number(z[:, 0].max())}) and z2 up (from {_number(z[:, 1].min())} to {_number(z[:, 1].max())}), "
+        "coloured by digit label."
+    )
+    digits = [digit for digit in range(NUM_CLASSES) if np.any(labels == digit)]
+    if len(digits) >= 2:
+        centres = np.stack([z[labels == digit].mean(axis=0) for digit in digits])  # (classes, 2)
+        distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1)  # (classes, classes)
+        far = np.unravel_index(np.argmax(distances), distances.shape)
+        np.fill_diagonal(distances, np.inf)
+        near = np.unravel_index(np.argmin(distances), distances.shape)
+        axis_index = int(np.argmax(np.abs(centres[far[0]] - centres[far[1]])))  # the axis that separates them
+        first, second = sorted(far, key=lambda index: centres[index, axis_index])
+        text += (
+            f" The {digits[first]}s and {digits[second]}s have the farthest-apart centres, at "
+            f"z{axis_index + 1} = {_number(centres[first, axis_index])} and {_number(centres[second, axis_index])}; "
+            f"the {digits[near[0]]}s and {digits[near[1]]}s have the closest centres."
+        )
+    return alt_text.describe(figure, text)
 
 
 def normal_quantile_grid(num_points=15):
@@ -190,7 +238,12 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     axis.set_axis_off()
     axis.set_title(title)
     figure.tight_layout()
-    return figure
+    return alt_text.describe(
+        figure,
+        f"{title}: a {num_points} by {num_points} grid of decoded digits, one per latent point, "
+        "z1 growing from left to right and z2 from bottom to top, so neighbouring digits come "
+        "from neighbouring codes.",
+    )
 
 
 def interpolation_strip(images, title="Decoded along a straight line in z"):
@@ -204,7 +257,18 @@ def interpolation_strip(images, title="Decoded along a straight line in z"):
     -------
     figure : matplotlib.figure.Figure
     """
-    return image_grid(images, num_columns=len(images), title=title)
+    images = _as_images(images)
+    figure = image_grid(images, num_columns=len(images), title=title)
+    text = f"{title}: a row of {len(images)} digits, each decoded from the next point along the line."
+    if len(images) >= 2:
+        # (n, 28, 28) -> (n - 1,): mean absolute change from one image to the next
+        steps = np.abs(np.diff(_ink(images), axis=0)).mean(axis=(1, 2))
+        largest = int(np.argmax(steps))
+        text += (
+            f" Consecutive images differ by {steps.mean():.3f} per pixel on average (0 to 1 scale); "
+            f"the largest change, {steps[largest]:.3f}, is between images {largest + 1} and {largest + 2}."
+        )
+    return alt_text.describe(figure, text)
 
 
 def samples_vs_normal(z, mean, std, bins=60):
@@ -234,7 +298,16 @@ def samples_vs_normal(z, mean, std, bins=60):
         axis.set_title(f"dimension {dimension + 1}")
         axis.legend(fontsize=8)
     figure.tight_layout()
-    return figure
+    panels = "; ".join(
+        f"dimension {dimension + 1}: sample mean {_number(z[:, dimension].mean(), 2)} and standard deviation "
+        f"{_number(z[:, dimension].std(), 2)}, against N({mean[dimension]:g}, {std[dimension]:g} squared)"
+        for dimension in range(z.shape[1])
+    )
+    return alt_text.describe(
+        figure,
+        f"Histograms of {len(z):,} samples, one panel per dimension, each under the Normal "
+        f"density curve it should follow. {panels}.",
+    )
 
 
 def loss_curves(history, names=("loss", "reconstruction", "kl")):
@@ -264,7 +337,21 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
         axis.set_xlabel("epoch")
         axis.legend()
     figure.tight_layout()
-    return figure
+
+    def course(values):
+        return f"from {_number(values[0])} to {_number(values[-1])}" if len(values) else "no values"
+
+    panels = "; ".join(
+        f"{name}: training {course(history[name])}"
+        + (f", validation {course(history[f'val_{name}'])}" if f"val_{name}" in history else "")
+        for name in names
+    )
+    num_epochs = max(len(history[name]) for name in names)
+    return alt_text.describe(
+        figure,
+        f"Line plots of {', '.join(names)} (nats per digit) against epoch, {num_epochs} epochs, "
+        f"training solid and validation dashed. {panels}.",
+    )
 
 
 # --- lesson 7: scores of trained models ---------------------------------------------
@@ -298,7 +385,13 @@ def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
     axes.set_title("The bound tightens as $k$ grows")
     axes.legend()
     figure.tight_layout()
-    return figure
+    points = ", ".join(f"{value:.1f} at k = {count:,}" for count, value in zip(sample_counts, negative_log_likelihoods))
+    return alt_text.describe(
+        figure,
+        "Line plot of the importance-weighted estimate of -log p(x), nats per digit, against "
+        f"the number of samples k on a log scale: {points}; a dashed line marks the negative "
+        f"ELBO, {negative_elbo:.1f} nats.",
+    )
 
 
 def rate_distortion(scores, title="Rate and distortion on the test digits"):
@@ -337,7 +430,16 @@ def rate_distortion(scores, title="Rate and distortion on the test digits"):
     axes.set_ylabel("distortion: reconstruction (nats per digit)")
     axes.set_title(title)
     figure.tight_layout()
-    return figure
+    points = "; ".join(
+        f"{label}: rate {score.kl:.1f}, distortion {score.reconstruction:.1f}" for label, score in scores.items()
+    )
+    best = min(scores, key=lambda label: scores[label].negative_elbo)
+    return alt_text.describe(
+        figure,
+        f"{title}: one point per model, rate (KL, nats per digit) across and distortion "
+        "(reconstruction, nats per digit) up, with dashed lines of equal negative ELBO. "
+        f"{points}. Lowest negative ELBO: {best} ({scores[best].negative_elbo:.1f} nats).",
+    )
 
 
 def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"):
@@ -365,7 +467,16 @@ def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"
     all_axes[0][0].set_ylabel("mean KL (nats)")
     figure.suptitle(title)
     figure.tight_layout()
-    return figure
+    panels = "; ".join(
+        f"{label}: {len(kl)} dimensions, total {np.sum(kl):.1f} nats, largest {np.max(kl):.2f}, "
+        f"{int(np.sum(np.asarray(kl) > 0.1))} above 0.1 nats"
+        for label, kl in kl_by_label.items()
+    )
+    return alt_text.describe(
+        figure,
+        f"{title}: bar charts of the mean KL of each latent dimension, sorted largest first, "
+        f"one panel per model. {panels}.",
+    )
 
 
 def gradient_estimates(estimates, exact, bins=80,
@@ -408,4 +519,16 @@ def gradient_estimates(estimates, exact, bins=80,
     axis.set_title(title)
     axis.legend(fontsize=8)
     figure.tight_layout()
-    return figure
+    summaries = "; ".join(
+        f"{name}: mean {_number(value.mean(), 2)}, variance {value.var():.3g}" for name, value in values.items()
+    )
+    text = (
+        f"{title}: overlaid histograms of {' and '.join(values)} estimates, "
+        f"with a vertical line at the exact gradient {exact:g}. {summaries}."
+    )
+    if len(values) >= 2:
+        variances = {name: value.var() for name, value in values.items()}
+        narrow, wide = min(variances, key=variances.get), max(variances, key=variances.get)
+        if variances[narrow] > 0:
+            text += f" The {wide} estimates vary {variances[wide] / variances[narrow]:.0f} times as much as the {narrow} ones."
+    return alt_text.describe(figure, text)

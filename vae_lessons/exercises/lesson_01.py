@@ -74,13 +74,19 @@ def _row_keys(images):
     ),
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
-        validation_indices = data.stratified_indices(y_train, size=400, seed=0)  # 40 per class, distinct
+        # 400 distinct indices, 40 per class
+        validation_indices = data.stratified_indices(y_train, size=400, seed=0)
         is_validation = np.zeros(len(y_train), dtype=bool)
         is_validation[validation_indices] = True
-        x_train_part, y_train_part = x_train[~is_validation], y_train[~is_validation]  # (3600, 28, 28)
-        x_validation, y_validation = x_train[is_validation], y_train[is_validation]  # (400, 28, 28)
+        # (3600, 28, 28) and (3600,)
+        x_train_part = x_train[~is_validation]
+        y_train_part = y_train[~is_validation]
+        # (400, 28, 28) and (400,)
+        x_validation = x_train[is_validation]
+        y_validation = y_train[is_validation]
         answer = (x_train_part, y_train_part, x_validation, y_validation)
-        # The package's version: data.train_validation_split(x_train, y_train, 400, seed=0)
+        # The package's version:
+        # data.train_validation_split(x_train, y_train, 400, seed=0)
     """,
     mistakes=("wrong_type", "wrong_size", "validation_from_test", "validation_in_training",
               "with_replacement", "labels_mismatch", "not_stratified"),
@@ -151,8 +157,10 @@ def ex2(answer):
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
         x = data.flatten_and_scale(x_train)  # (4000, 784)
-        means = np.stack([x[y_train == digit].mean(axis=0) for digit in range(10)])  # (10, 784)
-        distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)  # (10, 10)
+        # (10, 784): the average image of each class
+        means = np.stack([x[y_train == digit].mean(axis=0) for digit in range(10)])
+        # (10, 10): the distance between every two class averages
+        distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)
         np.fill_diagonal(distances, np.inf)  # a class is not its own neighbour
         first, second = np.unravel_index(np.argmin(distances), distances.shape)
         answer = (int(first), int(second))

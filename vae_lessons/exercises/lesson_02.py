@@ -35,6 +35,7 @@ def _latents():
             sigma = np.exp(z_log_var / 2)  # z_log_var is log(sigma^2)
             return z_mean + sigma * epsilon  # (batch, latent_dim)
 
+
         answer = reparameterize
     """,
     mistakes=("variance_instead_of_sigma", "log_var_without_exp", "sqrt_of_log_var", "forgot_mean",
@@ -89,7 +90,8 @@ def ex1(answer):
 @exercise(
     name="lesson_02.ex2",
     why="With one epsilon per example, every digit in a batch gets its own sample; a shared "
-    "epsilon (the 2018 notebook's bug) moves the whole batch together and biases training.",
+    "epsilon (the 2018 notebook's bug) moves the whole batch together and makes its gradient "
+    "far noisier.",
     hints=(
         "Draw epsilon with the same shape as z_mean: (batch, latent_dim).",
         "rng = np.random.default_rng(seed); epsilon = rng.standard_normal(z_mean.shape). "
@@ -99,8 +101,10 @@ def ex1(answer):
     solution="""
         def sample_z(z_mean, z_log_var, seed):
             rng = np.random.default_rng(seed)
-            epsilon = rng.standard_normal(z_mean.shape)  # (batch, latent_dim): one draw per example
+            # (batch, latent_dim): one draw per example and dimension
+            epsilon = rng.standard_normal(z_mean.shape)
             return z_mean + np.exp(z_log_var / 2) * epsilon
+
 
         answer = sample_z
     """,

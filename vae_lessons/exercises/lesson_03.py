@@ -47,9 +47,13 @@ def _numpy(tensor):
     ),
     solution="""
         def reconstruction_loss(x, x_reconstructed):
-            p = np.clip(x_reconstructed, 1e-7, 1 - 1e-7)  # keep log finite at outputs of exactly 0 or 1
-            log_likelihood = x * np.log(p) + (1 - x) * np.log(1 - p)  # (batch, 784)
-            return -np.sum(log_likelihood, axis=-1)  # (batch,): summed over pixels, in nats
+            # keep the log finite at outputs of exactly 0 or 1
+            p = np.clip(x_reconstructed, 1e-7, 1 - 1e-7)
+            # (batch, 784)
+            log_likelihood = x * np.log(p) + (1 - x) * np.log(1 - p)
+            # (batch,): summed over pixels, in nats
+            return -np.sum(log_likelihood, axis=-1)
+
 
         answer = reconstruction_loss
     """,
@@ -113,8 +117,10 @@ def _latents():
     ),
     solution="""
         def kl_divergence(z_mean, z_log_var):
-            per_dimension = 0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var)  # (batch, latent_dim)
+            # (batch, latent_dim)
+            per_dimension = 0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var)
             return np.sum(per_dimension, axis=-1)  # (batch,)
+
 
         answer = kl_divergence
     """,
@@ -170,8 +176,17 @@ def ex2(answer):
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
         three_digits = data.flatten_and_scale(x_test[:3])  # (3, 784)
-        coin = keras.ops.convert_to_numpy(losses.reconstruction_loss(three_digits, np.full_like(three_digits, 0.5)))
-        print("all-0.5 decoder:", np.round(coin, 1), " 784 * log 2 =", round(784 * np.log(2), 1))
+        coin = keras.ops.convert_to_numpy(
+            losses.reconstruction_loss(
+                three_digits, np.full_like(three_digits, 0.5)
+            )
+        )  # (3,)
+        print(
+            "all-0.5 decoder:",
+            np.round(coin, 1),
+            " 784 * log 2 =",
+            round(784 * np.log(2), 1),
+        )
         answer = float(coin[0])
     """,
     mistakes=("mean_instead_of_sum", "bits_instead_of_nats", "wrong_sign", "wrong_shape"),
