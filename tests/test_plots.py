@@ -82,3 +82,34 @@ def test_lesson_7_figures():
         plots.bound_vs_samples([1, 10], [1.0], 2.0)
     with pytest.raises(ValueError, match="at least one"):
         plots.rate_distortion({})
+
+
+def test_aggregate_posterior_draws_codes_prior_and_histograms():
+    from vae_lessons import alt_text
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=1.5, size=(200, 2))
+    labels = np.arange(200) % 10
+    figure = plots.aggregate_posterior(z, labels)
+    scatter_axis, histogram_axis = figure.axes
+    assert len(scatter_axis.collections) == 10  # one series per digit
+    assert len(scatter_axis.lines) == 3  # the prior's circles of radius 1, 2, 3
+    assert len(histogram_axis.patches) == 2 * 40  # two histograms of 40 bins
+    outside = np.mean(np.linalg.norm(z, axis=1) > 2)
+    assert f"{outside:.0%} of the codes lie outside radius 2" in alt_text.alt_text(figure)
+    with pytest.raises(ValueError, match="Invalid value received for argument `z`"):
+        plots.aggregate_posterior(np.zeros((5, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="Invalid value received for argument `labels`"):
+        plots.aggregate_posterior(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_manifold_axes_show_the_grid_values():
+    values = np.array([-1.0, 0.0, 1.0])
+    axis = plots.manifold(np.zeros((9, 784)), 3, values=values).axes[0]
+    assert axis.axison
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["-1", "0", "1"]
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["1", "0", "-1"]
+    assert not plots.manifold(np.zeros((9, 784)), 3).axes[0].axison
+    with pytest.raises(ValueError, match="Invalid value received for argument `values`"):
+        plots.manifold(np.zeros((9, 784)), 3, values=[0.0, 1.0])
+
