@@ -113,3 +113,26 @@ def test_manifold_axes_show_the_grid_values():
     with pytest.raises(ValueError, match="Invalid value received for argument `values`"):
         plots.manifold(np.zeros((9, 784)), 3, values=[0.0, 1.0])
 
+
+
+def test_alt_text_survives_ipywidgets_importing_the_inline_backend():
+    """ipywidgets' interact imports matplotlib-inline, whose first import resets
+    IPython's figure formats; the figure shown by interact keeps its alt text."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+import numpy as np
+from vae_lessons import alt_text, plots
+from matplotlib_inline.backend_inline import flush_figures  # what interact does
+figure = alt_text.describe(plots.image_grid(np.zeros((1, 784))), "one blank digit")
+data, metadata = shell.display_formatter.format(figure)
+print(metadata["image/png"]["alt"], "|", data["text/plain"])
+"""
+    environment = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=environment, check=True)
+    assert result.stdout.strip() == "one blank digit | one blank digit"
