@@ -201,3 +201,55 @@ def test_every_figure_function_describes_its_figure():
         and "figure : matplotlib.figure.Figure" in (function.__doc__ or "")
     ]
     assert set(calls) <= set(returns_figure)
+def test_aggregate_posterior_draws_codes_prior_and_histograms():
+    from vae_lessons import alt_text
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=1.5, size=(200, 2))
+    labels = np.arange(200) % 10
+    figure = plots.aggregate_posterior(z, labels)
+    scatter_axis, histogram_axis = figure.axes
+    assert len(scatter_axis.collections) == 10  # one series per digit
+    assert len(scatter_axis.lines) == 3  # the prior's circles of radius 1, 2, 3
+    assert len(histogram_axis.patches) == 2 * 40  # two histograms of 40 bins
+    outside = np.mean(np.linalg.norm(z, axis=1) > 2)
+    assert f"{outside:.0%} of the codes lie outside radius 2" in alt_text.alt_text(figure)
+    with pytest.raises(ValueError, match="Invalid value received for argument `z`"):
+        plots.aggregate_posterior(np.zeros((5, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="Invalid value received for argument `labels`"):
+        plots.aggregate_posterior(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_manifold_axes_show_the_grid_values():
+    values = np.array([-1.0, 0.0, 1.0])
+    axis = plots.manifold(np.zeros((9, 784)), 3, values=values).axes[0]
+    assert axis.axison
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["-1", "0", "1"]
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["1", "0", "-1"]
+    assert not plots.manifold(np.zeros((9, 784)), 3).axes[0].axison
+    with pytest.raises(ValueError, match="Invalid value received for argument `values`"):
+        plots.manifold(np.zeros((9, 784)), 3, values=[0.0, 1.0])
+
+
+
+def test_alt_text_survives_ipywidgets_importing_the_inline_backend():
+    """ipywidgets' interact imports matplotlib-inline, whose first import resets
+    IPython's figure formats; the figure shown by interact keeps its alt text."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+import numpy as np
+from vae_lessons import alt_text, plots
+from matplotlib_inline.backend_inline import flush_figures  # what interact does
+figure = alt_text.describe(plots.image_grid(np.zeros((1, 784))), "one blank digit")
+data, metadata = shell.display_formatter.format(figure)
+print(metadata["image/png"]["alt"], "|", data["text/plain"])
+"""
+    environment = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=environment, check=True)
+    assert result.stdout.strip() == "one blank digit | one blank digit"

@@ -92,6 +92,10 @@ def register_display(shell):
     from IPython.core.pylabtools import select_figure_formats
     from matplotlib.figure import Figure
 
+    try:  # configures the inline backend once, on first import: do it before us,
+        import matplotlib_inline.backend_inline  # noqa: F401  (or ipywidgets'
+    except ImportError:  # interact, importing it later, would reset our formats)
+        pass
     select_figure_formats(shell, {"png"})
     formatters = shell.display_formatter.formatters
     formatters["image/png"].for_type(Figure, png_with_alt)

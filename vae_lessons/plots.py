@@ -212,7 +212,7 @@ def normal_quantile_grid(num_points=15):
     return np.stack([z_1.ravel(), z_2.ravel()], axis=1)
 
 
-def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles", size=5.5):
+def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles", size=5.5, values=None):
     """Tile decoded digits (from :func:`normal_quantile_grid`) into one picture.
 
     Parameters
@@ -222,6 +222,10 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     title : str
     size : float
         Width and height of the figure, in inches.
+    values : array, shape (num_points,), optional
+        The grid's values on each axis, increasing. Given, the axes are labelled
+        $z_1$ (left to right) and $z_2$ (bottom to top) at these values, so the
+        picture lines up with :func:`latent_scatter`.
 
     Returns
     -------
@@ -235,7 +239,17 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     figure = Figure(figsize=(size, size))
     axis = figure.subplots()
     axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-    axis.set_axis_off()
+    if values is None:
+        axis.set_axis_off()
+    else:
+        labels = [f"{value:.2g}" for value in np.asarray(values, dtype=float)]
+        if len(labels) != num_points:
+            raise ValueError(message("values", f"{num_points} values, one per grid point", len(labels)))
+        centres = (np.arange(num_points) + 0.5) * IMAGE_SHAPE[0]  # pixel centre of each cell
+        axis.set_xticks(centres, labels, fontsize=7)
+        axis.set_yticks(centres, labels[::-1], fontsize=7)  # first row: largest z_2
+        axis.set_xlabel("$z_1$")
+        axis.set_ylabel("$z_2$")
     axis.set_title(title)
     figure.tight_layout()
     return alt_text.describe(
@@ -532,3 +546,62 @@ def gradient_estimates(estimates, exact, bins=80,
         if variances[narrow] > 0:
             text += f" The {wide} estimates vary {variances[wide] / variances[narrow]:.0f} times as much as the {narrow} ones."
     return alt_text.describe(figure, text)
+
+
+def aggregate_posterior(z, labels, title="Codes of the test digits against the prior N(0, I)"):
+    """The aggregate posterior q(z) (codes of many digits) against the prior N(0, I).
+
+    Left: the 2-D codes coloured by digit, with the circles of radius 1, 2 and 3
+    that hold 39%, 86% and 99% of the prior's mass. Right: the histogram of each
+    coordinate of the codes against the density of N(0, 1). Where the codes leave
+    holes the prior still samples, the decoder draws blends.
+
+    Parameters
+    ----------
+    z : array, shape (n, 2)
+        Codes, e.g. one sample of each test digit's q(z | x), or its z_mean.
+    labels : array, int, shape (n,)
+    title : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    z, labels = np.asarray(z, dtype=float), np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(message("z", "an array of shape (n, 2)", z.shape))
+    if labels.shape != (len(z),):
+        raise ValueError(message("labels", f"an array of shape ({len(z)},)", labels.shape))
+    figure = Figure(figsize=(10, 4.2))
+    scatter_axis, histogram_axis = figure.subplots(1, 2, width_ratios=(1.1, 1))
+    angle = np.linspace(0, 2 * np.pi, 200)
+    for radius in (1, 2, 3):
+        scatter_axis.plot(radius * np.cos(angle), radius * np.sin(angle), color="black", linewidth=0.8,
+                          linestyle="--", label="prior: radius 1, 2, 3" if radius == 1 else None)
+    for digit in range(NUM_CLASSES):
+        chosen = labels == digit
+        scatter_axis.scatter(z[chosen, 0], z[chosen, 1], s=4, color=DIGIT_COLORS[digit], label=str(digit))
+    scatter_axis.set_aspect("equal")
+    scatter_axis.set_xlabel("$z_1$")
+    scatter_axis.set_ylabel("$z_2$")
+    scatter_axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=2)
+    limit = max(3.5, float(np.abs(z).max()) * 1.05)
+    grid = np.linspace(-limit, limit, 200)
+    edges = np.linspace(-limit, limit, 41)
+    for dimension, color in ((0, "tab:blue"), (1, "tab:orange")):
+        histogram_axis.hist(z[:, dimension], bins=edges, density=True, alpha=0.5, color=color,
+                            label=f"codes' $z_{dimension + 1}$ (std {z[:, dimension].std():.2f})")
+    histogram_axis.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), color="black", label="prior N(0, 1)")
+    histogram_axis.set_xlabel("value of the coordinate")
+    histogram_axis.set_ylabel("density")
+    histogram_axis.legend(fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    outside = float(np.mean(np.linalg.norm(z, axis=1) > 2))
+    return alt_text.describe(
+        figure,
+        f"Left: scatter of {len(z):,} codes coloured by digit over dashed circles of radius 1, 2 and 3 "
+        f"of the prior N(0, I); {outside:.0%} of the codes lie outside radius 2, where the prior puts 14% "
+        f"of its mass. Right: histograms of z1 and z2 (standard deviations {z[:, 0].std():.2f} and "
+        f"{z[:, 1].std():.2f}) against the N(0, 1) density.",
+    )

@@ -45,7 +45,9 @@ def _call(function, history):
     ),
     solution="""
         def best_epoch(history):
-            return int(np.argmin(history["val_loss"])) + 1  # epochs count from 1, indices from 0
+            # epochs count from 1, indices from 0
+            return int(np.argmin(history["val_loss"])) + 1
+
 
         answer = best_epoch
         # then: best_epoch(history) for the model you trained above
@@ -85,7 +87,9 @@ def ex1(answer):
     ),
     solution="""
         def generalization_gap(history):
-            return history["val_loss"][-1] - history["loss"][-1]  # nats per digit, final epoch
+            # nats per digit, at the final epoch
+            return history["val_loss"][-1] - history["loss"][-1]
+
 
         answer = generalization_gap
     """,

@@ -37,14 +37,21 @@ def _clusters():
     ),
     solution="""
         def closest_classes(z_mean, labels):
-            centres = np.stack([z_mean[labels == digit].mean(axis=0) for digit in range(10)])  # (10, latent_dim)
-            distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1)  # (10, 10)
-            np.fill_diagonal(distances, np.inf)  # a class is not its own neighbour
-            first, second = np.unravel_index(np.argmin(distances), distances.shape)
+            centres = np.stack(
+                [z_mean[labels == digit].mean(axis=0) for digit in range(10)]
+            )  # (10, latent_dim)
+            distances = np.linalg.norm(
+                centres[:, None] - centres[None, :], axis=-1
+            )  # (10, 10)
+            np.fill_diagonal(distances, np.inf)  # not its own neighbour
+            first, second = np.unravel_index(
+                np.argmin(distances), distances.shape
+            )
             return int(first), int(second)
 
+
         answer = closest_classes
-        # then: closest_classes(z_mean, y_test) with the encoder's z_mean of the test digits
+        # then: closest_classes(z_mean, y_test) with the test digits' codes
     """,
     mistakes=("same_class", "farthest_pair", "wrong_type", "changed_input"),
 )
@@ -93,11 +100,14 @@ def _latents():
     ),
     solution="""
         def mean_kl_per_dimension(z_mean, z_log_var):
-            kl = 0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var)  # (n, latent_dim)
+            # (n, latent_dim): the KL of each digit and dimension
+            kl = 0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var)
             return kl.mean(axis=0)  # (latent_dim,): average over digits
 
+
         answer = mean_kl_per_dimension
-        # the package's version: evaluation.mean_kl_per_dimension(z_mean, z_log_var)
+        # the package's version:
+        # evaluation.mean_kl_per_dimension(z_mean, z_log_var)
     """,
     mistakes=("log_var_as_log_sigma", "sum_over_digits", "wrong_shape", "not_finite"),
 )
@@ -143,8 +153,10 @@ def _activity_codes():
     ),
     solution="""
         def count_active(z_mean, threshold=0.01):
-            activity = z_mean.var(axis=0)  # (latent_dim,): how much each dimension varies across digits
+            # (latent_dim,): how much each dimension varies across digits
+            activity = z_mean.var(axis=0)
             return int(np.sum(activity > threshold))
+
 
         answer = count_active
         # the package's version: evaluation.active_dimensions(z_mean).sum()

@@ -24,8 +24,10 @@ TOLERANCE = 1e-6
     ),
     solution="""
         def interpolate(z_a, z_b, num_steps):
-            t = np.linspace(0, 1, num_steps)[:, None]  # (num_steps, 1): 0 at z_a, 1 at z_b
+            # (num_steps, 1): 0 at z_a, 1 at z_b
+            t = np.linspace(0, 1, num_steps)[:, None]
             return (1 - t) * z_a + t * z_b  # (num_steps, latent_dim)
+
 
         answer = interpolate
         # then: vae.decode(interpolate(z_a, z_b, 10)) draws the path
@@ -71,11 +73,15 @@ def _images():
     ),
     solution="""
         def largest_step(images):
-            steps = np.diff(images, axis=0)  # (num_images - 1, 784): from each image to the next
-            return float(np.linalg.norm(steps, axis=1).max())  # pixels' Euclidean distance
+            # (num_images - 1, 784): from each image to the next
+            steps = np.diff(images, axis=0)
+            # the Euclidean distance of each step, in pixel space
+            return float(np.linalg.norm(steps, axis=1).max())
+
 
         answer = largest_step
-        # then: largest_step(vae.decode(interpolate(z_a, z_b, 10))) for two 7s, and for a 7 and a 1
+        # then: largest_step(vae.decode(interpolate(z_a, z_b, 10)))
+        # for two 7s, and for a 7 and a 1
     """,
     mistakes=("squared_distance", "distance_from_first", "mean_step", "not_a_function"),
 )
