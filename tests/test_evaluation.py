@@ -210,3 +210,38 @@ def test_original_overrides_only_the_likelihood_hook():
         keras.ops.convert_to_numpy(losses.reconstruction_loss(x, p)),
         rtol=1e-6,
     )
+
+
+def test_paired_difference_matches_a_hand_computation():
+    a = np.array([120.0, 131.0, 118.0, 125.0])
+    b = np.array([118.0, 128.0, 117.0, 121.0])
+    difference = evaluation.paired_difference(a, b)
+    # differences 2, 3, 1, 4: mean 2.5, sample std sqrt(5/3), standard error sqrt(5/3) / 2
+    assert difference.mean == pytest.approx(2.5)
+    assert difference.standard_error == pytest.approx(np.sqrt(5 / 3) / 2)
+    assert difference.count == 4
+    assert not difference.within_noise()  # 2.5 > 2 * 0.645
+    assert difference.within_noise(num_standard_errors=4)
+    assert evaluation.paired_difference(b, a).mean == pytest.approx(-2.5)
+
+
+def test_pairing_removes_what_the_pairs_share():
+    rng = np.random.default_rng(0)
+    shared = rng.normal(150, 30, size=500)  # how hard each digit is, for both models
+    a = shared + rng.normal(1.0, 1.0, size=500)
+    b = shared + rng.normal(0.0, 1.0, size=500)
+    difference = evaluation.paired_difference(a, b)
+    unpaired = np.sqrt(a.var(ddof=1) / 500 + b.var(ddof=1) / 500)
+    assert difference.standard_error < unpaired / 10
+    assert abs(difference.mean - 1.0) < 3 * difference.standard_error
+
+
+def test_paired_difference_refuses_bad_input():
+    with pytest.raises(ValueError, match="argument `b`"):
+        evaluation.paired_difference([1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="argument `a`"):
+        evaluation.paired_difference([1.0], [2.0])
+    with pytest.raises(ValueError, match="argument `a`"):
+        evaluation.paired_difference([1.0, np.nan], [2.0, 3.0])
+    with pytest.raises(ValueError, match="argument `num_standard_errors`"):
+        evaluation.paired_difference([1.0, 2.0], [2.0, 2.0]).within_noise(-1)

@@ -26,9 +26,10 @@ from vae_lessons.exercises import (
     lesson_05,
     lesson_06,
     lesson_07,
+    lesson_08,
 )
 
-LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07)
+LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08)
 EXERCISES = [value for lesson in LESSONS for value in vars(lesson).values() if isinstance(value, checking.Exercise)]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -218,6 +219,21 @@ WRONG_ANSWERS = [
     (lesson_07.ex3, "divided_by_n", lambda: lambda v: float(np.std(v, ddof=1) / len(v))),
     (lesson_07.ex3, "population_std", lambda: lambda v: float(np.std(v) / np.sqrt(len(v)))),
     (lesson_07.ex3, "not_a_function", lambda: 4.0),
+    (lesson_08.ex1, "sum_over_digits", lambda: lambda m, v: 0.5 * _kl_terms(m, v).sum(axis=0) > 0.1),
+    (lesson_08.ex1, "missing_half", lambda: lambda m, v: _kl_terms(m, v).mean(axis=0) > 0.1),
+    (lesson_08.ex1, "log_var_as_log_sigma", lambda: lambda m, v: 0.5 * _kl_terms(m, 2 * v).mean(axis=0) > 0.1),
+    (lesson_08.ex1, "by_variance", lambda: lambda m, v: m.var(axis=0) > 0.01),
+    (lesson_08.ex1, "wrong_shape", lambda: lambda m, v: int(np.sum(0.5 * _kl_terms(m, v).mean(axis=0) > 0.1))),
+    (lesson_08.ex1, "not_a_function", lambda: np.array([True, False])),
+    (lesson_08.ex1, "wrong_value", lambda: lambda m, v: np.zeros(m.shape[1], dtype=bool)),
+    (lesson_08.ex2, "unpaired", lambda: lambda a, b: ((a - b).mean(), np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))),
+    (lesson_08.ex2, "standard_deviation", lambda: lambda a, b: ((a - b).mean(), np.std(a - b, ddof=1))),
+    (lesson_08.ex2, "divided_by_n", lambda: lambda a, b: ((a - b).mean(), np.std(a - b, ddof=1) / len(a))),
+    (lesson_08.ex2, "population_std", lambda: lambda a, b: ((a - b).mean(), np.std(a - b) / np.sqrt(len(a)))),
+    (lesson_08.ex2, "reversed_sign", lambda: lambda a, b: ((b - a).mean(), np.std(a - b, ddof=1) / np.sqrt(len(a)))),
+    (lesson_08.ex2, "wrong_shape", lambda: lambda a, b: a - b),
+    (lesson_08.ex2, "not_a_function", lambda: (3.4, 0.3)),
+    (lesson_08.ex2, "wrong_value", lambda: lambda a, b: ((a - b).mean(), 1.0)),
 ]
 
 

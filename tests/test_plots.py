@@ -253,3 +253,24 @@ print(metadata["image/png"]["alt"], "|", data["text/plain"])
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=environment, check=True)
     assert result.stdout.strip() == "one blank digit | one blank digit"
+def test_lesson_8_figures_show_their_values_and_describe_them():
+    from vae_lessons import alt_text
+
+    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
+    other = evaluation.HeldOutScore(negative_elbo=121.0, reconstruction=116.0, kl=5.0, standard_error=1.0, num_digits=10)
+    figure = plots.rate_distortion_with_values({"β 1": score, "β 4": other})
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert "β 1\nR 20.0, D 100.0, -ELBO 120.0" in texts and len(figure.axes[0].lines) == 2
+    assert "Lowest negative ELBO: β 1" in alt_text.alt_text(figure)
+    with pytest.raises(ValueError, match="at least one"):
+        plots.rate_distortion_with_values({})
+
+    rows = {"test digits": np.ones((3, 784)), "as written": np.zeros((3, 28, 28))}
+    figure = plots.labelled_image_rows(rows, title="t", notes={"as written": "nearly blank"})
+    assert len(figure.axes) == 6
+    assert figure.axes[3].get_ylabel() == "as written\nnearly blank"
+    assert "as written (nearly blank)" in alt_text.alt_text(figure)
+    with pytest.raises(ValueError, match="argument `rows`"):
+        plots.labelled_image_rows({"a": np.ones((3, 784)), "b": np.ones((2, 784))})
+    with pytest.raises(ValueError, match="argument `rows`"):
+        plots.labelled_image_rows({})

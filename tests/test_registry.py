@@ -1,5 +1,7 @@
 """The registry of named trained models."""
 
+import dataclasses
+
 import pytest
 
 from vae_lessons import original, registry, training
@@ -38,3 +40,20 @@ def test_unknown_names_and_bad_specs_are_refused():
         registry.ModelSpec(training.TrainingConfig(), "buggy")
     with pytest.raises(TypeError, match="argument `config`"):
         registry.ModelSpec({"latent_dim": 2})
+
+
+def test_collapse_study_and_seeds():
+    assert registry.COLLAPSE_STUDY[1.0] == registry.LATENT_DIM_STUDY[20]
+    for kl_weight, name in registry.COLLAPSE_STUDY.items():
+        assert registry.spec(name).config == training.TrainingConfig(latent_dim=20, kl_weight=kl_weight)
+    assert registry.SEEDS == (0, 1, 2)
+    assert set(registry.SEED_STUDY) == {*registry.KL_WEIGHT_STUDY.values(), *registry.ORIGINAL_STUDY[:2]}
+    for name, names in registry.SEED_STUDY.items():
+        assert names[0] == name and len(set(names)) == len(registry.SEEDS)
+        specs = [registry.spec(seeded) for seeded in names]
+        assert [model_spec.config.seed for model_spec in specs] == list(registry.SEEDS)
+        # the same model but for its seed
+        assert {dataclasses.replace(s.config, seed=0) for s in specs} == {registry.spec(name).config}
+        assert {s.variant for s in specs} == {registry.spec(name).variant}
+    assert registry.seeded_name("default", 0) == "default"
+    assert registry.seeded_name("default", 2) == "default seed=2"

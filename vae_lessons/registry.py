@@ -1,4 +1,4 @@
-"""Named trained models: the default, lesson 7's studies, the original notebook's variants.
+"""Named trained models: the default, lessons 7-8's studies, the original notebook's variants.
 
 The one list of the models the lessons, ``scripts/train_study.py`` and
 ``benchmarks/quality.py`` use. :func:`trained` returns a model by name, from the
@@ -7,6 +7,7 @@ a name::
 
     >>> vae, history = trained("default")
     >>> {latent_dim: trained(name)[0] for latent_dim, name in LATENT_DIM_STUDY.items()}
+    >>> [trained(name)[0] for name in SEED_STUDY["latent_dim=20"]]  # seeds 0, 1, 2
 
 It comes after ``training`` and ``original`` in the package's dependency order and
 only calls them.
@@ -56,8 +57,12 @@ MODELS = {
     "original settings, corrected": ModelSpec(original.ORIGINAL_CONFIG),
     "original settings, shared epsilon": ModelSpec(original.ORIGINAL_CONFIG, SHARED_EPSILON),
     "original as written": ModelSpec(original.ORIGINAL_CONFIG, AS_WRITTEN),
+    # posterior collapse (lesson 8): large KL weights, and the "mean instead of sum" loss
+    "latent_dim=20 kl_weight=4": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=4.0)),
+    "latent_dim=20 kl_weight=8": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=8.0)),
+    "latent_dim=20 mean loss": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=784.0)),
 }
-"""Every named model: name -> :class:`ModelSpec`."""
+"""Every named model: name -> :class:`ModelSpec` (the seeded repeats are added below)."""
 
 LATENT_DIM_STUDY = {2: "default", 8: "latent_dim=8", 20: "latent_dim=20"}
 """The latent-size study: ``{latent_dim: name}``; everything else is the default."""
@@ -67,6 +72,45 @@ KL_WEIGHT_STUDY = {0.5: "latent_dim=20 kl_weight=0.5", 1.0: "latent_dim=20", 2.0
 
 ORIGINAL_STUDY = ("original settings, corrected", "original settings, shared epsilon", "original as written")
 """The original notebook's bugs: the corrected model on its settings, then each bug added."""
+
+COLLAPSE_STUDY = {
+    1.0: "latent_dim=20",
+    4.0: "latent_dim=20 kl_weight=4",
+    8.0: "latent_dim=20 kl_weight=8",
+    784.0: "latent_dim=20 mean loss",
+}
+"""Posterior collapse at latent_dim 20: ``{kl_weight: name}``.
+
+``kl_weight=784`` is the "mean instead of sum" loss: averaging the cross-entropy over
+the 784 pixels instead of summing it divides the reconstruction term by 784, that is
+``(reconstruction + 784 KL) / 784``; Adam's steps do not depend on the loss's scale
+(up to its tiny epsilon), so it trains like ``kl_weight=784``.
+"""
+
+SEEDS = (0, 1, 2)
+"""The training seeds of the comparisons that differ by a few nats (seed 0 is the unnamed default)."""
+
+SEEDED = (
+    *KL_WEIGHT_STUDY.values(),
+    "original settings, corrected",
+    "original settings, shared epsilon",
+)
+"""The models trained with every seed of :data:`SEEDS`: the beta ranking and the shared epsilon's cost."""
+
+
+def seeded_name(name, seed):
+    """The name of model ``name`` trained with ``seed``: ``name`` itself for seed 0, else ``"name seed=1"``."""
+    return name if seed == 0 else f"{name} seed={seed}"
+
+
+for _name in SEEDED:
+    for _seed in SEEDS[1:]:
+        _spec = MODELS[_name]
+        MODELS[seeded_name(_name, _seed)] = ModelSpec(dataclasses.replace(_spec.config, seed=_seed), _spec.variant)
+del _name, _seed, _spec
+
+SEED_STUDY = {name: tuple(seeded_name(name, seed) for seed in SEEDS) for name in SEEDED}
+"""``{name: (its name for seed 0, seed 1, seed 2)}`` for every model of :data:`SEEDED`."""
 
 
 def spec(name):
