@@ -56,6 +56,7 @@ MODELS = {
     "original settings, corrected": ModelSpec(original.ORIGINAL_CONFIG),
     "original settings, shared epsilon": ModelSpec(original.ORIGINAL_CONFIG, SHARED_EPSILON),
     "original as written": ModelSpec(original.ORIGINAL_CONFIG, AS_WRITTEN),
+    "conditional": ModelSpec(training.TrainingConfig(conditional=True)),
 }
 """Every named model: name -> :class:`ModelSpec`."""
 
