@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import test_book
+
 from benchmarks import explorer_latency
 from scripts import browser as chromium
 from vae_lessons import data, models, training, widgets
@@ -55,7 +55,9 @@ def page_url(explorers, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright  # the "browser" extra; never `playwright install`
+    from playwright.sync_api import (
+        sync_playwright,  # the "browser" extra; never `playwright install`
+    )
 
     with sync_playwright() as playwright:
         browser = chromium.launch(playwright)

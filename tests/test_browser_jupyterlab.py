@@ -399,13 +399,17 @@ def check_explorer(page, front_end, base_url, token, url_path):
 # --- a conditional VAE's explorer: the label chooser in JupyterLab ------------------------
 
 CONDITIONAL_NOTEBOOK_CELLS = [
-    'import os\nos.environ.setdefault("KERAS_BACKEND", "jax")\n'
-    "from vae_lessons import data, models, training, widgets",
-    "training.set_seed(5)\n"
-    "vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=models.ConditionalVAE)\n"
-    "_, (x_test, y_test) = data.load_mnist()\n"
-    "explorer = widgets.LatentExplorer(vae, examples=x_test[:3], labels=y_test[:3], label=2)\n"
-    "explorer",
+    (
+        'import os\nos.environ.setdefault("KERAS_BACKEND", "jax")\n'
+        "from vae_lessons import data, models, training, widgets"
+    ),
+    (
+        "training.set_seed(5)\n"
+        "vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=models.ConditionalVAE)\n"
+        "_, (x_test, y_test) = data.load_mnist()\n"
+        "explorer = widgets.LatentExplorer(vae, examples=x_test[:3], labels=y_test[:3], label=2)\n"
+        "explorer"
+    ),
 ]
 LABEL_PROBE_CELL = (
     "print(__import__('json').dumps({'label': explorer.label, 'z': explorer.z.tolist(), 'image': "

@@ -9,8 +9,8 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 from test_models import INSTALLED_BACKENDS
+
 from vae_lessons import cache, data, losses, models, registry, training
 
 TINY = training.TrainingConfig(
@@ -207,3 +207,10 @@ def test_same_weights_give_the_same_elbo_on_every_installed_backend(conditional_
         result = json.loads(completed.stdout.strip().splitlines()[-1])
         assert result["backend"] == backend
         np.testing.assert_allclose(np.array(result["elbo"]), reference, rtol=1e-4, err_msg=backend)
+
+
+def test_distributed_training_builds_the_conditional_model():
+    from vae_lessons import distributed
+
+    vae, history = distributed.train(dataclasses.replace(TINY, epochs=1))
+    assert type(vae) is models.ConditionalVAE and np.isfinite(history["val_loss"][0])

@@ -555,7 +555,7 @@ def test_label_trait_is_synced_and_validated(conditional_explorer, explorer):
 
 
 def test_conditional_explorer_starting_label_and_examples(conditional_vae, digits):
-    images, labels = digits
+    images, _ = digits
     assert widgets.LatentExplorer(conditional_vae, label=6).label == 6
     with pytest.raises(ValueError, match=r"argument `label`. Expected an integer between 0 and 9"):
         widgets.LatentExplorer(conditional_vae, label=12)
