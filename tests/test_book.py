@@ -5,8 +5,10 @@ folder, served on 127.0.0.1, and every page is opened in headless Chromium (Debi
 ``/usr/bin/chromium``, driven by Playwright) with every request that is not for
 127.0.0.1 blocked and recorded. Per page: no blocked or failed request, no JavaScript
 error, every image loaded, maths typeset by the site's own MathJax, exercise solutions
-hidden until asked for. On the decoder page the latent explorer's sliders are there and
-moving one (or pressing its reset button) changes the decoded image, with no kernel. The
+hidden until asked for. Every latent explorer on every page renders, and moving one of
+its sliders (or pressing its reset button, an example digit, or for a conditional
+model's explorer a label button) changes the decoded image, with no kernel; the decoder
+page must hold one. The
 intro, a lesson with maths and the decoder page are also checked opened as files
 (``file://``, no server), as the README suggests. Screenshots of every page land in
 ``test-artifacts/book/``.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -196,14 +199,52 @@ def _settled(page, read, old, seconds: float = 5.0):
     return read()
 
 
-def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
-    """The explorer draws a digit and redraws it when a slider moves, with no kernel."""
+PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"  # vae_lessons.widgets.PACKED_FORMAT
+EXPECTED_EXPLORERS = """(format) => [...document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-state+json"]')]
+    .flatMap((script) => Object.values(JSON.parse(script.textContent).state || {}))
+    .filter((model) => model.state && model.state.packed_decoder
+                       && model.state.packed_decoder.format === format).length"""
+
+
+def expected_explorers(page) -> int:
+    """How many latent explorers the page's saved widget state holds: its widget models
+    with a packed decoder (the explorer's JavaScript, also saved there, names the format
+    too, so the text alone would count twice)."""
+    return page.evaluate(EXPECTED_EXPLORERS, PACKED_FORMAT)
+
+
+def check_latent_explorers(visit: Visit, prefix: str, required: bool = False) -> list[str]:
+    """Every latent explorer of the page renders and redraws with no kernel.
+
+    ``required``: the page must hold one (the decoder page). Screenshots
+    ``{prefix}__explorer-before.png`` ... of the first, ``{prefix}__explorer2-...`` of
+    the second, and so on.
+    """
     page = visit.page
+    expected = expected_explorers(page)
+    if expected == 0:
+        return ["no latent explorer in the page's widget state"] if required else []
+    canvases = f"{EXPLORER} canvas.vae-latent-explorer__canvas"
     try:
         page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+        page.wait_for_function(
+            "([selector, count]) => document.querySelectorAll(selector).length >= count",
+            arg=[canvases, expected], timeout=20_000,
+        )
     except Exception:  # playwright's TimeoutError
-        return [f"the latent explorer ({EXPLORER}) did not render"]
-    explorer = page.locator(EXPLORER).first
+        rendered = page.locator(canvases).count()
+        return [f"{rendered} of the {expected} latent explorers ({EXPLORER}) rendered"]
+    problems = []
+    for index in range(expected):
+        name = prefix + ("" if index == 0 else str(index + 1))
+        found = check_latent_explorer(page, page.locator(EXPLORER).nth(index), name)
+        problems += [f"explorer {index + 1}: {problem}" if expected > 1 else problem for problem in found]
+    return problems
+
+
+def check_latent_explorer(page, explorer, prefix: str) -> list[str]:
+    """One explorer draws a digit and redraws it when a slider moves, with no kernel."""
     sliders = explorer.locator(SLIDERS)
     if sliders.count() == 0:
         return ["no slider in the latent explorer"]
@@ -224,8 +265,13 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     problems = [] if before != after else ["moving a slider did not change the decoded image"]
     # A screen reader hears the new z: a live region says it in words.
     status = explorer.locator("[aria-live]")
-    if status.count() == 0 or not status.first.inner_text().startswith("z = ("):
-        problems.append("no live text announcing z (aria-live, 'z = (...)')")
+    if status.count() == 0 or not re.match(r"(digit \d, )?z = \(", status.first.inner_text()):
+        problems.append("no live text announcing z (aria-live, 'z = (...)' or 'digit 7, z = (...)')")
+    # A conditional model's label chooser: ten buttons in a named group; Enter on one
+    # presses it (aria-pressed), redraws the digit and the live text says the digit.
+    choices = explorer.locator(".vae-latent-explorer__label-choice")
+    if choices.count():
+        problems += check_label_chooser(page, explorer, choices, status, digest, prefix)
     # The example digits work from the keyboard too: Tab to one, press Enter.
     examples = explorer.locator(".vae-latent-explorer__example")
     if examples.count():
@@ -250,8 +296,34 @@ def check_latent_explorer(visit: Visit, prefix: str = "decoder") -> list[str]:
     return problems
 
 
+def check_label_chooser(page, explorer, choices, status, digest, prefix: str) -> list[str]:
+    """A conditional explorer's label buttons work from the keyboard and redraw the digit."""
+    problems = []
+    if choices.count() != 10:
+        problems.append(f"the label chooser has {choices.count()} buttons, expected 10 (digits 0-9)")
+    if explorer.get_by_role("group", name=re.compile("label", re.IGNORECASE)).count() != 1:
+        problems.append("the label buttons are not in one group named for the label")
+    pressed = [index for index in range(choices.count()) if choices.nth(index).get_attribute("aria-pressed") == "true"]
+    if len(pressed) != 1:
+        return problems + [f"{len(pressed)} label buttons are pressed (aria-pressed), expected 1"]
+    target = (pressed[0] + 3) % choices.count()
+    explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-label-before.png"))
+    before, spoken = digest(), status.first.inner_text()
+    choices.nth(target).focus()
+    page.keyboard.press("Enter")
+    after = _settled(page, digest, before)
+    explorer.screenshot(path=str(ARTIFACTS / f"{prefix}__explorer-label-after.png"))
+    if after == before:
+        problems.append(f"Enter on label button {target} did not change the decoded image")
+    if choices.nth(target).get_attribute("aria-pressed") != "true" or choices.nth(pressed[0]).get_attribute("aria-pressed") != "false":
+        problems.append(f"label button {target} did not become the pressed one")
+    if not _settled(page, lambda: status.first.inner_text(), spoken).startswith(f"digit {target}, z = ("):
+        problems.append(f"the live text does not say the new label: {status.first.inner_text()!r}")
+    return problems
+
+
 def assert_pages_work(browser, base, pages, screenshots, prefix="decoder"):
-    """Open each page under ``base`` and check it; on the decoder page, move the explorer.
+    """Open each page under ``base`` and check it and every latent explorer on it.
 
     With ``screenshots``, save a full-page screenshot of each page to ``ARTIFACTS``.
     Fails listing every problem of every page.
@@ -261,8 +333,9 @@ def assert_pages_work(browser, base, pages, screenshots, prefix="decoder"):
         visit = Visit(browser, base, path + ("?q=decoder" if path == "search.html" else ""))
         try:
             problems = check_page(visit, path)
-            if path == DECODER_PAGE:  # present once notebooks/06_decoder.ipynb is
-                problems += check_latent_explorer(visit, prefix=prefix)
+            # every explorer of every page; the decoder page must hold one
+            page_prefix = prefix if path == DECODER_PAGE else prefix.removesuffix("decoder") + screenshot_name(path)[:-4]
+            problems += check_latent_explorers(visit, page_prefix, required=path == DECODER_PAGE)
             if screenshots:
                 visit.page.wait_for_timeout(200)  # let late requests and errors surface
                 visit.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")

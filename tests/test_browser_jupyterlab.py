@@ -8,7 +8,10 @@ moves a slider of the explorer and checks that
 * the image redraws, in the browser, from the new z;
 * the kernel sees the new z (a scratch cell prints ``explorer.z``; it is never saved);
 * the pixels the browser painted match the Keras decoder's image for that z;
-* the reset, random-z and example-digit buttons work in the browser.
+* the reset, random-z and example-digit buttons work in the browser;
+* (JupyterLab, a scratch notebook with a conditional VAE's explorer) clicking a label
+  button redraws in the browser, the kernel sees the label and its Keras decoder draws
+  the same pixels; a label set from a cell redraws the browser.
 
 Screenshots go to ``test-artifacts/`` (``jupyterlab_*.png``, ``notebook7_*.png``). The notebook file is left byte-for-byte as it
 was. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium``);
@@ -201,17 +204,30 @@ def menu_command(page, menu, item):
     page.locator(".lm-Menu-item:visible", has_text=item).first.click()
 
 
-def run_probe_cell(page):
-    """Append a scratch cell printing what the kernel sees; returns its parsed output."""
+def run_cell(page, code, marker):
+    """Append a scratch cell running ``code``; returns the text of its first output.
+
+    ``marker``: a piece of ``code`` that finds the cell (no other cell contains it).
+    """
+    # A widget button keeps the focus (and its keys: see the explorer's keydown handler)
+    # when its own cell's prompt is clicked: let it go first.
+    page.evaluate("() => document.activeElement?.blur()")
     page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputPrompt").click()  # not the widget
     page.keyboard.press("Escape")
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
     page.keyboard.press("b")  # insert a cell below, in command mode
+    page.wait_for_function("(count) => document.querySelectorAll('.jp-Notebook .jp-Cell').length > count", arg=cells)
     page.keyboard.press("Enter")  # edit it
-    page.keyboard.insert_text(PROBE_CELL)  # no key events: no auto-closed brackets
+    page.keyboard.insert_text(code)  # no key events: no auto-closed brackets
     page.keyboard.press("Shift+Enter")
-    output = page.locator(".jp-Notebook .jp-CodeCell", has_text="explorer.z.tolist").locator(".jp-OutputArea-output")
+    output = page.locator(".jp-Notebook .jp-CodeCell", has_text=marker).locator(".jp-OutputArea-output")
     output.first.wait_for(timeout=30_000)
-    text = output.first.inner_text().strip()
+    return output.first.inner_text().strip()
+
+
+def run_probe_cell(page):
+    """Append a scratch cell printing what the kernel sees; returns its parsed output."""
+    text = run_cell(page, PROBE_CELL, "explorer.z.tolist")
     if not text.startswith("{"):
         raise AssertionError(f"the probe cell failed: {text[:2000]}")
     result = json.loads(text)
@@ -378,3 +394,100 @@ def check_explorer(page, front_end, base_url, token, url_path):
         assert slider_readout(page, 1) == pytest.approx(example["z"][1], abs=0.006)
         assert np.abs(example["gray"].astype(int) - random["gray"]).max() > 0
     page.screenshot(path=str(ARTIFACTS / f"{name}_explorer_buttons.png"))
+
+
+# --- a conditional VAE's explorer: the label chooser in JupyterLab ------------------------
+
+CONDITIONAL_NOTEBOOK_CELLS = [
+    (
+        'import os\nos.environ.setdefault("KERAS_BACKEND", "jax")\n'
+        "from vae_lessons import data, models, training, widgets"
+    ),
+    (
+        "training.set_seed(5)\n"
+        "vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=models.ConditionalVAE)\n"
+        "_, (x_test, y_test) = data.load_mnist()\n"
+        "explorer = widgets.LatentExplorer(vae, examples=x_test[:3], labels=y_test[:3], label=2)\n"
+        "explorer"
+    ),
+]
+LABEL_PROBE_CELL = (
+    "print(__import__('json').dumps({'label': explorer.label, 'z': explorer.z.tolist(), 'image': "
+    "__import__('base64').b64encode(explorer.image().astype('<f4').tobytes()).decode()}))"
+)
+
+
+def conditional_notebook(folder: Path) -> Path:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in CONDITIONAL_NOTEBOOK_CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "conditional_explorer.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_conditional_explorer_label_chooser_in_jupyterlab():
+    from playwright.sync_api import sync_playwright
+
+    front_end = FRONT_ENDS[0]
+    pytest.importorskip(front_end.module)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vae-lessons-conditional-") as scratch:
+        root_dir = Path(scratch) / "root"
+        root_dir.mkdir()
+        notebook = conditional_notebook(root_dir)
+        with jupyter_server(front_end, root_dir, Path(scratch) / "server") as (base_url, token), sync_playwright() as playwright:
+            browser = chromium.launch(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                errors, outside = [], []
+                page.route("**/*", functools.partial(allow_only_this_machine, outside=outside))
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                try:
+                    check_conditional_explorer(page, front_end, base_url, token, notebook.name)
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / "jupyterlab_conditional_failure.png"))
+                    raise
+                assert not [error for error in errors if "latent" in error.lower()], errors
+                assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
+            finally:
+                browser.close()
+
+
+def check_conditional_explorer(page, front_end, base_url, token, url_path):
+    url = base_url + front_end.notebook_url.format(path=url_path)
+    page.goto(url + ("&" if "?" in url else "?") + f"token={token}")
+    page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
+    wait_for_kernel(page, base_url, token)
+    menu_command(page, "Run", "Run All Cells")
+    page.locator(CANVAS).first.wait_for(timeout=120_000)
+    wait_until_kernel_idle(page)
+    explorer = page.locator(EXPLORER).first
+    explorer.scroll_into_view_if_needed()
+    chooser = explorer.get_by_role("group", name="Digit to draw (label):")
+    assert chooser.locator("button").count() == 10
+    before = canvas_state(page)
+    assert before["status"] == "digit 2, z = (0.00, 0.00)"
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab_conditional_before.png"))
+
+    # Browser -> kernel: a click on 7 redraws in the browser; the kernel's Keras image agrees.
+    chooser.get_by_role("button", name="7", exact=True).click()
+    wait_for_new_draw(page, before["draws"])
+    after = canvas_state(page)
+    assert after["status"] == "digit 7, z = (0.00, 0.00)"
+    # (random weights draw near-uniform grey: the label moves pixels by a few levels only)
+    assert np.abs(after["gray"].astype(int) - before["gray"]).max() > 0, "the label did not change the image"
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab_conditional_after_label.png"))
+    result = json.loads(run_cell(page, LABEL_PROBE_CELL, "explorer.label, 'z'"))
+    assert result["label"] == 7 and result["z"] == [0, 0]
+    keras_image = np.frombuffer(base64.b64decode(result["image"]), dtype="<f4").reshape(28, 28)
+    difference = np.abs(gray_of(keras_image) - after["gray"].astype(np.int16))
+    assert difference.max() <= MAX_GRAY_DIFFERENCE, f"browser vs Keras: max {difference.max()} gray levels"
+
+    # Kernel -> browser: a label set in a cell presses its button and redraws.
+    draws = canvas_state(page)["draws"]
+    run_cell(page, "explorer.label = 4\nprint('label set', explorer.label)", "label set")
+    wait_for_new_draw(page, draws)
+    assert canvas_state(page)["status"] == "digit 4, z = (0.00, 0.00)"
+    assert chooser.locator("button[aria-pressed=true]").inner_text() == "4"

@@ -290,7 +290,8 @@ def train(config: training.TrainingConfig = training.TrainingConfig(), distribut
     is_coordinator = num_shards == 1 or shard == 0
     with distribution.scope() if distribution is not None else contextlib.nullcontext():
         training.set_seed(config.seed)
-        vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+        vae_class = models.ConditionalVAE if config.conditional else models.VAE  # inputs with_labels(x, y)
+        vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class)
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
         history = vae.fit(
             train_batches,

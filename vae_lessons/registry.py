@@ -61,6 +61,7 @@ MODELS = {
     "latent_dim=20 kl_weight=4": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=4.0)),
     "latent_dim=20 kl_weight=8": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=8.0)),
     "latent_dim=20 mean loss": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=784.0)),
+    "conditional": ModelSpec(training.TrainingConfig(conditional=True)),
 }
 """Every named model: name -> :class:`ModelSpec` (the seeded repeats are added below)."""
 

@@ -85,6 +85,9 @@ class TrainingConfig:
         ``"keras"`` (the full 60,000 through Keras; downloads once), or the path of a
         local ``mnist.npz`` or of a folder holding the four IDX ``.gz`` files (a
         ``pathlib.Path`` is stored as its string). Only the training split is used.
+    conditional : bool, default False
+        Train a :class:`~vae_lessons.models.ConditionalVAE`: the data are
+        ``models.with_labels(x, labels)``, shape (n, 794) (see :func:`training_data`).
     """
 
     latent_dim: int = 2
@@ -97,6 +100,7 @@ class TrainingConfig:
     train_size: int | None = None
     seed: int = 0
     source: str = "sample"
+    conditional: bool = False
 
     def __post_init__(self):
         # Normalise numbers (NumPy scalars included) so equal settings are equal
@@ -114,6 +118,9 @@ class TrainingConfig:
         normalise("learning_rate", validation.check_number("learning_rate", self.learning_rate, minimum=0, above=True))
         if isinstance(self.source, os.PathLike):
             normalise("source", os.fspath(self.source))
+        if not isinstance(self.conditional, (bool, np.bool_)):
+            raise TypeError(validation.message("conditional", "True or False", self.conditional))
+        normalise("conditional", bool(self.conditional))
         if not isinstance(self.source, str) or not self.source:
             raise TypeError(
                 validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
@@ -131,6 +138,8 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     -------
     x_train : numpy.ndarray, float32, shape (n_train, 784)
     x_validation : numpy.ndarray, float32, shape (validation_size, 784)
+        For a ``conditional`` config, each digit followed by its one-hot label,
+        ``models.with_labels(x, labels)``: shapes (n_train, 794), (validation_size, 794).
     """
     (images, labels), _ = data.load_mnist(config.source)
     if config.validation_size >= len(labels):
@@ -139,7 +148,7 @@ def training_data(config: TrainingConfig = TrainingConfig()):
                 "validation_size", f"fewer than the {len(labels)} training digits of source {config.source!r}", config.validation_size
             )
         )
-    (train_images, train_labels), (validation_images, _) = data.train_validation_split(
+    (train_images, train_labels), (validation_images, validation_labels) = data.train_validation_split(
         images, labels, config.validation_size, seed=config.seed
     )
     if config.train_size is not None:
@@ -149,10 +158,13 @@ def training_data(config: TrainingConfig = TrainingConfig()):
                     "train_size", f"at most the {len(train_labels)} training digits left after the validation split", config.train_size
                 )
             )
-        train_images, _ = data.stratified_subset(
+        train_images, train_labels = data.stratified_subset(
             train_images, train_labels, config.train_size, seed=config.seed
         )
-    return data.flatten_and_scale(train_images), data.flatten_and_scale(validation_images)
+    x_train, x_validation = data.flatten_and_scale(train_images), data.flatten_and_scale(validation_images)
+    if config.conditional:  # the label travels with the digit: (n, 784) -> (n, 794)
+        return models.with_labels(x_train, train_labels), models.with_labels(x_validation, validation_labels)
+    return x_train, x_validation
 
 
 class CompactProgress(keras.callbacks.Callback):
@@ -202,7 +214,8 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
     set_seed(config.seed)
-    vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+    vae_class = models.ConditionalVAE if config.conditional else models.VAE
+    vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class)
     return fit(vae, config, progress=progress)
 
 
@@ -280,11 +293,23 @@ def cache_metadata(config: TrainingConfig) -> dict:
     """
     return {
         "format": CACHE_FORMAT,
-        "config": dataclasses.asdict(config),
+        "config": config_key(config),
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "data_sha256": source_sha256(config.source),
     }
+
+
+def config_key(config: TrainingConfig) -> dict:
+    """The configuration as the cache key records it.
+
+    ``dataclasses.asdict(config)`` without ``conditional`` when it is False, so the
+    field's addition leaves the keys of the models cached before it unchanged.
+    """
+    key = dataclasses.asdict(config)
+    if not key["conditional"]:
+        del key["conditional"]
+    return key
 
 
 def source_sha256(source: str) -> str | dict:
@@ -347,5 +372,7 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
     return cache.cached(
         cache_metadata(config),
         lambda: train(config),
-        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
+        check_model=cache.architecture_check(
+            config.latent_dim, config.hidden_units, condition_dim=models.ConditionalVAE.condition_dim if config.conditional else 0
+        ),
     )
