@@ -30,7 +30,6 @@ from vae_lessons import (
     registry,
     sampling,
     training,
-    validation,
     widgets,
 )
 from vae_lessons.exercises import lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07
