@@ -194,7 +194,7 @@ def test_stratified_indices_are_distinct_balanced_and_seeded():
 
 @pytest.mark.parametrize("size, error", [(501, ValueError), (-1, ValueError), (2.5, TypeError)])
 def test_stratified_indices_bad_size(size, error):
-    with pytest.raises(error, match="size must"):
+    with pytest.raises(error, match="argument `size`"):
         data.stratified_indices(np.repeat(np.arange(10), 50), size, seed=0)
 
 

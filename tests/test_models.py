@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -211,3 +212,16 @@ def test_same_weights_give_the_same_elbo_on_every_installed_backend(tmp_path):
     reference = numpy_elbo(vae, x)
     for backend, elbo in results.items():
         np.testing.assert_allclose(elbo, reference, rtol=1e-4, err_msg=backend)
+
+
+def test_a_saved_vae_loads_built_without_a_warning(tmp_path):
+    """Keras rebuilds a loaded model by tracing its call symbolically; every check on the
+    way (e.g. validation's shape checks) must let symbolic shapes through, or Keras warns
+    "cannot be built automatically" into the lessons' stderr."""
+    vae = models.build_vae(latent_dim=2, hidden_units=16)
+    models.save_vae(vae, tmp_path / "vae.keras")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = models.load_vae(tmp_path / "vae.keras")
+    assert not [warning for warning in caught if issubclass(warning.category, UserWarning)]
+    assert loaded.built

@@ -24,7 +24,7 @@ def test_latent_scatter_has_one_series_per_digit():
     z = np.random.default_rng(0).normal(size=(50, 2))
     figure = plots.latent_scatter(z, np.arange(50) % 10)
     assert len(figure.axes[0].collections) == 10
-    with pytest.raises(ValueError, match=r"argument `z`. Expected an array of shape \(n, 2\)"):
+    with pytest.raises(ValueError, match=r"argument `z`. Expected a finite array of shape \(n, 2\)"):
         plots.latent_scatter(np.zeros((5, 3)), np.zeros(5, int))
 
 
@@ -34,7 +34,7 @@ def test_normal_quantile_grid_is_symmetric_and_ordered():
     np.testing.assert_allclose(z[:5, 0], -z[:5, 0][::-1], atol=1e-6)  # symmetric about 0
     assert z[0, 1] > z[-1, 1]  # top row has the largest z_2
     np.testing.assert_allclose(z[12], [0.0, 0.0], atol=1e-6)  # the median in the middle
-    with pytest.raises(ValueError, match="argument `num_points`. Expected an integer >= 2"):
+    with pytest.raises(ValueError, match="argument `num_points`. Expected an integer between 2 and 100"):
         plots.normal_quantile_grid(1)
 
 
@@ -50,7 +50,7 @@ def test_samples_vs_normal():
     z = np.random.default_rng(0).normal(size=(500, 2))
     figure = plots.samples_vs_normal(z, mean=[0.0, 0.0], std=[1.0, 1.0])
     assert len(figure.axes) == 2 and len(figure.axes[0].lines) == 1
-    with pytest.raises(ValueError, match="argument `mean, std`"):
+    with pytest.raises(ValueError, match="argument `mean`"):
         plots.samples_vs_normal(z, mean=[0.0], std=[1.0])
 
 
@@ -80,7 +80,7 @@ def test_lesson_7_figures():
     assert all(len(figure.axes) >= 1 for figure in figures)
     with pytest.raises(ValueError, match="argument `negative_log_likelihoods`"):
         plots.bound_vs_samples([1, 10], [1.0], 2.0)
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="non-empty"):
         plots.rate_distortion({})
 
 

@@ -148,11 +148,13 @@ def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, fin
 def _check_flat_digits(x, name="x"):
     """Digits as float32 (n, 784) in [0, 1], or a Keras-style error naming ``name``."""
     array = np.asarray(x)
-    if not np.issubdtype(array.dtype, np.number):
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise TypeError(validation.message(f"{name}.dtype", "a numeric array", array.dtype))
     if array.ndim != 2 or array.shape[1] != NUM_PIXELS or len(array) == 0:
         expected = "(n, 784) with n >= 1 (use data.flatten_and_scale(images))"
         raise ValueError(validation.message(f"{name}.shape", expected, array.shape))
+    if not np.isfinite(array).all():
+        raise ValueError(validation.message(name, "finite pixel values in [0, 1]", "an array with NaN or infinity"))
     if array.min() < 0 or array.max() > 1:
         expected = "pixel values in [0, 1] (use data.flatten_and_scale(images))"
         raise ValueError(validation.message(f"({name}.min(), {name}.max())", expected, (float(array.min()), float(array.max()))))

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vae_lessons import validation
+
 IMAGE_SHAPE = (28, 28)
 NUM_PIXELS = 28 * 28
 NUM_CLASSES = 10
@@ -231,7 +233,7 @@ def class_counts(labels: np.ndarray) -> dict[int, int]:
         ``{0: count_of_zeros, ..., 9: count_of_nines}``, every class present.
     """
     labels = np.asarray(labels)
-    validate_labels(labels, num_images=len(labels))
+    validate_labels(labels, num_images=len(labels) if labels.ndim else -1)
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     return {digit: int(count) for digit, count in enumerate(counts)}
 
@@ -247,8 +249,9 @@ def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     labels : numpy.ndarray, integer, shape (n,)
     size : int
         How many indices, 0 <= size <= n.
-    seed : int
-        Seed of the random generator; the same seed gives the same indices.
+    seed : int >= 0
+        Seed of the random generator; the same seed gives the same indices (None is
+        refused: a split must be reproducible).
 
     Returns
     -------
@@ -257,10 +260,8 @@ def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     """
     labels = np.asarray(labels)
     validate_labels(labels, num_images=len(labels))
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"size must be an int, got {type(size).__name__}")
-    if not 0 <= size <= len(labels):
-        raise ValueError(f"size must lie in [0, {len(labels)}], got {size}")
+    size = validation.check_integer("size", size, minimum=0, maximum=len(labels))
+    seed = validation.check_integer("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     per_class = [rng.permutation(np.flatnonzero(labels == c)) for c in range(NUM_CLASSES)]
     # Share `size` out in proportion to each class's frequency (largest remainders).
@@ -313,6 +314,7 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
         Shapes (n - validation_size, ...) and (validation_size, ...).
     """
     _check_same_length(images, labels)
+    validation_size = validation.check_integer("validation_size", validation_size, minimum=0, maximum=len(labels))
     validation_indices = stratified_indices(labels, validation_size, seed)
     is_train = np.ones(len(labels), dtype=bool)
     is_train[validation_indices] = False
@@ -326,6 +328,9 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
 
 def _check_same_length(images, labels) -> None:
     """Raise ValueError unless there is one label per image."""
+    for name, value in (("images", images), ("labels", labels)):
+        if np.ndim(value) == 0:
+            raise ValueError(validation.message(name, "an array with one row per digit", value))
     num_images, num_labels = len(np.asarray(images)), len(np.asarray(labels))
     if num_images != num_labels:
         raise ValueError(

@@ -164,8 +164,8 @@ class GlobalBatches(keras.utils.PyDataset):
     x : numpy.ndarray, float32, shape (n, 784)
     batch_size : int
         Digits per global batch (all processes together).
-    seed : int or None
-        Seed of the per-epoch shuffle; None keeps the given order.
+    seed : int >= 0 or None
+        Seed of the per-epoch shuffle; None keeps the given order (no randomness).
     num_shards, shard : int, default 1, 0
         Processes feeding each batch, and which one this is.
     multiple : int, default 1
@@ -179,11 +179,12 @@ class GlobalBatches(keras.utils.PyDataset):
 
     def __init__(self, x, batch_size, seed=None, num_shards=1, shard=0, multiple=1):
         super().__init__()
-        self.x = x
-        self.batch_size = batch_size
-        self.num_shards = num_shards
-        self.shard = shard
-        self.multiple = multiple
+        self.x = validation.check_array("x", x, shape=(None, None))
+        self.batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        self.num_shards = validation.check_integer("num_shards", num_shards, minimum=1)
+        self.shard = validation.check_integer("shard", shard, minimum=0, maximum=self.num_shards - 1)
+        self.multiple = validation.check_integer("multiple", multiple, minimum=1)
+        seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
         self._rng = None if seed is None else np.random.default_rng(seed)
         self._order = self._next_order()
 

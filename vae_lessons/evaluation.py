@@ -93,6 +93,10 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     epsilon : numpy.ndarray, float64, shape (num_digits, num_samples, latent_dim)
     """
     validation.check_integer("seed", seed, minimum=0)
+    first_digit = validation.check_integer("first_digit", first_digit, minimum=0)
+    num_digits = validation.check_integer("num_digits", num_digits, minimum=1)
+    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
+    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
     return np.stack([
         np.random.default_rng([seed, first_digit + i]).standard_normal((num_samples, latent_dim))
         for i in range(num_digits)

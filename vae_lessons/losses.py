@@ -41,8 +41,10 @@ def reconstruction_loss(x, x_reconstructed):
         loss stays finite: at most about 16.1 nats per pixel.
     """
     epsilon = keras.config.epsilon()
-    x = ops.convert_to_tensor(x, dtype="float32")
-    probabilities = ops.clip(ops.convert_to_tensor(x_reconstructed, dtype="float32"), epsilon, 1.0 - epsilon)
+    x = ops.convert_to_tensor(validation.check_numeric("x", x), dtype="float32")
+    x_reconstructed = ops.convert_to_tensor(validation.check_numeric("x_reconstructed", x_reconstructed), dtype="float32")
+    validation.check_same_shape(x=x.shape, x_reconstructed=x_reconstructed.shape)
+    probabilities = ops.clip(x_reconstructed, epsilon, 1.0 - epsilon)
     log_likelihood = x * ops.log(probabilities) + (1.0 - x) * ops.log(1.0 - probabilities)  # (batch, 784)
     return -ops.sum(log_likelihood, axis=-1)
 
@@ -59,8 +61,9 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     kl : tensor, shape (batch, latent_dim)
         ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
     """
-    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
-    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    z_mean = ops.convert_to_tensor(validation.check_numeric("z_mean", z_mean), dtype="float32")
+    z_log_var = ops.convert_to_tensor(validation.check_numeric("z_log_var", z_log_var), dtype="float32")
+    validation.check_same_shape(z_mean=z_mean.shape, z_log_var=z_log_var.shape)
     return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
 
 
@@ -105,7 +108,9 @@ def log_normal_density(z, mean, log_var):
     -------
     log_density : tensor, shape (...)
     """
-    z, mean, log_var = (ops.convert_to_tensor(t, dtype="float32") for t in (z, mean, log_var))
+    named = {"z": z, "mean": mean, "log_var": log_var}
+    z, mean, log_var = (ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32") for n, t in named.items())
+    validation.check_broadcastable(z=z.shape, mean=mean.shape, log_var=log_var.shape)
     return -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
     )
@@ -154,7 +159,7 @@ def monte_carlo_standard_error(samples, axis=0):
     standard_error : tensor, the shape of ``samples`` without ``axis``
     """
     axis = validation.check_integer("axis", axis)
-    samples = ops.convert_to_tensor(samples, dtype="float32")
+    samples = ops.convert_to_tensor(validation.check_numeric("samples", samples), dtype="float32")
     shape = tuple(ops.shape(samples))
     if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
         raise ValueError(validation.message(

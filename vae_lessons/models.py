@@ -41,6 +41,7 @@ decoder: ``concat([z, one_hot(label)])`` (batch, latent_dim + 10) -> Dense(512, 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -64,8 +65,8 @@ def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, samp
     hidden_units : int, default 512
     kl_weight : float, default 1.0
         Weight of the KL loss added by the sampling layer.
-    seed : int or None
-        Seed of the sampling noise.
+    seed : int >= 0 or None
+        Seed of the sampling noise; None is fresh randomness (see ``sampling.Sampling``).
     sampling_class : type, default sampling.Sampling
         The hook for the noise: a ``Sampling`` subclass (e.g. one overriding
         ``noise_shape``), built as ``sampling_class(kl_weight=..., seed=..., name="z")``.
@@ -437,8 +438,8 @@ def build_vae(
     hidden_units : int, default 512
     kl_weight : float, default 1.0
         ``beta`` of a beta-VAE; 1.0 is the plain VAE.
-    seed : int or None
-        Seed of the sampling noise.
+    seed : int >= 0 or None
+        Seed of the sampling noise; None is fresh randomness (see ``sampling.Sampling``).
     sampling_class : type, default sampling.Sampling
         The noise hook, passed to :func:`build_encoder`.
     vae_class : type, default VAE
@@ -467,6 +468,12 @@ def build_vae(
     return vae
 
 
+def _check_path(path):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(validation.message("path", "a file path (str or pathlib.Path) ending in .keras", path))
+    return path
+
+
 def save_vae(vae, path):
     """Save a VAE to a ``.keras`` file; never overwrites an existing file.
 
@@ -476,7 +483,7 @@ def save_vae(vae, path):
     path : str or Path
         Must end in ``.keras`` and must not exist yet.
     """
-    path = Path(path)
+    path = Path(_check_path(path))
     if not isinstance(vae, VAE):
         raise TypeError(validation.message("vae", "a vae_lessons models.VAE", type(vae).__name__))
     if path.suffix != ".keras":
@@ -554,7 +561,7 @@ def load_vae(path):
     ValueError
         If the file is missing, unreadable, refused, or not a VAE of this package.
     """
-    path = Path(path)
+    path = Path(_check_path(path))
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
     if path.suffix != ".keras":

@@ -151,8 +151,8 @@ def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=No
     hidden_units : int, default 512
     swapped_bce : bool, default True
         Train with the swapped cross-entropy arguments, as the notebook did.
-    seed : int or None
-        Seed of the (shared) sampling noise.
+    seed : int >= 0 or None
+        Seed of the (shared) sampling noise; None is fresh randomness (see ``sampling.Sampling``).
 
     Returns
     -------

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from vae_lessons import alt_text
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
-from vae_lessons.validation import check_integer, check_number, message
+from vae_lessons.validation import check_array, check_integer, check_number, message
 
 DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
 
@@ -47,7 +47,15 @@ def _as_images(images, name="images"):
         images = images.reshape((-1,) + IMAGE_SHAPE)
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(message(name, "an array of shape (n, 784) or (n, 28, 28)", images.shape))
-    return images
+    return check_array(name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=255)  # n >= 1, finite
+
+
+def _check_mapping(name, value, expected="a non-empty dict of label to values"):
+    if not isinstance(value, dict):
+        raise TypeError(message(name, expected, value))
+    if not value:
+        raise ValueError(message(name, expected, value))
+    return value
 
 
 def _listed(items, limit=20):
@@ -87,7 +95,9 @@ def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     figure : matplotlib.figure.Figure
     """
     images = _as_images(images)
-    if titles is not None and len(titles) != len(images):
+    num_columns = check_integer("num_columns", num_columns, minimum=1)
+    cell_size = check_number("cell_size", cell_size, minimum=0, maximum=10, above=True)  # inches
+    if titles is not None and (isinstance(titles, str) or not hasattr(titles, "__len__") or len(titles) != len(images)):
         raise ValueError(message("titles", f"{len(images)} titles, one per image", titles))
     num_rows = max(1, math.ceil(len(images) / num_columns))
     figure = Figure(figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)))
@@ -118,7 +128,8 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     -------
     figure : matplotlib.figure.Figure
     """
-    originals, reconstructions = _as_images(originals), _as_images(reconstructions, "reconstructions")
+    originals, reconstructions = _as_images(originals, "originals"), _as_images(reconstructions, "reconstructions")
+    num_columns = check_integer("num_columns", num_columns, minimum=1)
     if len(originals) != len(reconstructions):
         raise ValueError(message("reconstructions", f"{len(originals)} images, as many as the originals", reconstructions.shape))
     count = min(num_columns, len(originals))
@@ -155,11 +166,14 @@ def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", p
     -------
     figure : matplotlib.figure.Figure
     """
-    z, labels = np.asarray(z), np.asarray(labels)
-    if z.ndim != 2 or z.shape[1] != 2:
-        raise ValueError(message("z", "an array of shape (n, 2); plot two chosen dimensions", z.shape))
-    if labels.shape != (len(z),):
-        raise ValueError(message("labels", f"an array of shape ({len(z)},)", labels.shape))
+    z = check_array("z", z, shape=(None, 2))  # plot two chosen dimensions
+    labels = np.asarray(labels)
+    expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({len(z)},)"
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(message("labels", expected, labels))
+    if labels.shape != (len(z),) or labels.min() < 0 or labels.max() >= NUM_CLASSES:  # else an empty plot
+        raise ValueError(message("labels", expected, labels))
+    point_size = check_number("point_size", point_size, minimum=0, above=True)
     figure = Figure(figsize=(6, 5))
     axis = figure.subplots()
     for digit in range(NUM_CLASSES):
@@ -205,7 +219,7 @@ def normal_quantile_grid(num_points=15):
     z : numpy.ndarray, float32, shape (num_points**2, 2)
         Row-major: the first row has the largest z_2, left to right increasing z_1.
     """
-    num_points = check_integer("num_points", num_points, minimum=2)
+    num_points = check_integer("num_points", num_points, minimum=2, maximum=100)
     probabilities = (np.arange(num_points) + 0.5) / num_points
     values = np.array([NormalDist().inv_cdf(p) for p in probabilities], dtype=np.float32)
     z_1, z_2 = np.meshgrid(values, values[::-1])
@@ -232,6 +246,8 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     figure : matplotlib.figure.Figure
     """
     images = _as_images(images)
+    num_points = check_integer("num_points", num_points, minimum=1)
+    size = check_number("size", size, minimum=0, maximum=50, above=True)  # inches
     if len(images) != num_points**2:
         raise ValueError(message("images", f"num_points**2 = {num_points**2} images", images.shape))
     rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
@@ -299,9 +315,12 @@ def samples_vs_normal(z, mean, std, bins=60):
     -------
     figure : matplotlib.figure.Figure
     """
-    z, mean, std = np.asarray(z), np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
-    if z.ndim != 2 or mean.shape != (z.shape[1],) or std.shape != (z.shape[1],):
-        raise ValueError(message("mean, std", f"shapes ({z.shape[-1] if z.ndim == 2 else 'd'},) matching z of shape (n, d)", (z.shape, mean.shape, std.shape)))
+    z = check_array("z", z, shape=(None, None))
+    mean = check_array("mean", mean, shape=(z.shape[1],))  # one per dimension of z
+    std = check_array("std", std, shape=(z.shape[1],))
+    if (std <= 0).any():
+        raise ValueError(message("std", "standard deviations > 0", std))
+    bins = check_integer("bins", bins, minimum=1)
     figure = Figure(figsize=(4.5 * z.shape[1], 3))
     axes = figure.subplots(1, z.shape[1], squeeze=False)
     for dimension, axis in enumerate(axes.flat):
@@ -337,6 +356,15 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
     -------
     figure : matplotlib.figure.Figure
     """
+    expected = "a dict of quantity name to a non-empty list of numbers, all of one length"
+    if not isinstance(history, dict):
+        raise TypeError(message("history", expected, history))
+    if not history or len({np.shape(values) for values in history.values()}) != 1:
+        raise ValueError(message("history", expected, history))
+    for values in history.values():
+        check_array("history", values, shape=(None,))  # numbers, at least one epoch
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+        raise TypeError(message("names", "a non-empty sequence of keys of history", names))
     missing = [name for name in names if name not in history]
     if missing:
         raise ValueError(message("names", f"keys of history, which holds {sorted(history)}", missing))
@@ -387,8 +415,9 @@ def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
     -------
     figure : matplotlib.figure.Figure
     """
-    if len(sample_counts) != len(negative_log_likelihoods) or not len(sample_counts):
-        raise ValueError(message("negative_log_likelihoods", f"one value per sample count ({len(sample_counts)}), at least one", negative_log_likelihoods))
+    sample_counts = check_array("sample_counts", sample_counts, shape=(None,), minimum=1)  # log axis: k >= 1
+    negative_log_likelihoods = check_array("negative_log_likelihoods", negative_log_likelihoods, shape=(len(sample_counts),))
+    negative_elbo = check_number("negative_elbo", negative_elbo)
     figure = Figure(figsize=(5.5, 3.5))
     axes = figure.subplots()
     axes.plot(sample_counts, negative_log_likelihoods, "o-", label=r"importance-weighted, $-\mathcal{L}_k$")
@@ -424,8 +453,13 @@ def rate_distortion(scores, title="Rate and distortion on the test digits"):
     -------
     figure : matplotlib.figure.Figure
     """
-    if not scores:
-        raise ValueError(message("scores", "at least one model", scores))
+    expected = "a non-empty dict of label to evaluation.HeldOutScore with finite scores"
+    _check_mapping("scores", scores, expected)
+    for score in scores.values():
+        for field in ("kl", "reconstruction", "negative_elbo"):
+            if not hasattr(score, field):
+                raise TypeError(message("scores", expected, scores))
+            check_number(f"scores[...].{field}", getattr(score, field))
     figure = Figure(figsize=(6, 4.5))
     axes = figure.subplots()
     rates = [score.kl for score in scores.values()]
@@ -469,8 +503,8 @@ def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"
     -------
     figure : matplotlib.figure.Figure
     """
-    if not kl_by_label:
-        raise ValueError(message("kl_by_label", "at least one model", kl_by_label))
+    _check_mapping("kl_by_label", kl_by_label, "a non-empty dict of label to KL per dimension, shape (latent_dim,)")
+    kl_by_label = {label: check_array("kl_by_label", kl, shape=(None,)) for label, kl in kl_by_label.items()}
     figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
     all_axes = figure.subplots(1, len(kl_by_label), sharey=True, squeeze=False)
     for axes, (label, kl) in zip(all_axes[0], kl_by_label.items()):
@@ -514,10 +548,9 @@ def gradient_estimates(estimates, exact, bins=80,
     """
     bins = check_integer("bins", bins, minimum=1)
     exact = check_number("exact", exact)
-    if not estimates:
-        raise ValueError(message(
-            "estimates", "a non-empty dict of name to estimates", estimates))
-    values = {name: np.ravel(np.asarray(value, dtype=float))
+    _check_mapping("estimates", estimates,
+                   "a non-empty dict of name to estimates")
+    values = {name: check_array("estimates", np.ravel(value), shape=(None,)).astype(float)
               for name, value in estimates.items()}
     low, high = np.percentile(np.concatenate(list(values.values())), [1, 99])
     edges = np.linspace(min(low, exact), max(high, exact), bins + 1)

@@ -36,7 +36,9 @@ def reparameterize(z_mean, z_log_var, epsilon):
     z : tensor, shape (batch, latent_dim) (the broadcast shape)
         ``z_mean + exp(z_log_var / 2) * epsilon``, float32.
     """
-    z_mean, z_log_var, epsilon = (ops.convert_to_tensor(t, dtype="float32") for t in (z_mean, z_log_var, epsilon))
+    named = {"z_mean": z_mean, "z_log_var": z_log_var, "epsilon": epsilon}
+    z_mean, z_log_var, epsilon = (ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32") for n, t in named.items())
+    validation.check_broadcastable(z_mean=z_mean.shape, z_log_var=z_log_var.shape, epsilon=epsilon.shape)
     return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
 
@@ -53,8 +55,11 @@ class Sampling(keras.layers.Layer):
     ----------
     kl_weight : float, default 1.0
         Weight ``beta`` of the KL term (1.0 is the plain VAE).
-    seed : int or None, default None
-        Seed of the layer's noise (``keras.random.SeedGenerator``).
+    seed : int >= 0 or None, default None
+        Seed of the layer's noise (``keras.random.SeedGenerator``). None means fresh
+        randomness: Keras draws the seed from its global generator, which
+        :func:`vae_lessons.training.set_seed` seeds (so a seeded training run is
+        still reproducible).
 
     Call arguments
     --------------
@@ -68,7 +73,7 @@ class Sampling(keras.layers.Layer):
     def __init__(self, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
-        self.seed = seed
+        self.seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs):
@@ -134,9 +139,9 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
     """
     num_samples = validation.check_integer(
         "num_samples", num_samples, minimum=1)
-    seed = validation.check_integer("seed", seed)
-    z_mean = ops.convert_to_tensor(z_mean, dtype="float32")
-    z_log_var = ops.convert_to_tensor(z_log_var, dtype="float32")
+    seed = validation.check_integer("seed", seed, minimum=0)
+    z_mean = ops.convert_to_tensor(validation.check_numeric("z_mean", z_mean), dtype="float32")
+    z_log_var = ops.convert_to_tensor(validation.check_numeric("z_log_var", z_log_var), dtype="float32")
     shape = (num_samples,) + tuple(ops.shape(z_mean))
     # (num_samples, batch, latent_dim)
     epsilon = keras.random.normal(shape, seed=seed)
@@ -179,9 +184,10 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         One unbiased estimate per draw; their mean over draws estimates the
         gradient of the expectation.
     """
+    named = {"f_values": f_values, "z": z, "z_mean": z_mean, "z_log_var": z_log_var}
     f_values, z, z_mean, z_log_var = (
-        ops.convert_to_tensor(t, dtype="float32")
-        for t in (f_values, z, z_mean, z_log_var)
+        ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32")
+        for n, t in named.items()
     )
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
     # (z - z_mean) / sigma: (..., latent_dim)
@@ -219,9 +225,10 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
     gradient_z_mean, gradient_z_log_var : tensor, shape (..., latent_dim)
         One unbiased estimate per draw.
     """
+    named = {"f_gradient": f_gradient, "epsilon": epsilon, "z_log_var": z_log_var}
     f_gradient, epsilon, z_log_var = (
-        ops.convert_to_tensor(t, dtype="float32")
-        for t in (f_gradient, epsilon, z_log_var)
+        ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32")
+        for n, t in named.items()
     )
     sigma = ops.exp(0.5 * z_log_var)
     return f_gradient, f_gradient * 0.5 * sigma * epsilon

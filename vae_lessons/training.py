@@ -274,6 +274,10 @@ def check_finite(history):
     ----------
     history : dict of str to list of float
     """
+    if not isinstance(history, dict) or not all(
+        isinstance(values, (list, tuple)) and all(validation._is_real(value) for value in values) for values in history.values()
+    ):
+        raise TypeError(validation.message("history", "a dict of str to lists of numbers", history))
     names = sorted(history, key=lambda name: name != "loss")  # report the total loss first
     for name in names:
         for epoch, value in enumerate(history[name], start=1):

@@ -180,3 +180,66 @@ def check_array(name, value, *, shape, minimum=None, maximum=None):
             f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
         )
     return array
+
+
+def check_numeric(name, value):
+    """Refuse ``None``, text and non-numeric arrays before they reach a backend; return ``value``.
+
+    Backend tensors pass through unchanged (no copy, nothing traced), so the loss
+    functions can call this on every input at no cost inside a training step.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is None, a string, or a NumPy array (or list) that is not numeric.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(message(name, "a numeric array or tensor", value))
+    if isinstance(value, (np.ndarray, list, tuple)):
+        dtype = np.asarray(value).dtype
+        if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+            raise TypeError(f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}")
+    return value
+
+
+def _is_known(shape):
+    """True for a shape of plain integers: not a symbolic one (None, or JAX's dimension
+    expressions while Keras traces a model), which only the backend can check."""
+    return all(_is_integer(size) for size in shape)
+
+
+def check_same_shape(**shapes):
+    """Check that arrays of these shapes have one shape (unknown sizes are skipped).
+
+    Raises
+    ------
+    ValueError
+        Naming every argument and their shapes.
+    """
+    known = {tuple(shape) for shape in shapes.values() if _is_known(shape)}
+    if len(known) > 1:
+        names = ", ".join(shapes)
+        received = ", ".join(f"{name}.shape={tuple(shape)}" for name, shape in shapes.items())
+        raise ValueError(f"Invalid value received for arguments `{names}`. Expected arrays of one shape. Received: {received}")
+
+
+def check_broadcastable(**shapes):
+    """Check that arrays of these shapes broadcast together (unknown sizes are skipped).
+
+    Parameters
+    ----------
+    **shapes : tuple of int or None
+        The shape of each named argument, e.g. ``x=(4, 784), x_reconstructed=(3, 784)``.
+
+    Raises
+    ------
+    ValueError
+        Naming every argument and their shapes.
+    """
+    known = [tuple(shape) for shape in shapes.values() if _is_known(shape)]
+    try:
+        np.broadcast_shapes(*known)
+    except ValueError:
+        names = ", ".join(shapes)
+        received = ", ".join(f"{name}.shape={tuple(shape)}" for name, shape in shapes.items())
+        raise ValueError(f"Invalid value received for arguments `{names}`. Expected shapes that broadcast together (the same shape). Received: {received}") from None

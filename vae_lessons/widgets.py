@@ -157,7 +157,7 @@ def quantize_columns(kernel):
     scale : numpy.ndarray, float32, shape (columns,)
         ``kernel ~= quantized * scale``; a column of zeros gets scale 1.
     """
-    kernel = np.asarray(kernel, dtype=np.float32)
+    kernel = validation.check_array("kernel", kernel, shape=(None, None))
     scale = np.abs(kernel).max(axis=0) / 127.0  # (rows, columns) -> (columns,)
     scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
     quantized = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
@@ -229,7 +229,7 @@ def unpack_decoder_weights(packed):
         ``output_bias`` (784,).
     """
     if not isinstance(packed, dict) or packed.get("format") != PACKED_FORMAT:
-        raise ValueError(f"expected a dict from pack_decoder_weights with format {PACKED_FORMAT!r}")
+        raise ValueError(validation.message("packed", f"a dict from pack_decoder_weights with format {PACKED_FORMAT!r}", packed))
     input_dim, hidden_units = packed["latent_dim"] + packed.get("condition_dim", 0), packed["hidden_units"]
     quantized = _from_base64(packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS))
     scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
@@ -263,14 +263,12 @@ def decode_with_packed_weights(packed, z, labels=None):
     weights = unpack_decoder_weights(packed)
     quantized = _from_base64(packed["output_kernel"], "i1", (packed["hidden_units"], data.NUM_PIXELS))
     scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[1] != packed["latent_dim"]:
-        raise ValueError(f"z: expected shape (n, {packed['latent_dim']}), got {z.shape}")
+    z = validation.check_array("z", z, shape=(None, packed["latent_dim"])).astype(np.float64)
     if packed.get("condition_dim", 0):
         one_hot = np.eye(packed["condition_dim"])[models.check_labels(labels, len(z))]  # (n, 10), float64 like z
         z = np.concatenate([z, one_hot], axis=1)  # (n, latent_dim) -> (n, latent_dim + 10)
     elif labels is not None:
-        raise ValueError("labels: this decoder is not conditional (condition_dim 0); pass labels=None")
+        raise ValueError(validation.message("labels", "None: this decoder is not conditional (condition_dim 0)", labels))
     hidden = np.maximum(z @ weights["hidden_kernel"].astype(np.float64) + weights["hidden_bias"], 0.0)  # (n, latent_dim) -> (n, hidden_units)
     logits = (hidden @ quantized.astype(np.float64)) * scale + weights["output_bias"]  # (n, hidden_units) -> (n, 784)
     return 1.0 / (1.0 + np.exp(-logits))
@@ -287,7 +285,16 @@ def gray_levels(x_reconstructed):
     -------
     gray : numpy.ndarray, uint8, same shape
         ``round(255 * (1 - x))``, like matplotlib's ``gray_r`` used in the lessons' figures.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``x_reconstructed`` is not numeric, or holds NaN, infinity or a value
+        outside [0, 1] (a uint8 cast would wrap it to a wrong gray).
     """
+    values = np.asarray(x_reconstructed)
+    if values.size or not np.issubdtype(values.dtype, np.number):
+        validation.check_array("x_reconstructed", values.reshape(-1), shape=(None,), minimum=0.0, maximum=1.0)
     return np.round(255.0 * (1.0 - np.asarray(x_reconstructed, dtype=np.float64))).astype(np.uint8)
 
 
@@ -311,10 +318,7 @@ def most_active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
         ``count`` dimensions, most active first.
     """
     activity = evaluation.latent_activity(z_mean)  # (latent_dim,); checks the shape
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
-        raise TypeError(f"count must be an int, got {type(count).__name__}")
-    if not 1 <= count <= len(activity):
-        raise ValueError(f"count must be in 1..{len(activity)} (latent_dim), got {count}")
+    count = validation.check_integer("count", count, minimum=1, maximum=len(activity))  # at most latent_dim
     return [int(index) for index in np.argsort(-activity, kind="stable")[:count]]
 
 
@@ -334,6 +338,7 @@ def slider_label(index):
     label : str
         ``"z"`` followed by ``index + 1`` in subscript digits.
     """
+    index = validation.check_integer("index", index, minimum=0)
     return "z" + str(index + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
@@ -478,10 +483,7 @@ class LatentExplorer(anywidget.AnyWidget):
         examples_z, example_states = self._prepare_examples(None if encoder is None else model, examples, labels)
         z_range = self._check_z_range(z_range, examples_z)
         step = self._check_step(step, z_range)
-        if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)):
-            raise TypeError(f"image_size must be an int (CSS pixels), got {type(image_size).__name__}")
-        if not 28 <= image_size <= 1024:
-            raise ValueError(f"image_size must be in 28..1024 CSS pixels, got {image_size}")
+        image_size = validation.check_integer("image_size", image_size, minimum=28, maximum=1024)  # CSS pixels
         self.examples_z = np.clip(examples_z, -z_range, z_range).astype(np.float32)
         for state, example_z in zip(example_states, self.examples_z):
             state["z"] = [round(float(value), 4) for value in example_z]
@@ -545,36 +547,24 @@ class LatentExplorer(anywidget.AnyWidget):
         if z_range is None:
             largest = float(np.abs(examples_z).max()) if examples_z.size else 0.0
             return max(DEFAULT_Z_RANGE, math.ceil(largest * 2) / 2)
-        if isinstance(z_range, bool) or not isinstance(z_range, (int, float, np.number)):
-            raise TypeError(f"z_range must be a number, got {type(z_range).__name__}")
-        if not (math.isfinite(z_range) and 0 < z_range <= 100):
-            raise ValueError(f"z_range must be in (0, 100], got {z_range}")
-        return float(z_range)
+        return validation.check_number("z_range", z_range, minimum=0, maximum=100, above=True)
 
     @staticmethod
     def _check_step(step, z_range):
-        if isinstance(step, bool) or not isinstance(step, (int, float, np.number)):
-            raise TypeError(f"step must be a number, got {type(step).__name__}")
-        if not (math.isfinite(step) and 0 < step <= z_range):
-            raise ValueError(f"step must be in (0, z_range={z_range}], got {step}")
-        return float(step)
+        return validation.check_number("step", step, minimum=0, maximum=z_range, above=True)  # at most z_range
 
     def _check_dimensions(self, dimensions):
         if dimensions is None:
             return list(range(min(self.latent_dim, DEFAULT_MAX_SLIDERS)))
+        expected = f"a non-empty sequence of distinct integers in 0..{self.latent_dim - 1} (latent_dim={self.latent_dim})"
         if isinstance(dimensions, (str, bytes)) or not hasattr(dimensions, "__iter__"):
-            raise TypeError(f"dimensions must be a sequence of ints, got {type(dimensions).__name__}")
+            raise TypeError(validation.message("dimensions", expected, dimensions))
         dimensions = list(dimensions)
-        if not all(isinstance(index, (int, np.integer)) and not isinstance(index, bool) for index in dimensions):
-            raise TypeError(f"dimensions must be ints, got {dimensions!r}")
+        if not all(validation._is_integer(index) for index in dimensions):
+            raise TypeError(validation.message("dimensions", expected, dimensions))
         dimensions = [int(index) for index in dimensions]
-        if not dimensions:
-            raise ValueError("dimensions: choose at least one dimension")
-        if len(set(dimensions)) != len(dimensions):
-            raise ValueError(f"dimensions: each dimension at most once, got {dimensions}")
-        outside = [index for index in dimensions if not 0 <= index < self.latent_dim]
-        if outside:
-            raise ValueError(f"dimensions must lie in 0..{self.latent_dim - 1} (latent_dim={self.latent_dim}), got {outside}")
+        if not dimensions or len(set(dimensions)) != len(dimensions) or not all(0 <= index < self.latent_dim for index in dimensions):
+            raise ValueError(validation.message("dimensions", expected, dimensions))
         return dimensions
 
     # --- the Python API -----------------------------------------------------------------
@@ -666,12 +656,15 @@ class LatentExplorer(anywidget.AnyWidget):
 
         Parameters
         ----------
-        seed : int or None
+        seed : int >= 0 or None
+            None is fresh randomness on purpose: this is the "random z" button, a new
+            point each press; pass a seed to repeat one.
 
         Returns
         -------
         z : numpy.ndarray, float32, shape (latent_dim,)
         """
+        seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
         rng = np.random.default_rng(seed)
         z = np.clip(rng.standard_normal(self.latent_dim), -self.z_range, self.z_range)
         self.z = np.round(z / self.step) * self.step
@@ -682,10 +675,9 @@ class LatentExplorer(anywidget.AnyWidget):
 
         A conditional explorer also sets the label to the example's.
         """
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"index must be an int, got {type(index).__name__}")
-        if not 0 <= index < len(self.examples_z):
-            raise ValueError(f"index must be in 0..{len(self.examples_z) - 1} ({len(self.examples_z)} examples), got {index}")
+        if not len(self.examples_z):
+            raise ValueError(validation.message("index", "an example's index, but this explorer has no examples", index))
+        index = validation.check_integer("index", index, minimum=0, maximum=len(self.examples_z) - 1)
         if self.conditional:
             self.label = self.examples[index]["label"]
         self.z = self.examples[index]["z"]  # the stored (rounded) mean the browser uses too
