@@ -56,6 +56,13 @@ MODELS = {
     "original settings, corrected": ModelSpec(original.ORIGINAL_CONFIG),
     "original settings, shared epsilon": ModelSpec(original.ORIGINAL_CONFIG, SHARED_EPSILON),
     "original as written": ModelSpec(original.ORIGINAL_CONFIG, AS_WRITTEN),
+    # lesson 9: beyond the MLP
+    "conv": ModelSpec(training.TrainingConfig(architecture="conv")),
+    "conv latent_dim=20": ModelSpec(training.TrainingConfig(latent_dim=20, architecture="conv")),
+    "conv latent_dim=20 binarized": ModelSpec(
+        training.TrainingConfig(latent_dim=20, architecture="conv", binarized=True)
+    ),
+    "latent_dim=20 kl_warmup_epochs=10": ModelSpec(training.TrainingConfig(latent_dim=20, kl_warmup_epochs=10)),
 }
 """Every named model: name -> :class:`ModelSpec`."""
 
@@ -67,6 +74,21 @@ KL_WEIGHT_STUDY = {0.5: "latent_dim=20 kl_weight=0.5", 1.0: "latent_dim=20", 2.0
 
 ORIGINAL_STUDY = ("original settings, corrected", "original settings, shared epsilon", "original as written")
 """The original notebook's bugs: the corrected model on its settings, then each bug added."""
+
+
+ARCHITECTURE_STUDY = {
+    ("mlp", 2): "default",
+    ("conv", 2): "conv",
+    ("mlp", 20): "latent_dim=20",
+    ("conv", 20): "conv latent_dim=20",
+}
+"""Lesson 9's MLP against conv: ``{(architecture, latent_dim): name}``, same budget."""
+
+BINARIZED_MODEL = "conv latent_dim=20 binarized"
+"""Lesson 9's model trained on dynamically binarized digits."""
+
+KL_WARMUP_STUDY = {0: "latent_dim=20", 10: "latent_dim=20 kl_warmup_epochs=10"}
+"""Lesson 9's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20."""
 
 
 def spec(name):

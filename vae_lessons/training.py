@@ -19,9 +19,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import cache, data, models, validation
+from vae_lessons import architectures, cache, data, models, validation
 
-CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
+CACHE_FORMAT = 2  # bump when the meaning of a cached model changes
+# 2: Sampling.kl_weight is a stored variable
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 
 
@@ -53,6 +54,9 @@ def set_seed(seed: int) -> None:
         torch.manual_seed(seed)
 
 
+ARCHITECTURES = ("mlp", "conv")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig:
     """Everything that determines a trained VAE.
@@ -80,6 +84,17 @@ class TrainingConfig:
         ``"keras"`` (the full 60,000 through Keras; downloads once), or the path of a
         local ``mnist.npz`` or of a folder holding the four IDX ``.gz`` files (a
         ``pathlib.Path`` is stored as its string). Only the training split is used.
+    architecture : str, default "mlp"
+        ``"mlp"`` (:func:`vae_lessons.models.build_vae`, ``hidden_units`` wide) or
+        ``"conv"`` (:mod:`vae_lessons.architectures`, ``filters``).
+    filters : tuple of int, default (16, 32)
+        Filters of the convolutional encoder's stride-2 convolutions (conv only).
+    binarized : bool, default False
+        Train on dynamically binarized digits (redrawn every epoch) and validate
+        on a fixed binarization (:mod:`vae_lessons.architectures`).
+    kl_warmup_epochs : int, default 0
+        Ramp the KL weight from 0 to ``kl_weight`` over this many epochs
+        (:class:`vae_lessons.architectures.KLWarmUp`); 0: no warm-up.
     """
 
     latent_dim: int = 2
@@ -92,6 +107,10 @@ class TrainingConfig:
     train_size: int | None = None
     seed: int = 0
     source: str = "sample"
+    architecture: str = "mlp"
+    filters: tuple = architectures.DEFAULT_FILTERS
+    binarized: bool = False
+    kl_warmup_epochs: int = 0
 
     def __post_init__(self):
         # Normalise numbers (NumPy scalars included) so equal settings are equal
@@ -107,6 +126,15 @@ class TrainingConfig:
             normalise("train_size", validation.check_integer("train_size", self.train_size, minimum=1))
         normalise("kl_weight", validation.check_number("kl_weight", self.kl_weight, minimum=0))
         normalise("learning_rate", validation.check_number("learning_rate", self.learning_rate, minimum=0, above=True))
+        validation.check_choice("architecture", self.architecture, ARCHITECTURES)
+        normalise("filters", architectures.check_filters(self.filters))
+        if not isinstance(self.binarized, (bool, np.bool_)):
+            raise TypeError(validation.message("binarized", "True or False", self.binarized))
+        normalise("binarized", bool(self.binarized))
+        normalise(
+            "kl_warmup_epochs",
+            validation.check_integer("kl_warmup_epochs", self.kl_warmup_epochs, minimum=0),
+        )
         if isinstance(self.source, os.PathLike):
             normalise("source", os.fspath(self.source))
         if not isinstance(self.source, str) or not self.source:
@@ -197,8 +225,21 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
     set_seed(config.seed)
-    vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
-    return fit(vae, config, progress=progress)
+    return fit(build(config), config, progress=progress)
+
+
+def build(config: TrainingConfig):
+    """The untrained VAE of ``config``: the MLP or the convolutional one.
+
+    Seed first (:func:`set_seed`) for reproducible initial weights.
+
+    Returns
+    -------
+    vae : models.VAE
+    """
+    if config.architecture == "mlp":
+        return models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+    return architectures.build_conv_vae(config.latent_dim, config.filters, kl_weight=config.kl_weight)
 
 
 def fit(vae, config: TrainingConfig, progress: bool = False):
@@ -229,15 +270,20 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
     x_train, x_validation = training_data(config)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
     callbacks = [keras.callbacks.TerminateOnNaN()]
+    if config.kl_warmup_epochs:
+        callbacks.append(architectures.KLWarmUp(config.kl_warmup_epochs, target=config.kl_weight))
     if progress:
         callbacks.append(CompactProgress(every=10))
+    if config.binarized:
+        # fresh black-and-white pixels every epoch; one fixed draw to validate on
+        inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed)}
+        x_validation = architectures.binarize(x_validation, seed=config.seed) if len(x_validation) else x_validation
+    else:
+        inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
     history = vae.fit(
-        x_train,
-        x_train,
+        **inputs,
         validation_data=(x_validation, x_validation) if len(x_validation) else None,
         epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
         callbacks=callbacks,
         verbose=0,
     ).history
@@ -339,5 +385,9 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
     return cache.cached(
         cache_metadata(config),
         lambda: train(config),
-        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
+        check_model=(
+            cache.architecture_check(config.latent_dim, config.hidden_units)
+            if config.architecture == "mlp"
+            else None  # the config in the cache key names the conv architecture
+        ),
     )
