@@ -139,7 +139,7 @@ def cached(metadata: dict, train_function, model_type=models.VAE, check_model=No
     return model, history
 
 
-def architecture_check(latent_dim: int, hidden_units: int):
+def architecture_check(latent_dim: int, hidden_units: int, condition_dim: int = 0):
     """A ``check_model`` for :func:`cached`: the model must be the MLP VAE of this size.
 
     Compares the shapes of the trainable weights of the encoder and decoder built by
@@ -150,6 +150,8 @@ def architecture_check(latent_dim: int, hidden_units: int):
     Parameters
     ----------
     latent_dim, hidden_units : int
+    condition_dim : int, default 0
+        Extra input columns of encoder and decoder (10 for a conditional VAE).
 
     Returns
     -------
@@ -158,8 +160,8 @@ def architecture_check(latent_dim: int, hidden_units: int):
     """
     pixels, hidden, latent = models.NUM_PIXELS, hidden_units, latent_dim
     expected = sorted(
-        [(pixels, hidden), (hidden,), (hidden, latent), (latent,), (hidden, latent), (latent,)]  # encoder
-        + [(latent, hidden), (hidden,), (hidden, pixels), (pixels,)]  # decoder
+        [(pixels + condition_dim, hidden), (hidden,), (hidden, latent), (latent,), (hidden, latent), (latent,)]  # encoder
+        + [(latent + condition_dim, hidden), (hidden,), (hidden, pixels), (pixels,)]  # decoder
     )
 
     def check(model):

@@ -63,6 +63,7 @@ MODELS = {
         training.TrainingConfig(latent_dim=20, architecture="conv", binarized=True)
     ),
     "latent_dim=20 kl_warmup_epochs=10": ModelSpec(training.TrainingConfig(latent_dim=20, kl_warmup_epochs=10)),
+    "conditional": ModelSpec(training.TrainingConfig(conditional=True)),
 }
 """Every named model: name -> :class:`ModelSpec`."""
 

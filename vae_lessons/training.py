@@ -95,6 +95,9 @@ class TrainingConfig:
     kl_warmup_epochs : int, default 0
         Ramp the KL weight from 0 to ``kl_weight`` over this many epochs
         (:class:`vae_lessons.architectures.KLWarmUp`); 0: no warm-up.
+    conditional : bool, default False
+        Train a :class:`~vae_lessons.models.ConditionalVAE`: the data are
+        ``models.with_labels(x, labels)``, shape (n, 794) (see :func:`training_data`).
     """
 
     latent_dim: int = 2
@@ -111,6 +114,7 @@ class TrainingConfig:
     filters: tuple = architectures.DEFAULT_FILTERS
     binarized: bool = False
     kl_warmup_epochs: int = 0
+    conditional: bool = False
 
     def __post_init__(self):
         # Normalise numbers (NumPy scalars included) so equal settings are equal
@@ -137,6 +141,15 @@ class TrainingConfig:
         )
         if isinstance(self.source, os.PathLike):
             normalise("source", os.fspath(self.source))
+        if not isinstance(self.conditional, (bool, np.bool_)):
+            raise TypeError(validation.message("conditional", "True or False", self.conditional))
+        normalise("conditional", bool(self.conditional))
+        if self.conditional and (self.architecture != "mlp" or self.binarized):
+            raise ValueError(
+                validation.message(
+                    "conditional", 'False with architecture="conv" or binarized=True (the conditional VAE is the MLP\'s)', self.conditional
+                )
+            )
         if not isinstance(self.source, str) or not self.source:
             raise TypeError(
                 validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
@@ -154,6 +167,8 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     -------
     x_train : numpy.ndarray, float32, shape (n_train, 784)
     x_validation : numpy.ndarray, float32, shape (validation_size, 784)
+        For a ``conditional`` config, each digit followed by its one-hot label,
+        ``models.with_labels(x, labels)``: shapes (n_train, 794), (validation_size, 794).
     """
     (images, labels), _ = data.load_mnist(config.source)
     if config.validation_size >= len(labels):
@@ -162,7 +177,7 @@ def training_data(config: TrainingConfig = TrainingConfig()):
                 "validation_size", f"fewer than the {len(labels)} training digits of source {config.source!r}", config.validation_size
             )
         )
-    (train_images, train_labels), (validation_images, _) = data.train_validation_split(
+    (train_images, train_labels), (validation_images, validation_labels) = data.train_validation_split(
         images, labels, config.validation_size, seed=config.seed
     )
     if config.train_size is not None:
@@ -172,10 +187,13 @@ def training_data(config: TrainingConfig = TrainingConfig()):
                     "train_size", f"at most the {len(train_labels)} training digits left after the validation split", config.train_size
                 )
             )
-        train_images, _ = data.stratified_subset(
+        train_images, train_labels = data.stratified_subset(
             train_images, train_labels, config.train_size, seed=config.seed
         )
-    return data.flatten_and_scale(train_images), data.flatten_and_scale(validation_images)
+    x_train, x_validation = data.flatten_and_scale(train_images), data.flatten_and_scale(validation_images)
+    if config.conditional:  # the label travels with the digit: (n, 784) -> (n, 794)
+        return models.with_labels(x_train, train_labels), models.with_labels(x_validation, validation_labels)
+    return x_train, x_validation
 
 
 class CompactProgress(keras.callbacks.Callback):
@@ -238,7 +256,10 @@ def build(config: TrainingConfig):
     vae : models.VAE
     """
     if config.architecture == "mlp":
-        return models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+        vae_class = models.ConditionalVAE if config.conditional else models.VAE
+        return models.build_vae(
+            config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class
+        )
     return architectures.build_conv_vae(config.latent_dim, config.filters, kl_weight=config.kl_weight)
 
 
@@ -318,11 +339,23 @@ def cache_metadata(config: TrainingConfig) -> dict:
     """
     return {
         "format": CACHE_FORMAT,
-        "config": dataclasses.asdict(config),
+        "config": config_key(config),
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "data_sha256": source_sha256(config.source),
     }
+
+
+def config_key(config: TrainingConfig) -> dict:
+    """The configuration as the cache key records it.
+
+    ``dataclasses.asdict(config)`` without ``conditional`` when it is False, so the
+    field's addition leaves the keys of the models cached before it unchanged.
+    """
+    key = dataclasses.asdict(config)
+    if not key["conditional"]:
+        del key["conditional"]
+    return key
 
 
 def source_sha256(source: str) -> str | dict:
@@ -386,7 +419,9 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
         cache_metadata(config),
         lambda: train(config),
         check_model=(
-            cache.architecture_check(config.latent_dim, config.hidden_units)
+            cache.architecture_check(
+                config.latent_dim, config.hidden_units, condition_dim=models.ConditionalVAE.condition_dim if config.conditional else 0
+            )
             if config.architecture == "mlp"
             else None  # the config in the cache key names the conv architecture
         ),
