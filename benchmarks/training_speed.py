@@ -10,7 +10,8 @@ epoch on the default 3,600 training digits with batch 32 (compilation happens he
 then times ``repeats`` more epochs and reports the median. The same run measures this
 machine's float32 matrix-multiply peak with NumPy, at the model's own shapes (batch 32)
 and at a large square size, so the speed can be read as a fraction of what the CPU can
-do. FLOPs of a training step are counted as 3x the forward pass's multiply-adds
+do. ``--architecture conv`` times lesson 9's convolutional VAE (filters 16 and 32,
+z of size 2) the same way instead. FLOPs of a training step are counted as 3x the forward pass's multiply-adds
 (forward, and two matrix products per layer backward), elementwise work ignored.
 """
 
@@ -39,9 +40,27 @@ def forward_flops_per_sample() -> int:
     return sum(2 * fan_in * fan_out for fan_in, fan_out in LAYER_SHAPES)
 
 
-def training_flops_per_sample() -> int:
+def conv_forward_flops_per_sample(latent_dim: int = LATENT, filters=(16, 32)) -> int:
+    """Multiply-add FLOPs of one forward pass of the conv VAE (3 x 3 kernels, stride 2).
+
+    A stride-2 convolution from ``c_in`` to ``c_out`` channels producing an h x w map
+    costs ``h * w * 9 * c_in * c_out`` multiply-adds; its transposed mirror costs the
+    same for the same pair of maps. Dense layers: fan_in x fan_out.
+    """
+    sizes = [28 // 2 ** (index + 1) for index in range(len(filters))]  # 14, 7
+    channels = [1, *filters]
+    convolutions = sum(
+        size * size * 9 * channels[index] * channels[index + 1] for index, size in enumerate(sizes)
+    )
+    features = sizes[-1] ** 2 * filters[-1]  # 7 * 7 * 32 = 1568
+    dense = 2 * features * latent_dim + latent_dim * features  # z_mean, z_log_var; decoder dense
+    return 2 * (2 * convolutions + dense)  # encoder and decoder convolutions; 2 FLOPs each
+
+
+def training_flops_per_sample(architecture: str = "mlp") -> int:
     """About 3x the forward pass: the forward products plus two products per layer backward."""
-    return 3 * forward_flops_per_sample()
+    forward = forward_flops_per_sample() if architecture == "mlp" else conv_forward_flops_per_sample()
+    return 3 * forward
 
 
 def _best_seconds(a, b, seconds):
@@ -109,16 +128,16 @@ def matmul_peak() -> dict:
     }
 
 
-def worker(repeats: int) -> dict:
-    """Time the default model's epochs on the backend named by KERAS_BACKEND (run in a subprocess)."""
+def worker(repeats: int, architecture: str = "mlp") -> dict:
+    """Time the default (or conv) model's epochs on the backend named by KERAS_BACKEND (run in a subprocess)."""
     import keras
 
-    from vae_lessons import models, training
+    from vae_lessons import training
 
-    config = training.TrainingConfig()
+    config = training.TrainingConfig(architecture=architecture)
     training.set_seed(config.seed)
     x_train, _ = training.training_data(config)
-    vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+    vae = training.build(config)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
     start = time.perf_counter()
     vae.fit(x_train, x_train, epochs=1, batch_size=BATCH_SIZE, shuffle=True, verbose=0)
@@ -163,15 +182,24 @@ def installed_backends() -> list[str]:
     return [backend for backend, module in BACKENDS.items() if importlib.util.find_spec(module) is not None]
 
 
-def run(repeats: int = 3) -> dict:
+MODEL_NAMES = {
+    "mlp": "default VAE 784-512-2, batch 32, Adam, 3,600 digits per epoch",
+    "conv": "lesson 9's conv VAE (filters 16, 32; z of size 2), batch 32, Adam, 3,600 digits per epoch",
+}
+
+
+def run(repeats: int = 3, architecture: str = "mlp") -> dict:
     """Every installed backend in its own subprocess, plus the matmul peak; JSON-ready."""
     peak = matmul_peak()
-    flops = training_flops_per_sample()
+    flops = training_flops_per_sample(architecture)
     results = []
     for backend in installed_backends():
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
         process = subprocess.run(
-            [sys.executable, "-m", "benchmarks.training_speed", "--worker", "--repeats", str(repeats)],
+            [
+                sys.executable, "-m", "benchmarks.training_speed", "--worker",
+                "--repeats", str(repeats), "--architecture", architecture,
+            ],
             capture_output=True, text=True, env=env, cwd=REPO,
         )
         if process.returncode != 0:
@@ -185,7 +213,7 @@ def run(repeats: int = 3) -> dict:
         results.append(entry)
         print(f"  {backend}: {entry['samples_per_second']} samples/s", file=sys.stderr, flush=True)
     return {
-        "model": "default VAE 784-512-2, batch 32, Adam, 3,600 digits per epoch",
+        "model": MODEL_NAMES[architecture],
         "training_flops_per_sample": flops,
         "flops_note": "3 x forward multiply-add FLOPs (2 per multiply-add); elementwise work ignored",
         "matmul_peak": peak,
@@ -198,14 +226,15 @@ def main(argv=None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--peak-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs per backend (median reported)")
+    parser.add_argument("--architecture", choices=tuple(MODEL_NAMES), default="mlp", help="the model to time")
     args = parser.parse_args(argv)
     if args.peak_worker:
         print(json.dumps(_peak_worker()))
         return 0
     if args.worker:
-        print(json.dumps(worker(args.repeats)))
+        print(json.dumps(worker(args.repeats, args.architecture)))
         return 0
-    print(json.dumps(run(args.repeats), indent=1))
+    print(json.dumps(run(args.repeats, args.architecture), indent=1))
     return 0
 
 
