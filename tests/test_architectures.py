@@ -229,3 +229,35 @@ def test_the_conv_vae_loads_scores_and_trains_on_every_backend(backend, tmp_path
     history = result["history"]
     assert history["kl"][0] == 0.0 and history["kl"][1] > 0
     assert all(np.isfinite(history["loss"]))
+
+
+def test_training_config_builds_and_validates_the_conv_options():
+    config = training.TrainingConfig(architecture="conv", filters=[np.int64(8)], kl_warmup_epochs=np.int64(2))
+    assert config.filters == (8,) and config.kl_warmup_epochs == 2 and config.binarized is False
+    assert config == training.TrainingConfig(architecture="conv", filters=(8,), kl_warmup_epochs=2)
+    training.set_seed(0)
+    vae = training.build(config)
+    assert isinstance(vae, models.VAE) and vae.encoder.get_layer("encoder_conv_1").filters == 8
+    for bad, error in [
+        ({"architecture": "cnn"}, ValueError),
+        ({"filters": (8, 16, 32)}, ValueError),
+        ({"binarized": 1}, TypeError),
+        ({"kl_warmup_epochs": -1}, ValueError),
+        ({"conditional": True, "architecture": "conv"}, ValueError),
+        ({"conditional": True, "binarized": True}, ValueError),
+    ]:
+        with pytest.raises(error, match="Invalid value received for argument"):
+            training.TrainingConfig(**bad)
+
+
+def test_train_on_binarized_digits_with_warm_up_through_the_config():
+    config = training.TrainingConfig(
+        architecture="conv", filters=(4,), epochs=2, train_size=40, validation_size=20, binarized=True, kl_warmup_epochs=1
+    )
+    vae, history = training.train(config)
+    assert history["kl"][0] == 0.0 and history["kl"][1] > 0  # warm-up: no KL in the first epoch
+    assert len(history["val_loss"]) == 2 and all(np.isfinite(history["loss"]))
+    again, _ = training.train(config)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(again.decoder.weights[0]), keras.ops.convert_to_numpy(vae.decoder.weights[0])
+    )
