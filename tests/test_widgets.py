@@ -488,3 +488,131 @@ def test_javascript_refuses_a_bad_z_and_keeps_nan_visible(small_vae, tmp_path):
     assert outcome["good"] == "ok" and outcome["check"] is False
     assert outcome["nan_weights"] == "latent explorer: hidden_bias holds NaN or infinity"
     assert outcome["described"] == "z = (0.50, -1.00)"
+
+
+# --- the conditional explorer: a label chooser next to the sliders -----------------------
+
+
+@pytest.fixture(scope="module")
+def conditional_vae():
+    training.set_seed(2)
+    return models.build_vae(latent_dim=2, hidden_units=16, vae_class=models.ConditionalVAE)
+
+
+@pytest.fixture
+def conditional_explorer(conditional_vae, digits):
+    images, labels = digits
+    return widgets.LatentExplorer(conditional_vae, examples=images, labels=labels)
+
+
+def test_conditional_packed_weights_hold_the_label_rows(conditional_vae):
+    packed = widgets.pack_decoder_weights(conditional_vae.decoder, condition_dim=10)
+    assert packed["latent_dim"] == 2 and packed["condition_dim"] == 10
+    kernel = conditional_vae.decoder.get_layer("decoder_hidden").get_weights()[0]
+    np.testing.assert_array_equal(widgets.unpack_decoder_weights(packed)["hidden_kernel"], kernel)  # (12, 16)
+    assert widgets.pack_decoder_weights(models.build_decoder(2, 8))["condition_dim"] == 0
+
+
+@pytest.mark.parametrize("label", [0, 3, 7, 9])
+def test_conditional_browser_image_matches_keras_for_each_label(conditional_explorer, conditional_vae, label):
+    conditional_explorer.label = label
+    for z in latent_grid(2, count=5):
+        keras_pixels = conditional_vae.decode(z[None, :], label).reshape(28, 28)
+        np.testing.assert_allclose(conditional_explorer.browser_image(z), keras_pixels, atol=2e-3)
+        np.testing.assert_allclose(conditional_explorer.image(z), keras_pixels, atol=1e-6)
+    # an explicit label wins over the current one
+    other = (label + 5) % 10
+    np.testing.assert_allclose(
+        conditional_explorer.image([0.5, -1.0], label=other),
+        conditional_vae.decode(np.array([[0.5, -1.0]]), other).reshape(28, 28), atol=1e-6,
+    )
+
+
+def test_the_label_changes_the_drawn_digit(conditional_explorer):
+    conditional_explorer.z = [0.5, -1.0]
+    images = [conditional_explorer.browser_image(label=label) for label in range(10)]
+    assert all(not np.allclose(images[0], image) for image in images[1:])
+
+
+def test_label_trait_is_synced_and_validated(conditional_explorer, explorer):
+    assert conditional_explorer.conditional and conditional_explorer.label == 0
+    assert conditional_explorer.get_state()["label"] == 0
+    conditional_explorer.label = np.int64(4)
+    assert conditional_explorer.label == 4 and conditional_explorer.get_state()["label"] == 4
+    conditional_explorer.set_state({"label": 8})  # what a click in the browser sends
+    assert conditional_explorer.label == 8
+    for bad, error in [(10, ValueError), (-1, ValueError), (2.0, TypeError), ("3", TypeError), (None, TypeError)]:
+        with pytest.raises(error, match="argument `label`"):
+            conditional_explorer.label = bad
+        assert conditional_explorer.label == 8  # a wrong value changes nothing
+    assert repr(conditional_explorer) == "LatentExplorer(latent_dim=2, dimensions=[0, 1], label=8)"
+    # an unconditional explorer has no label and refuses one
+    assert not explorer.conditional and explorer.label is None and explorer.get_state()["label"] is None
+    with pytest.raises(ValueError, match="argument `label`. Expected None: this model is not conditional"):
+        explorer.label = 3
+    with pytest.raises(ValueError, match="not conditional"):
+        explorer.image(label=3)
+
+
+def test_conditional_explorer_starting_label_and_examples(conditional_vae, digits):
+    images, labels = digits
+    assert widgets.LatentExplorer(conditional_vae, label=6).label == 6
+    with pytest.raises(ValueError, match=r"argument `label`. Expected an integer between 0 and 9"):
+        widgets.LatentExplorer(conditional_vae, label=12)
+    with pytest.raises(ValueError, match="a conditional VAE's examples need their labels"):
+        widgets.LatentExplorer(conditional_vae, examples=images)
+    with pytest.raises(ValueError, match="this model is not conditional"):
+        widgets.LatentExplorer(models.build_vae(latent_dim=2, hidden_units=8), label=1)
+
+
+def test_conditional_examples_set_z_and_label(conditional_explorer, conditional_vae, digits):
+    images, labels = digits
+    z_mean, _ = conditional_vae.encode(data.flatten_and_scale(images), labels)
+    for index in (0, 3, 5):
+        conditional_explorer.start_from_example(index)
+        assert conditional_explorer.label == labels[index]
+        assert conditional_explorer.examples[index]["label"] == labels[index]
+        np.testing.assert_allclose(conditional_explorer.z, z_mean[index], atol=1e-4)
+    # the encoder mean depends on the label the encoder reads
+    wrong_label_z, _ = conditional_vae.encode(data.flatten_and_scale(images), (labels + 1) % 10)
+    assert not np.allclose(conditional_explorer.examples_z, wrong_label_z, atol=1e-3)
+
+
+def test_decode_with_packed_weights_checks_the_labels(conditional_vae, small_vae):
+    packed = widgets.pack_decoder_weights(conditional_vae.decoder, condition_dim=10)
+    with pytest.raises(ValueError, match="a conditional VAE needs the labels"):
+        widgets.decode_with_packed_weights(packed, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"Received: labels.shape=\(3,\)"):
+        widgets.decode_with_packed_weights(packed, np.zeros((2, 2)), [1, 2, 3])
+    with pytest.raises(ValueError, match="not conditional"):
+        widgets.decode_with_packed_weights(widgets.pack_decoder_weights(small_vae.decoder), np.zeros((1, 2)), [1])
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node.js to run the front end's forward pass")
+def test_javascript_conditional_forward_pass_matches_its_numpy_twin(conditional_vae, tmp_path):
+    packed = widgets.pack_decoder_weights(conditional_vae.decoder, condition_dim=10)
+    z = latent_grid(2, count=12)
+    labels = np.arange(len(z)) % 10
+    (tmp_path / "input.json").write_text(json.dumps({"packed": packed, "z": z.tolist(), "labels": labels.tolist()}))
+    script = f"""
+        import {{ readFileSync }} from "node:fs";
+        import {{ unpack, decode, checkLabel, describeState }} from {json.dumps((widgets.STATIC / "latent_explorer.js").as_uri())};
+        const input = JSON.parse(readFileSync({json.dumps(str(tmp_path / "input.json"))}, "utf8"));
+        const weights = unpack(input.packed);
+        const pixels = input.z.map((z, index) => Array.from(decode(weights, z, new Float64Array(784), input.labels[index])));
+        const outcome = (thunk) => {{ try {{ thunk(); return "ok"; }} catch (error) {{ return error.message; }} }};
+        console.log(JSON.stringify({{
+            pixels,
+            missing: outcome(() => decode(weights, [0, 0], new Float64Array(784))),
+            outside: outcome(() => decode(weights, [0, 0], new Float64Array(784), 10)),
+            unconditional: checkLabel(3, 0) instanceof Error,
+            described: describeState([0.5, -1], 7),
+        }}));
+    """
+    result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    np.testing.assert_allclose(np.array(outcome["pixels"]), widgets.decode_with_packed_weights(packed, z, labels), atol=1e-9)
+    assert outcome["missing"] == "label must be an integer in 0..9, got null"
+    assert outcome["outside"] == "label must be an integer in 0..9, got 10"
+    assert outcome["unconditional"] is True and outcome["described"] == "digit 7, z = (0.50, -1.00)"

@@ -18,6 +18,12 @@ computes ``sigmoid(relu(z @ W1 + b1) @ (scale * Q) + b2)``, exactly what
 2, hidden_units 512) the state is about 0.55 MB and the pixels differ from Keras's by
 at most about 0.02 (mean about 0.0005) over the slider range.
 
+A conditional VAE (:class:`vae_lessons.models.ConditionalVAE`) gets a label chooser
+next to the sliders: ten buttons 0-9 and one more synced trait, ``label``. Its decoder
+reads ``concat([z, one_hot(label)])``, shape (latent_dim + 10,), so its packed weights
+are the MLP decoder's with 10 more input rows (``condition_dim`` 10 in the packed
+dict), and the browser adds the chosen label's row to the hidden layer's input sum.
+
 Example
 -------
 >>> from vae_lessons import data, training, widgets
@@ -43,7 +49,7 @@ import keras
 import numpy as np
 import traitlets
 
-from vae_lessons import data, evaluation
+from vae_lessons import data, evaluation, models, validation
 
 STATIC = Path(__file__).parent / "_static"
 PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
@@ -59,16 +65,18 @@ MAX_STATE_BYTES = 2_000_000
 # --- the decoder and its packed weights -------------------------------------------------
 
 
-def check_decoder(decoder):
+def check_decoder(decoder, condition_dim=0):
     """Check that ``decoder`` is this package's MLP decoder; return its sizes.
 
     The expected architecture is :func:`vae_lessons.models.build_decoder`'s:
-    ``z (latent_dim) -> Dense(hidden_units, relu) "decoder_hidden"
+    ``z (latent_dim + condition_dim) -> Dense(hidden_units, relu) "decoder_hidden"
     -> Dense(784, sigmoid) "x_reconstructed"``.
 
     Parameters
     ----------
     decoder : keras.Model
+    condition_dim : int, default 0
+        Input columns after z: 10 (the one-hot label) for a conditional VAE's decoder.
 
     Returns
     -------
@@ -107,10 +115,13 @@ def check_decoder(decoder):
             raise ValueError(f"layer {layer.name!r}: expected activation {activation}, got {name}")
         if not layer.use_bias:
             raise ValueError(f"layer {layer.name!r}: expected a bias (use_bias=True)")
-    latent_dim = int(inputs[0].shape[-1])
+    input_dim = int(inputs[0].shape[-1])  # latent_dim + condition_dim
+    latent_dim = input_dim - condition_dim
+    if latent_dim < 1:
+        raise ValueError(f"the decoder reads {input_dim} values, too few for z and {condition_dim} label columns")
     hidden_units = int(hidden.units)
-    if tuple(hidden.kernel.shape) != (latent_dim, hidden_units):
-        raise ValueError(f"layer 'decoder_hidden' must read z directly, shape ({latent_dim}, {hidden_units})")
+    if tuple(hidden.kernel.shape) != (input_dim, hidden_units):
+        raise ValueError(f"layer 'decoder_hidden' must read z directly, shape ({input_dim}, {hidden_units})")
     if output.units != data.NUM_PIXELS:
         raise ValueError(
             f"the decoder outputs {output.units} values; the explorer draws 28x28 = "
@@ -153,13 +164,15 @@ def quantize_columns(kernel):
     return quantized, scale
 
 
-def pack_decoder_weights(decoder):
+def pack_decoder_weights(decoder, condition_dim=0):
     """The decoder's weights in the compact form the browser reads.
 
     Parameters
     ----------
     decoder : keras.Model
         This package's MLP decoder (see :func:`check_decoder`).
+    condition_dim : int, default 0
+        10 for a conditional VAE's decoder (its input is ``concat([z, one_hot(label)])``).
 
     Raises
     ------
@@ -169,13 +182,14 @@ def pack_decoder_weights(decoder):
     Returns
     -------
     packed : dict
-        JSON-ready: ``format``, ``latent_dim``, ``hidden_units`` and five base64
-        strings of little-endian arrays, row-major:
-        ``hidden_kernel`` float32 (latent_dim, hidden_units), ``hidden_bias`` float32
+        JSON-ready: ``format``, ``latent_dim``, ``condition_dim``, ``hidden_units``
+        and five base64 strings of little-endian arrays, row-major:
+        ``hidden_kernel`` float32 (latent_dim + condition_dim, hidden_units) (the
+        label's rows last), ``hidden_bias`` float32
         (hidden_units,), ``output_kernel`` int8 (hidden_units, 784), ``output_scale``
         float32 (784,), ``output_bias`` float32 (784,).
     """
-    latent_dim, hidden_units = check_decoder(decoder)
+    latent_dim, hidden_units = check_decoder(decoder, condition_dim)
     hidden_kernel, hidden_bias = decoder.get_layer("decoder_hidden").get_weights()
     output_kernel, output_bias = decoder.get_layer("x_reconstructed").get_weights()
     weights = {"decoder_hidden kernel": hidden_kernel, "decoder_hidden bias": hidden_bias,
@@ -190,6 +204,7 @@ def pack_decoder_weights(decoder):
     return {
         "format": PACKED_FORMAT,
         "latent_dim": latent_dim,
+        "condition_dim": condition_dim,
         "hidden_units": hidden_units,
         "hidden_kernel": _to_base64(hidden_kernel, "<f4"),
         "hidden_bias": _to_base64(hidden_bias, "<f4"),
@@ -209,24 +224,24 @@ def unpack_decoder_weights(packed):
     Returns
     -------
     weights : dict of str to numpy.ndarray (float32)
-        ``hidden_kernel`` (latent_dim, hidden_units), ``hidden_bias`` (hidden_units,),
+        ``hidden_kernel`` (latent_dim + condition_dim, hidden_units), ``hidden_bias`` (hidden_units,),
         ``output_kernel`` (hidden_units, 784) already multiplied by its scales,
         ``output_bias`` (784,).
     """
     if not isinstance(packed, dict) or packed.get("format") != PACKED_FORMAT:
         raise ValueError(f"expected a dict from pack_decoder_weights with format {PACKED_FORMAT!r}")
-    latent_dim, hidden_units = packed["latent_dim"], packed["hidden_units"]
+    input_dim, hidden_units = packed["latent_dim"] + packed.get("condition_dim", 0), packed["hidden_units"]
     quantized = _from_base64(packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS))
     scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
     return {
-        "hidden_kernel": _from_base64(packed["hidden_kernel"], "<f4", (latent_dim, hidden_units)),
+        "hidden_kernel": _from_base64(packed["hidden_kernel"], "<f4", (input_dim, hidden_units)),
         "hidden_bias": _from_base64(packed["hidden_bias"], "<f4", (hidden_units,)),
         "output_kernel": quantized.astype(np.float32) * scale,
         "output_bias": _from_base64(packed["output_bias"], "<f4", (data.NUM_PIXELS,)),
     }
 
 
-def decode_with_packed_weights(packed, z):
+def decode_with_packed_weights(packed, z, labels=None):
     """The browser's forward pass, in NumPy: what the explorer draws for ``z``.
 
     Same order of operations as ``latent_explorer.js`` (float64 arithmetic on the
@@ -237,6 +252,9 @@ def decode_with_packed_weights(packed, z):
     packed : dict
         From :func:`pack_decoder_weights`.
     z : array_like, shape (n, latent_dim)
+    labels : int or array_like of int, shape (n,), optional
+        The digit classes, required by (and only by) a conditional decoder
+        (``condition_dim`` 10): it decodes ``concat([z, one_hot(labels)])``.
 
     Returns
     -------
@@ -248,6 +266,11 @@ def decode_with_packed_weights(packed, z):
     z = np.asarray(z, dtype=np.float64)
     if z.ndim != 2 or z.shape[1] != packed["latent_dim"]:
         raise ValueError(f"z: expected shape (n, {packed['latent_dim']}), got {z.shape}")
+    if packed.get("condition_dim", 0):
+        one_hot = np.eye(packed["condition_dim"])[models.check_labels(labels, len(z))]  # (n, 10), float64 like z
+        z = np.concatenate([z, one_hot], axis=1)  # (n, latent_dim) -> (n, latent_dim + 10)
+    elif labels is not None:
+        raise ValueError("labels: this decoder is not conditional (condition_dim 0); pass labels=None")
     hidden = np.maximum(z @ weights["hidden_kernel"].astype(np.float64) + weights["hidden_bias"], 0.0)  # (n, latent_dim) -> (n, hidden_units)
     logits = (hidden @ quantized.astype(np.float64)) * scale + weights["output_bias"]  # (n, hidden_units) -> (n, 784)
     return 1.0 / (1.0 + np.exp(-logits))
@@ -315,12 +338,16 @@ def slider_label(index):
 
 
 def _as_model_parts(model):
-    """(encoder or None, decoder) from a VAE or a bare decoder."""
+    """(encoder or None, decoder, condition_dim) from a VAE or a bare decoder.
+
+    A bare decoder is taken as unconditional: pass a conditional VAE whole.
+    """
     decoder = getattr(model, "decoder", None)
     if isinstance(decoder, keras.Model):
         encoder = getattr(model, "encoder", None)
-        return (encoder if isinstance(encoder, keras.Model) else None), decoder
-    return None, model
+        condition_dim = int(getattr(model, "condition_dim", 0))
+        return (encoder if isinstance(encoder, keras.Model) else None), decoder, condition_dim
+    return None, model, 0
 
 
 def _examples_as_pixels(examples):
@@ -349,6 +376,18 @@ class _LatentPoint(traitlets.TraitType):
         return obj.check_z(value).astype(np.float32)
 
 
+class _Label(traitlets.TraitType):
+    """A conditional explorer's digit label (an int 0-9; None without a condition):
+    checked by the widget's ``check_label`` the moment it is set, from Python or from
+    the browser; a wrong value changes nothing. (A ``traitlets.Int(allow_none=True)``
+    would let None through unchecked.)"""
+
+    info_text = "a digit label"
+
+    def validate(self, obj, value):
+        return obj.check_label(value)
+
+
 def _z_to_json(z, widget):
     """The synced form of z: a list of numbers, rounded to 6 decimals (float32 precision)."""
     return [round(float(value), 6) for value in z]
@@ -364,13 +403,17 @@ class LatentExplorer(anywidget.AnyWidget):
     Parameters
     ----------
     model : models.VAE or keras.Model
-        A VAE of this package, or its decoder alone (then no ``examples``).
+        A VAE of this package, or its decoder alone (then no ``examples``). A
+        :class:`~vae_lessons.models.ConditionalVAE` adds a label chooser (digits 0-9)
+        next to the sliders; pass it whole, not its decoder.
     examples : array_like, optional
         A few real digits to start from: uint8 (n, 28, 28) as ``data.load_mnist``
         returns, or float (n, 784) in [0, 1]; at most 20. Their encoder means are
         computed now and stored, so the example buttons work without a kernel.
     labels : array_like of int, shape (n,), optional
-        The examples' digits, shown under their thumbnails.
+        The examples' digits, shown under their thumbnails. Required with examples
+        of a conditional VAE: its encoder reads them, and an example's button sets
+        both z (the encoder mean given that label) and the label.
     dimensions : sequence of int, optional
         Which latent dimensions get a slider (default: the first 8). See
         :func:`most_active_dimensions` to pick the ones the encoder uses most.
@@ -382,11 +425,19 @@ class LatentExplorer(anywidget.AnyWidget):
         Slider step.
     image_size : int, default 252
         Side of the drawn image in CSS pixels (a multiple of 28 keeps pixels square).
+    label : int, optional
+        A conditional explorer's first label, 0-9 (default 0). Must be None for an
+        unconditional model.
 
     Attributes
     ----------
     z : numpy.ndarray, float32, shape (latent_dim,)
         The current latent point, synced with the browser (a list of numbers there).
+    label : int or None
+        The digit class a conditional explorer draws (0-9), synced with the browser's
+        label chooser; None for an unconditional model.
+    conditional : bool
+        Whether the model is a conditional VAE (the explorer shows a label chooser).
     dimensions : list of int
         The latent dimensions that have a slider, in display order.
     examples_z : numpy.ndarray, float32, shape (n, latent_dim)
@@ -409,15 +460,21 @@ class LatentExplorer(anywidget.AnyWidget):
     image_size = traitlets.Int(252).tag(sync=True)
     dimensions = traitlets.List(traitlets.Int()).tag(sync=True)
     dimension_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # A conditional model's digit class; None for an unconditional one.
+    label = _Label(None).tag(sync=True)
     # NumPy in Python, a list of numbers in the browser; set last in __init__ (its
     # check needs latent_dim and z_range).
     z = _LatentPoint().tag(sync=True, to_json=_z_to_json, from_json=_z_from_json)
 
-    def __init__(self, model, examples=None, labels=None, dimensions=None, z_range=None, step=0.01, image_size=252):
-        encoder, decoder = _as_model_parts(model)
-        packed = pack_decoder_weights(decoder)  # checks the decoder and its weights
+    def __init__(
+        self, model, examples=None, labels=None, dimensions=None, z_range=None, step=0.01, image_size=252, label=None
+    ):
+        encoder, decoder, condition_dim = _as_model_parts(model)
+        packed = pack_decoder_weights(decoder, condition_dim)  # checks the decoder and its weights
         self._decoder = decoder
         self.latent_dim = packed["latent_dim"]
+        self.condition_dim = condition_dim
+        label = self.check_label(0 if label is None and self.conditional else label)
         examples_z, example_states = self._prepare_examples(None if encoder is None else model, examples, labels)
         z_range = self._check_z_range(z_range, examples_z)
         step = self._check_step(step, z_range)
@@ -437,12 +494,18 @@ class LatentExplorer(anywidget.AnyWidget):
             image_size=int(image_size),
             dimensions=dimensions,
             dimension_labels=[slider_label(index) for index in range(self.latent_dim)],
+            label=label,
             z=np.zeros(self.latent_dim),
         )
         self._warn_if_state_is_large()
 
     def __repr__(self):
-        return f"LatentExplorer(latent_dim={self.latent_dim}, dimensions={self.dimensions})"
+        label = f", label={self.label}" if self.conditional else ""
+        return f"LatentExplorer(latent_dim={self.latent_dim}, dimensions={self.dimensions}{label})"
+
+    @property
+    def conditional(self):
+        return self.condition_dim > 0
 
     # --- construction helpers -----------------------------------------------------------
 
@@ -458,7 +521,12 @@ class LatentExplorer(anywidget.AnyWidget):
             raise ValueError(f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}")
         if labels is not None:
             data.validate_labels(labels, len(pixels))
-        z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
+        if self.conditional:
+            if labels is None:
+                raise ValueError("labels: a conditional VAE's examples need their labels (its encoder reads them)")
+            z_mean, _ = vae.encode(pixels, np.asarray(labels))  # (n, 784), (n,) -> (n, latent_dim)
+        else:
+            z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
         if not np.isfinite(z_mean).all():
             raise ValueError("the encoder's z_mean holds NaN or infinity for these examples: retrain the model")
         if z_mean.shape != (len(pixels), self.latent_dim):
@@ -557,6 +625,38 @@ class LatentExplorer(anywidget.AnyWidget):
             )
         return z
 
+    def check_label(self, value):
+        """Validate a digit label for this explorer.
+
+        Parameters
+        ----------
+        value : int or None
+            0-9 for a conditional model; None for an unconditional one.
+
+        Returns
+        -------
+        label : int or None
+
+        Raises
+        ------
+        TypeError, ValueError
+            If a conditional explorer gets anything but an integer 0-9, or an
+            unconditional one gets a label.
+        """
+        if not self.conditional:
+            if value is not None:
+                raise ValueError(
+                    validation.message("label", "None: this model is not conditional (no label chooser)", value)
+                )
+            return None
+        return validation.check_integer("label", value, minimum=0, maximum=self.condition_dim - 1)
+
+    def _decoder_input(self, z, label):
+        """(1, latent_dim [+ 10]) float32: z, then the one-hot label of a conditional model."""
+        label = self.label if label is None else self.check_label(label)
+        batch = np.asarray(z, dtype=np.float32)[None, :]  # (latent_dim,) -> (1, latent_dim)
+        return models.with_labels(batch, [label]) if self.conditional else batch  # -> (1, latent_dim + 10)
+
     def reset(self):
         """Set z to the origin, the prior's mean."""
         self.z = np.zeros(self.latent_dim)
@@ -578,38 +678,53 @@ class LatentExplorer(anywidget.AnyWidget):
         return self.z
 
     def start_from_example(self, index):
-        """Set z to the encoder mean of example ``index`` (what its thumbnail button does)."""
+        """Set z to the encoder mean of example ``index`` (what its thumbnail button does).
+
+        A conditional explorer also sets the label to the example's.
+        """
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"index must be an int, got {type(index).__name__}")
         if not 0 <= index < len(self.examples_z):
             raise ValueError(f"index must be in 0..{len(self.examples_z) - 1} ({len(self.examples_z)} examples), got {index}")
+        if self.conditional:
+            self.label = self.examples[index]["label"]
         self.z = self.examples[index]["z"]  # the stored (rounded) mean the browser uses too
 
-    def image(self, z=None):
+    def image(self, z=None, label=None):
         """The Keras decoder's image for ``z`` (default: the current z).
 
         Parameters
         ----------
         z : array_like, shape (latent_dim,), optional
+        label : int, optional
+            A conditional explorer's digit class (default: the current label).
 
         Returns
         -------
         image : numpy.ndarray, float32, shape (28, 28), values in [0, 1]
         """
         z = self.z if z is None else self.check_z(z)
-        batch = np.asarray(z, dtype=np.float32)[None, :]  # (latent_dim,) -> (1, latent_dim)
+        batch = self._decoder_input(z, label)  # (1, latent_dim [+ 10])
         pixels = keras.ops.convert_to_numpy(self._decoder(batch, training=False))  # (1, 784)
         return pixels.reshape(data.IMAGE_SHAPE).astype(np.float32)
 
-    def browser_image(self, z=None):
+    def browser_image(self, z=None, label=None):
         """What the browser draws for ``z``: the packed weights' forward pass, in NumPy.
+
+        Parameters
+        ----------
+        z : array_like, shape (latent_dim,), optional
+        label : int, optional
+            A conditional explorer's digit class (default: the current label).
 
         Returns
         -------
         image : numpy.ndarray, float64, shape (28, 28), values in [0, 1]
         """
         z = self.z if z is None else self.check_z(z)
-        return decode_with_packed_weights(self.packed_decoder, z[None, :]).reshape(data.IMAGE_SHAPE)
+        label = self.label if label is None else self.check_label(label)
+        labels = [label] if self.conditional else None
+        return decode_with_packed_weights(self.packed_decoder, z[None, :], labels).reshape(data.IMAGE_SHAPE)
 
     def state_size(self):
         """Bytes of the widget's state as JSON (weights, examples, code): what a saved

@@ -13,6 +13,11 @@
 // and each pixel is painted as gray = round(255 * (1 - x)): ink dark on white.
 // Nothing is hidden: a NaN stays NaN (then the explorer shows an error, not a grey
 // square), and a z of the wrong length or holding anything but finite numbers is refused.
+//
+// A conditional VAE's decoder reads concat([z, one_hot(label)]) (packed condition_dim
+// 10, hidden_kernel with 10 more rows): the explorer adds a label chooser (buttons 0-9
+// in a named group, aria-pressed on the chosen one) and the model one more value,
+// `label`; the one-hot input adds row latent_dim + label of hidden_kernel to the sum.
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -45,13 +50,19 @@ export function unpack(packed) {
   }
   const latentDim = packed.latent_dim;
   const hiddenUnits = packed.hidden_units;
+  const conditionDim = packed.condition_dim === undefined ? 0 : packed.condition_dim; // absent: unconditional
   if (!Number.isInteger(latentDim) || latentDim < 1 || !Number.isInteger(hiddenUnits) || hiddenUnits < 1) {
     throw new Error("latent explorer: latent_dim and hidden_units must be positive integers");
   }
+  if (!Number.isInteger(conditionDim) || conditionDim < 0) {
+    throw new Error("latent explorer: condition_dim must be a non-negative integer");
+  }
+  const inputDim = latentDim + conditionDim;
   const weights = {
     latentDim,
+    conditionDim,
     hiddenUnits,
-    hiddenKernel: typedFromBase64(packed.hidden_kernel, Float32Array, latentDim * hiddenUnits, "hidden_kernel"),
+    hiddenKernel: typedFromBase64(packed.hidden_kernel, Float32Array, inputDim * hiddenUnits, "hidden_kernel"),
     hiddenBias: typedFromBase64(packed.hidden_bias, Float32Array, hiddenUnits, "hidden_bias"),
     outputKernel: typedFromBase64(packed.output_kernel, Int8Array, hiddenUnits * PIXELS, "output_kernel"),
     outputScale: typedFromBase64(packed.output_scale, Float32Array, PIXELS, "output_scale"),
@@ -74,14 +85,31 @@ export function checkZ(z, latentDim) {
   return z;
 }
 
-// Decode one latent point z (array of latentDim numbers) into out (784 values in [0, 1]).
-export function decode(weights, z, out) {
-  const { latentDim, hiddenUnits, hiddenKernel, hiddenBias, outputKernel, outputScale, outputBias, hidden, logits } = weights;
+// The label as an integer in 0..conditionDim-1 (a conditional decoder), null for an
+// unconditional one, or an Error saying what is wrong with it.
+export function checkLabel(label, conditionDim) {
+  if (conditionDim === 0) {
+    return label === null || label === undefined ? null : new Error(`this model is not conditional, got label ${JSON.stringify(label)}`);
+  }
+  if (!Number.isInteger(label) || label < 0 || label >= conditionDim) {
+    return new Error(`label must be an integer in 0..${conditionDim - 1}, got ${JSON.stringify(label)}`);
+  }
+  return label;
+}
+
+// Decode one latent point z (array of latentDim numbers) into out (784 values in [0, 1]);
+// a conditional decoder also takes the label (its input is concat([z, one_hot(label)])).
+export function decode(weights, z, out, label = null) {
+  const { latentDim, conditionDim, hiddenUnits, hiddenKernel, hiddenBias, outputKernel, outputScale, outputBias, hidden, logits } = weights;
   const checked = checkZ(z, latentDim);
   if (checked instanceof Error) throw checked;
+  const checkedLabel = checkLabel(label, conditionDim);
+  if (checkedLabel instanceof Error) throw checkedLabel;
+  const labelRow = conditionDim ? (latentDim + checkedLabel) * hiddenUnits : -1; // the one-hot's 1 picks this row
   for (let unit = 0; unit < hiddenUnits; unit++) {
     let sum = 0;
     for (let dim = 0; dim < latentDim; dim++) sum += z[dim] * hiddenKernel[dim * hiddenUnits + unit];
+    if (labelRow >= 0) sum += hiddenKernel[labelRow + unit]; // the one-hot's zeros add nothing
     sum += hiddenBias[unit];
     hidden[unit] = Math.max(sum, 0); // relu; Math.max keeps a NaN a NaN
   }
@@ -133,6 +161,11 @@ export function describeZ(z) {
   return `z = (${z.map((value) => value.toFixed(2)).join(", ")})`;
 }
 
+// The live text: "z = (0.50, -1.00)", or "digit 7, z = (0.50, -1.00)" for a conditional model.
+export function describeState(z, label) {
+  return label === null || label === undefined ? describeZ(z) : `digit ${label}, ${describeZ(z)}`;
+}
+
 let instances = 0; // unique ids for label/for pairs when a page shows several explorers
 
 function render({ model, el }) {
@@ -152,6 +185,7 @@ function render({ model, el }) {
     return undefined;
   }
   const latentDim = weights.latentDim;
+  const conditionDim = weights.conditionDim;
   const instance = ++instances;
   const labels = model.get("dimension_labels") || [];
   const labelOf = (dim) => labels[dim] || `z${dim + 1}`;
@@ -160,10 +194,20 @@ function render({ model, el }) {
     const z = model.get("z");
     return Array.isArray(z) ? z : Array(latentDim).fill(0); // an embedding may drop defaults
   };
+  const currentLabel = () => {
+    const label = model.get("label");
+    return conditionDim && (label === null || label === undefined) ? 0 : label; // an embedding may drop defaults
+  };
   const setZ = (values) => {
     const checked = checkZ(values, latentDim);
     if (checked instanceof Error) return fail(checked);
     model.set("z", values.slice());
+    model.save_changes();
+  };
+  const setLabel = (label) => {
+    const checked = checkLabel(label, conditionDim);
+    if (checked instanceof Error) return fail(checked);
+    model.set("label", checked);
     model.save_changes();
   };
 
@@ -174,7 +218,10 @@ function render({ model, el }) {
   canvas.style.width = size;
   canvas.style.height = size;
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", "The digit the decoder draws for the current z");
+  canvas.setAttribute(
+    "aria-label",
+    conditionDim ? "The digit the decoder draws for the chosen label and the current z" : "The digit the decoder draws for the current z",
+  );
   const status = makeElement("p", "vae-latent-explorer__status");
   status.setAttribute("aria-live", "polite");
   status.setAttribute("aria-atomic", "true");
@@ -219,6 +266,29 @@ function render({ model, el }) {
     );
   };
 
+  // A conditional model's label chooser: one toggle button per class, in a named group.
+  const labelBox = makeElement("div", "vae-latent-explorer__labels");
+  const labelButtons = [];
+  if (conditionDim) {
+    const captionId = `vae-latent-explorer-${instance}-labels`;
+    const caption = makeElement("div", "vae-latent-explorer__caption", "Digit to draw (label):");
+    caption.id = captionId;
+    const row = makeElement("div", "vae-latent-explorer__label-row");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-labelledby", captionId);
+    for (let label = 0; label < conditionDim; label++) {
+      const button = makeElement("button", "vae-latent-explorer__label-choice", String(label));
+      button.type = "button";
+      button.dataset.label = String(label);
+      button.title = `Draw a ${label}: the decoder reads z and the label ${label}`;
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", () => setLabel(label));
+      labelButtons.push(button);
+      row.append(button);
+    }
+    labelBox.append(caption, row);
+  }
+
   // The buttons and the example digits.
   const buttons = makeElement("div", "vae-latent-explorer__buttons");
   const reset = makeElement("button", "vae-latent-explorer__reset", "Reset z = 0");
@@ -260,7 +330,11 @@ function render({ model, el }) {
       const bytes = bytesFromBase64(example.image);
       paint(thumbnailContext, thumbnailContext.createImageData(SIDE, SIDE), Array.from(bytes, (value) => value / 255));
       button.append(thumbnail, makeElement("span", "vae-latent-explorer__label", label));
-      button.addEventListener("click", () => setZ(example.z));
+      button.addEventListener("click", () => {
+        // a conditional example sets its label too: its z is the encoder mean given that label
+        if (conditionDim) model.set("label", example.label);
+        setZ(example.z);
+      });
       row.append(button);
     });
     examplesBox.append(caption, row);
@@ -279,6 +353,7 @@ function render({ model, el }) {
   });
 
   const controls = makeElement("div", "vae-latent-explorer__controls");
+  if (conditionDim) controls.append(labelBox);
   controls.append(sliderBox, buttons, examplesBox);
   el.replaceChildren(figure, controls);
   buildSliders();
@@ -289,19 +364,23 @@ function render({ model, el }) {
     const start = performance.now();
     const z = checkZ(currentZ(), latentDim);
     if (z instanceof Error) return fail(z);
-    decode(weights, z, pixels);
-    if (!pixels.every(Number.isFinite)) return fail(new Error(`the decoder gave NaN for ${describeZ(z)}`));
+    const label = checkLabel(currentLabel(), conditionDim);
+    if (label instanceof Error) return fail(label);
+    decode(weights, z, pixels, label);
+    if (!pixels.every(Number.isFinite)) return fail(new Error(`the decoder gave NaN for ${describeState(z, label)}`));
     paint(context, image, pixels);
     for (const [dim, { input, output }] of sliders) {
       input.value = String(z[dim]);
       output.textContent = z[dim].toFixed(2);
     }
-    status.textContent = describeZ(z);
+    labelButtons.forEach((button, index) => button.setAttribute("aria-pressed", String(index === label)));
+    status.textContent = describeState(z, label);
     drawCount += 1;
     canvas.dataset.z = JSON.stringify(z);
+    if (conditionDim) canvas.dataset.label = String(label);
     canvas.dataset.drawCount = String(drawCount);
     const end = performance.now();
-    el.dispatchEvent(new CustomEvent(DRAW_EVENT, { bubbles: true, detail: { start, end, z } }));
+    el.dispatchEvent(new CustomEvent(DRAW_EVENT, { bubbles: true, detail: { start, end, z, label } }));
     return undefined;
   };
   const redrawSliders = () => {
@@ -309,10 +388,12 @@ function render({ model, el }) {
     draw();
   };
   model.on("change:z", draw);
+  model.on("change:label", draw);
   model.on("change:dimensions", redrawSliders);
   draw();
   return () => {
     model.off("change:z", draw);
+    model.off("change:label", draw);
     model.off("change:dimensions", redrawSliders);
   };
 }
