@@ -11,6 +11,7 @@ backend differ, or whose files are damaged, is retrained, never trusted.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import random
@@ -355,7 +356,9 @@ def config_key(config: TrainingConfig) -> dict:
     key = dataclasses.asdict(config)
     if not key["conditional"]:
         del key["conditional"]
-    return key
+    # through JSON, as the cache stores it: the filters tuple becomes a list, so
+    # a stored entry's metadata equals this key and the entry loads
+    return json.loads(json.dumps(key))
 
 
 def source_sha256(source: str) -> str | dict:
