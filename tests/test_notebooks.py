@@ -110,7 +110,10 @@ def test_lesson_opens_and_closes_the_same_way(path):
     assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
     assert headings[-2:] == ["## Summary", "## Exercises"]
-    solutions = [cell for cell in cells if "hide-input" in cell.get("metadata", {}).get("tags", [])]
+    # issue #11's solution cells (tag "solution") or the older hide-input ones
+    solutions = [
+        cell for cell in cells if {"hide-input", "solution"} & set(cell.get("metadata", {}).get("tags", []))
+    ]
     assert solutions, "exercises come with solutions, hidden in the book"
 
 
