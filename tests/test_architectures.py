@@ -13,7 +13,7 @@ from vae_lessons import architectures, losses, models, sampling, training
 
 def conv_vae(latent_dim=2, filters=(8, 16), dense_units=None, final_convolution=False, kl_weight=1.0, seed=1):
     encoder = architectures.build_conv_encoder(
-        latent_dim, filters, dense_units, sampling=architectures.AdjustableSampling(kl_weight, seed=seed, name="z")
+        latent_dim, filters, dense_units, sampling=sampling.Sampling(kl_weight, seed=seed, name="z")
     )
     decoder = architectures.build_conv_decoder(latent_dim, filters, final_convolution=final_convolution)
     vae = models.VAE(encoder, decoder, name="vae")
@@ -101,7 +101,7 @@ def test_save_and_load_round_trip_with_safe_mode(tmp_path):
         keras.ops.convert_to_numpy(loaded.decoder(z)), keras.ops.convert_to_numpy(vae.decoder(z)), rtol=1e-6
     )
     layer = loaded.encoder.get_layer("z")
-    assert isinstance(layer, architectures.AdjustableSampling)
+    assert isinstance(layer, sampling.Sampling)
     assert float(keras.ops.convert_to_numpy(layer.kl_weight)) == 0.25
     assert loaded.latent_dim == 3
 
@@ -174,15 +174,19 @@ def test_kl_warm_up_explains_what_it_needs():
     for bad, error in [({"warmup_epochs": 0}, ValueError), ({"warmup_epochs": 2, "target": -1.0}, ValueError)]:
         with pytest.raises(error, match="Invalid value received"):
             architectures.KLWarmUp(**bad)
-    mlp = models.build_vae(latent_dim=2, hidden_units=8)  # a plain Sampling layer: a Python float
-    mlp.compile(optimizer="adam")
-    with pytest.raises(TypeError, match="build the encoder with architectures.AdjustableSampling"):
-        mlp.fit(digits(8), digits(8), epochs=1, verbose=0, callbacks=[architectures.KLWarmUp(2)])
     plain = keras.Sequential([keras.Input((784,)), keras.layers.Dense(784)])
     plain.compile(optimizer="adam", loss="mse")
     with pytest.raises(ValueError, match="no Sampling layer"):
         plain.fit(digits(8), digits(8), epochs=1, verbose=0, callbacks=[architectures.KLWarmUp(2)])
-    assert issubclass(architectures.AdjustableSampling, sampling.Sampling)
+
+
+def test_kl_warm_up_works_with_the_mlp_s_ordinary_sampling_layer():
+    training.set_seed(0)
+    mlp = models.build_vae(latent_dim=2, hidden_units=8)
+    mlp.compile(optimizer="adam")
+    warm_up = architectures.KLWarmUp(2)
+    history = mlp.fit(digits(8), digits(8), epochs=2, verbose=0, callbacks=[warm_up]).history
+    assert history["kl"][0] == 0.0 and history["kl"][1] > 0
 
 
 BACKEND_PACKAGES = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
@@ -225,3 +229,35 @@ def test_the_conv_vae_loads_scores_and_trains_on_every_backend(backend, tmp_path
     history = result["history"]
     assert history["kl"][0] == 0.0 and history["kl"][1] > 0
     assert all(np.isfinite(history["loss"]))
+
+
+def test_training_config_builds_and_validates_the_conv_options():
+    config = training.TrainingConfig(architecture="conv", filters=[np.int64(8)], kl_warmup_epochs=np.int64(2))
+    assert config.filters == (8,) and config.kl_warmup_epochs == 2 and config.binarized is False
+    assert config == training.TrainingConfig(architecture="conv", filters=(8,), kl_warmup_epochs=2)
+    training.set_seed(0)
+    vae = training.build(config)
+    assert isinstance(vae, models.VAE) and vae.encoder.get_layer("encoder_conv_1").filters == 8
+    for bad, error in [
+        ({"architecture": "cnn"}, ValueError),
+        ({"filters": (8, 16, 32)}, ValueError),
+        ({"binarized": 1}, TypeError),
+        ({"kl_warmup_epochs": -1}, ValueError),
+        ({"conditional": True, "architecture": "conv"}, ValueError),
+        ({"conditional": True, "binarized": True}, ValueError),
+    ]:
+        with pytest.raises(error, match="Invalid value received for argument"):
+            training.TrainingConfig(**bad)
+
+
+def test_train_on_binarized_digits_with_warm_up_through_the_config():
+    config = training.TrainingConfig(
+        architecture="conv", filters=(4,), epochs=2, train_size=40, validation_size=20, binarized=True, kl_warmup_epochs=1
+    )
+    vae, history = training.train(config)
+    assert history["kl"][0] == 0.0 and history["kl"][1] > 0  # warm-up: no KL in the first epoch
+    assert len(history["val_loss"]) == 2 and all(np.isfinite(history["loss"]))
+    again, _ = training.train(config)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(again.decoder.weights[0]), keras.ops.convert_to_numpy(vae.decoder.weights[0])
+    )

@@ -27,9 +27,10 @@ from vae_lessons.exercises import (
     lesson_06,
     lesson_07,
     lesson_08,
+    lesson_09,
 )
 
-LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08)
+LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08, lesson_09)
 EXERCISES = [value for lesson in LESSONS for value in vars(lesson).values() if isinstance(value, checking.Exercise)]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -234,6 +235,14 @@ WRONG_ANSWERS = [
     (lesson_08.ex2, "wrong_shape", lambda: lambda a, b: a - b),
     (lesson_08.ex2, "not_a_function", lambda: (3.4, 0.3)),
     (lesson_08.ex2, "wrong_value", lambda: lambda a, b: ((a - b).mean(), 1.0)),
+    (lesson_09.ex1, "no_bias", lambda: lambda k, c, f: k * k * c * f),
+    (lesson_09.ex1, "per_pixel", lambda: lambda k, c, f: (784 * c + 1) * f),
+    (lesson_09.ex1, "wrong_value", lambda: lambda k, c, f: k * c * f + f),
+    (lesson_09.ex1, "not_a_function", lambda: 160),
+    (lesson_09.ex2, "off_by_one", lambda: lambda e, w, t: t * min(1.0, (e + 1) / w)),
+    (lesson_09.ex2, "no_cap", lambda: lambda e, w, t: t * e / w),
+    (lesson_09.ex2, "wrong_value", lambda: lambda e, w, t: t),
+    (lesson_09.ex2, "not_a_function", lambda: 0.5),
 ]
 
 

@@ -62,8 +62,35 @@ def test_kl_weight_must_be_a_finite_non_negative_number(kl_weight, error):
 
 
 def test_kl_weight_accepts_numpy_numbers():
-    assert sampling.Sampling(kl_weight=np.float32(0.5)).kl_weight == 0.5
-    assert sampling.Sampling(kl_weight=np.int64(2)).kl_weight == 2.0
+    assert sampling.Sampling(kl_weight=np.float32(0.5)).get_config()["kl_weight"] == 0.5
+    assert sampling.Sampling(kl_weight=np.int64(2)).get_config()["kl_weight"] == 2.0
+
+
+def test_kl_weight_is_a_non_trainable_variable_stored_as_a_float():
+    layer = sampling.Sampling(kl_weight=0.5, seed=0)
+    assert isinstance(layer.kl_weight, keras.Variable)
+    assert not layer.kl_weight.trainable and not layer.trainable_weights
+    layer.kl_weight.assign(0.25)
+    config = layer.get_config()
+    assert type(config["kl_weight"]) is float and config["kl_weight"] == 0.25
+    restored = sampling.Sampling.from_config(config)
+    assert float(keras.ops.convert_to_numpy(restored.kl_weight)) == 0.25
+
+
+def test_assigning_kl_weight_changes_a_compiled_training_step():
+    # A Python float would be read once, when the step is traced; the variable
+    # is read at every step, so the loss after assign(0) has no KL term.
+    encoder_input = keras.Input(shape=(2,))
+    z_mean = keras.layers.Dense(2)(encoder_input)
+    layer = sampling.Sampling(kl_weight=1.0, seed=0)
+    z = layer([z_mean, keras.ops.zeros_like(z_mean)])
+    model = keras.Model(encoder_input, z)
+    model.compile(optimizer="sgd", loss=lambda target, output: 0.0 * output)
+    x = np.ones((4, 2), np.float32)
+    with_kl = model.fit(x, x, epochs=1, verbose=0).history["loss"][-1]
+    layer.kl_weight.assign(0.0)
+    without_kl = model.fit(x, x, epochs=1, verbose=0).history["loss"][-1]
+    assert with_kl > 0.01 and without_kl == pytest.approx(0.0, abs=1e-6)
 
 
 def test_closed_form_kl_matches_its_monte_carlo_estimate():

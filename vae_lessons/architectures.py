@@ -29,14 +29,14 @@ import keras
 import numpy as np
 from keras import layers
 
-from vae_lessons import validation
+from vae_lessons import models, validation
 from vae_lessons.data import IMAGE_SHAPE, NUM_PIXELS
 from vae_lessons.sampling import Sampling
 
 DEFAULT_FILTERS = (16, 32)
 
 
-def _check_filters(filters):
+def check_filters(filters):
     """Filters of the stride-2 convolutions: a non-empty tuple of positive ints that fits 28 x 28."""
     expected = "a non-empty list of positive integers, at most 2 (28 halves twice: 14, 7)"
     if isinstance(filters, (str, bytes)) or not hasattr(filters, "__len__") or not filters:
@@ -77,7 +77,7 @@ def build_conv_encoder(latent_dim=2, filters=DEFAULT_FILTERS, dense_units=None, 
         Input (batch, 784); outputs ``[z_mean, z_log_var, z]``, each (batch, latent_dim).
     """
     latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
-    filters = _check_filters(filters)
+    filters = check_filters(filters)
     dense_units = _check_dense_units(dense_units)
     kernel_size = validation.check_integer("kernel_size", kernel_size, minimum=1)
     sampling = Sampling(name="z") if sampling is None else sampling
@@ -117,7 +117,7 @@ def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, fin
         Input (batch, latent_dim); output (batch, 784) in [0, 1].
     """
     latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
-    filters = _check_filters(filters)
+    filters = check_filters(filters)
     kernel_size = validation.check_integer("kernel_size", kernel_size, minimum=1)
     if not isinstance(final_convolution, (bool, np.bool_)):
         raise TypeError(validation.message("final_convolution", "True or False", final_convolution))
@@ -139,6 +139,30 @@ def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, fin
         hidden = layers.Conv2D(1, kernel_size, padding="same", activation="sigmoid", name="decoder_output")(hidden)
     x_reconstructed = layers.Reshape((NUM_PIXELS,), name="x_reconstructed")(hidden)  # (batch, 28, 28, 1) -> (batch, 784)
     return keras.Model(z, x_reconstructed, name="decoder")
+
+
+def build_conv_vae(latent_dim=2, filters=DEFAULT_FILTERS, kl_weight=1.0, seed=None):
+    """The convolutional VAE: :func:`build_conv_encoder` and its mirror decoder.
+
+    Parameters
+    ----------
+    latent_dim : int, default 2
+    filters : sequence of int, default (16, 32)
+    kl_weight : float, default 1.0
+    seed : int or None, default None
+        Seed of the sampling noise.
+
+    Returns
+    -------
+    vae : models.VAE
+        Built for inputs (batch, 784), like :func:`vae_lessons.models.build_vae`.
+    """
+    sampling = Sampling(kl_weight=kl_weight, seed=seed, name="z")
+    encoder = build_conv_encoder(latent_dim, filters, sampling=sampling)
+    decoder = build_conv_decoder(latent_dim, filters)
+    vae = models.VAE(encoder, decoder, name="vae")
+    vae.build((None, NUM_PIXELS))
+    return vae
 
 
 # ---------------------------------------------------------------------------------
@@ -230,26 +254,6 @@ class DynamicBinarization(keras.utils.PyDataset):
 # KL warm-up: start with the reconstruction alone, then ramp the KL weight up.
 
 
-@keras.saving.register_keras_serializable(package="vae_lessons")
-class AdjustableSampling(Sampling):
-    """A ``Sampling`` layer whose ``kl_weight`` is a non-trainable variable.
-
-    A compiled training step (JAX's jit, TensorFlow's tf.function) reads a Python float
-    attribute once, when it is traced, and keeps that value; a variable is read at
-    every step, so :class:`KLWarmUp` can change it during training. Same arguments as
-    ``Sampling``.
-    """
-
-    def __init__(self, kl_weight=1.0, seed=None, **kwargs):
-        super().__init__(kl_weight=kl_weight, seed=seed, **kwargs)
-        self.kl_weight = self.add_weight(
-            shape=(), initializer=keras.initializers.Constant(self.kl_weight), trainable=False, name="kl_weight"
-        )
-
-    def get_config(self):
-        return {**super().get_config(), "kl_weight": float(keras.ops.convert_to_numpy(self.kl_weight))}
-
-
 def _sampling_layers(model):
     """Every ``Sampling`` layer inside ``model``, looking into nested models."""
     found = []
@@ -267,8 +271,8 @@ class KLWarmUp(keras.callbacks.Callback):
     Epoch ``e`` (counting from 0) trains with ``kl_weight = target * min(1, e /
     warmup_epochs)``: the first epoch fits the reconstruction alone, the weight reaches
     ``target`` at epoch ``warmup_epochs`` and stays there (Bowman et al. 2016; Sønderby
-    et al. 2016). The weight sits in the model's ``Sampling`` layers, which must hold it
-    as a variable (:class:`AdjustableSampling`). The logged ``kl`` is the weighted
+    et al. 2016). The weight sits in the model's ``Sampling`` layers as a variable
+    (``Sampling.kl_weight``), which a compiled training step reads at every step. The logged ``kl`` is the weighted
     term, so it starts at 0; the loss of warm-up epochs is not yet the negative ELBO.
 
     Parameters
@@ -290,13 +294,6 @@ class KLWarmUp(keras.callbacks.Callback):
         layers_found = _sampling_layers(self.model)
         if not layers_found:
             raise ValueError("KLWarmUp: the model has no Sampling layer whose KL weight it could ramp")
-        for layer in layers_found:
-            if not isinstance(layer.kl_weight, keras.Variable):
-                raise TypeError(
-                    f"KLWarmUp: the Sampling layer {layer.name!r} holds kl_weight as a Python number, "
-                    "which a compiled training step reads only once; build the encoder with "
-                    "architectures.AdjustableSampling"
-                )
         self.layers = layers_found
 
     def on_epoch_begin(self, epoch, logs=None):

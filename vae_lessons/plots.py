@@ -751,3 +751,40 @@ def labelled_image_rows(rows, title=None, cell_size=0.9, notes=None):
         figure,
         f"{len(rows)} labelled rows of {num_columns} digit images, each in a thin frame: {described}.",
     )
+
+
+def labelled_rows(rows, description):
+    """Rows of digits, one row per label: e.g. originals above two models' reconstructions.
+
+    Parameters
+    ----------
+    rows : dict of str to array, each of shape (n, 784) or (n, 28, 28), same n
+        Row label -> its digits, top to bottom in the dict's order.
+    description : str
+        What the rows show, for the alternative text (e.g. "the MLP's
+        reconstructions are blurrier than the conv's").
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        With its alternative text.
+    """
+    if not isinstance(rows, dict) or not rows:
+        raise TypeError(message("rows", "a non-empty dict of row label -> images", rows))
+    images = {label: _as_images(digits, f"rows[{label!r}]") for label, digits in rows.items()}
+    counts = {len(digits) for digits in images.values()}
+    if len(counts) != 1:
+        raise ValueError(message("rows", "the same number of images in every row", sorted(counts)))
+    count = counts.pop()
+    figure = Figure(figsize=(count * 0.9 + 1.2, len(images) * 1.0))
+    axes = figure.subplots(len(images), count, squeeze=False)
+    for row, (label, digits) in enumerate(images.items()):
+        for column in range(count):
+            axes[row, column].imshow(digits[column], cmap="gray_r", vmin=0, vmax=1)
+            axes[row, column].set_xticks([])
+            axes[row, column].set_yticks([])
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    figure.tight_layout()
+    names = ", ".join(images)
+    text = f"{len(images)} rows of {count} digits ({names}); {description}"
+    return alt_text.describe(figure, text)

@@ -61,6 +61,13 @@ MODELS = {
     "latent_dim=20 kl_weight=4": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=4.0)),
     "latent_dim=20 kl_weight=8": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=8.0)),
     "latent_dim=20 mean loss": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=784.0)),
+    # lesson 9: beyond the MLP
+    "conv": ModelSpec(training.TrainingConfig(architecture="conv")),
+    "conv latent_dim=20": ModelSpec(training.TrainingConfig(latent_dim=20, architecture="conv")),
+    "conv latent_dim=20 binarized": ModelSpec(
+        training.TrainingConfig(latent_dim=20, architecture="conv", binarized=True)
+    ),
+    "latent_dim=20 kl_warmup_epochs=10": ModelSpec(training.TrainingConfig(latent_dim=20, kl_warmup_epochs=10)),
     "conditional": ModelSpec(training.TrainingConfig(conditional=True)),
 }
 """Every named model: name -> :class:`ModelSpec` (the seeded repeats are added below)."""
@@ -112,6 +119,21 @@ del _name, _seed, _spec
 
 SEED_STUDY = {name: tuple(seeded_name(name, seed) for seed in SEEDS) for name in SEEDED}
 """``{name: (its name for seed 0, seed 1, seed 2)}`` for every model of :data:`SEEDED`."""
+
+
+ARCHITECTURE_STUDY = {
+    ("mlp", 2): "default",
+    ("conv", 2): "conv",
+    ("mlp", 20): "latent_dim=20",
+    ("conv", 20): "conv latent_dim=20",
+}
+"""Lesson 9's MLP against conv: ``{(architecture, latent_dim): name}``, same budget."""
+
+BINARIZED_MODEL = "conv latent_dim=20 binarized"
+"""Lesson 9's model trained on dynamically binarized digits."""
+
+KL_WARMUP_STUDY = {0: "latent_dim=20", 10: "latent_dim=20 kl_warmup_epochs=10"}
+"""Lesson 9's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20."""
 
 
 def spec(name):

@@ -51,6 +51,14 @@ class Sampling(keras.layers.Layer):
     ``kl_weight * mean_over_batch(KL(q(z|x) || N(0, I)))`` to the model's losses,
     a scalar.
 
+    The weight is a non-trainable ``keras.Variable`` (``layer.kl_weight``), not a
+    Python float: a compiled training step (JAX's jit, TensorFlow's tf.function)
+    reads a Python attribute once, when it is traced, and keeps that value for
+    good, while it reads a variable at every step. So
+    ``layer.kl_weight.assign(0.5)`` changes the training that follows, which is
+    what :class:`vae_lessons.architectures.KLWarmUp` does. ``get_config`` stores
+    its current value as a float.
+
     Parameters
     ----------
     kl_weight : float, default 1.0
@@ -72,7 +80,13 @@ class Sampling(keras.layers.Layer):
 
     def __init__(self, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
+        kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
+        self.kl_weight = self.add_weight(
+            shape=(),
+            initializer=keras.initializers.Constant(kl_weight),
+            trainable=False,
+            name="kl_weight",
+        )
         self.seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -91,7 +105,8 @@ class Sampling(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "kl_weight": self.kl_weight, "seed": self.seed}
+        kl_weight = float(ops.convert_to_numpy(self.kl_weight))
+        return {**super().get_config(), "kl_weight": kl_weight, "seed": self.seed}
 
 
 def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):

@@ -11,6 +11,7 @@ backend differ, or whose files are damaged, is retrained, never trusted.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import random
@@ -19,9 +20,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import cache, data, models, validation
+from vae_lessons import architectures, cache, data, models, validation
 
-CACHE_FORMAT = 1  # bump when the meaning of a cached model changes
+CACHE_FORMAT = 2  # bump when the meaning of a cached model changes
+# 2: Sampling.kl_weight is a stored variable
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 # Training steps Keras runs per call of its compiled train function, reading the logs (and
 # calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
@@ -58,6 +60,9 @@ def set_seed(seed: int) -> None:
         torch.manual_seed(seed)
 
 
+ARCHITECTURES = ("mlp", "conv")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig:
     """Everything that determines a trained VAE.
@@ -85,6 +90,17 @@ class TrainingConfig:
         ``"keras"`` (the full 60,000 through Keras; downloads once), or the path of a
         local ``mnist.npz`` or of a folder holding the four IDX ``.gz`` files (a
         ``pathlib.Path`` is stored as its string). Only the training split is used.
+    architecture : str, default "mlp"
+        ``"mlp"`` (:func:`vae_lessons.models.build_vae`, ``hidden_units`` wide) or
+        ``"conv"`` (:mod:`vae_lessons.architectures`, ``filters``).
+    filters : tuple of int, default (16, 32)
+        Filters of the convolutional encoder's stride-2 convolutions (conv only).
+    binarized : bool, default False
+        Train on dynamically binarized digits (redrawn every epoch) and validate
+        on a fixed binarization (:mod:`vae_lessons.architectures`).
+    kl_warmup_epochs : int, default 0
+        Ramp the KL weight from 0 to ``kl_weight`` over this many epochs
+        (:class:`vae_lessons.architectures.KLWarmUp`); 0: no warm-up.
     conditional : bool, default False
         Train a :class:`~vae_lessons.models.ConditionalVAE`: the data are
         ``models.with_labels(x, labels)``, shape (n, 794) (see :func:`training_data`).
@@ -100,6 +116,10 @@ class TrainingConfig:
     train_size: int | None = None
     seed: int = 0
     source: str = "sample"
+    architecture: str = "mlp"
+    filters: tuple = architectures.DEFAULT_FILTERS
+    binarized: bool = False
+    kl_warmup_epochs: int = 0
     conditional: bool = False
 
     def __post_init__(self):
@@ -116,11 +136,26 @@ class TrainingConfig:
             normalise("train_size", validation.check_integer("train_size", self.train_size, minimum=1))
         normalise("kl_weight", validation.check_number("kl_weight", self.kl_weight, minimum=0))
         normalise("learning_rate", validation.check_number("learning_rate", self.learning_rate, minimum=0, above=True))
+        validation.check_choice("architecture", self.architecture, ARCHITECTURES)
+        normalise("filters", architectures.check_filters(self.filters))
+        if not isinstance(self.binarized, (bool, np.bool_)):
+            raise TypeError(validation.message("binarized", "True or False", self.binarized))
+        normalise("binarized", bool(self.binarized))
+        normalise(
+            "kl_warmup_epochs",
+            validation.check_integer("kl_warmup_epochs", self.kl_warmup_epochs, minimum=0),
+        )
         if isinstance(self.source, os.PathLike):
             normalise("source", os.fspath(self.source))
         if not isinstance(self.conditional, (bool, np.bool_)):
             raise TypeError(validation.message("conditional", "True or False", self.conditional))
         normalise("conditional", bool(self.conditional))
+        if self.conditional and (self.architecture != "mlp" or self.binarized):
+            raise ValueError(
+                validation.message(
+                    "conditional", 'False with architecture="conv" or binarized=True (the conditional VAE is the MLP\'s)', self.conditional
+                )
+            )
         if not isinstance(self.source, str) or not self.source:
             raise TypeError(
                 validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
@@ -214,9 +249,24 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
     set_seed(config.seed)
-    vae_class = models.ConditionalVAE if config.conditional else models.VAE
-    vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class)
-    return fit(vae, config, progress=progress)
+    return fit(build(config), config, progress=progress)
+
+
+def build(config: TrainingConfig):
+    """The untrained VAE of ``config``: the MLP or the convolutional one.
+
+    Seed first (:func:`set_seed`) for reproducible initial weights.
+
+    Returns
+    -------
+    vae : models.VAE
+    """
+    if config.architecture == "mlp":
+        vae_class = models.ConditionalVAE if config.conditional else models.VAE
+        return models.build_vae(
+            config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class
+        )
+    return architectures.build_conv_vae(config.latent_dim, config.filters, kl_weight=config.kl_weight)
 
 
 def fit(vae, config: TrainingConfig, progress: bool = False):
@@ -250,15 +300,20 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
         steps_per_execution=STEPS_PER_EXECUTION,
     )
     callbacks = [keras.callbacks.TerminateOnNaN()]
+    if config.kl_warmup_epochs:
+        callbacks.append(architectures.KLWarmUp(config.kl_warmup_epochs, target=config.kl_weight))
     if progress:
         callbacks.append(CompactProgress(every=10))
+    if config.binarized:
+        # fresh black-and-white pixels every epoch; one fixed draw to validate on
+        inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed)}
+        x_validation = architectures.binarize(x_validation, seed=config.seed) if len(x_validation) else x_validation
+    else:
+        inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
     history = vae.fit(
-        x_train,
-        x_train,
+        **inputs,
         validation_data=(x_validation, x_validation) if len(x_validation) else None,
         epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
         callbacks=callbacks,
         verbose=0,
     ).history
@@ -313,7 +368,9 @@ def config_key(config: TrainingConfig) -> dict:
     key = dataclasses.asdict(config)
     if not key["conditional"]:
         del key["conditional"]
-    return key
+    # through JSON, as the cache stores it: the filters tuple becomes a list, so
+    # a stored entry's metadata equals this key and the entry loads
+    return json.loads(json.dumps(key))
 
 
 def source_sha256(source: str) -> str | dict:
@@ -376,7 +433,11 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
     return cache.cached(
         cache_metadata(config),
         lambda: train(config),
-        check_model=cache.architecture_check(
-            config.latent_dim, config.hidden_units, condition_dim=models.ConditionalVAE.condition_dim if config.conditional else 0
+        check_model=(
+            cache.architecture_check(
+                config.latent_dim, config.hidden_units, condition_dim=models.ConditionalVAE.condition_dim if config.conditional else 0
+            )
+            if config.architecture == "mlp"
+            else None  # the config in the cache key names the conv architecture
         ),
     )
