@@ -161,7 +161,7 @@ def elbo_terms(vae, x, seed=0, batch_size=1000):
     check_model(vae)
     x = check_digits(x)
     batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
-    z_mean, z_log_var = vae.encode(x, batch_size)
+    z_mean, z_log_var = vae.encode(x, batch_size=batch_size)
     kl = keras.ops.convert_to_numpy(losses.kl_divergence(z_mean, z_log_var)).astype(np.float64)
     model = log_likelihood_model(vae)
     reconstruction = np.empty(len(x))

@@ -215,7 +215,7 @@ class VAE(keras.Model):
         _refuse_labels(labels)
         return z
 
-    def encode(self, x, batch_size=DEFAULT_BATCH_SIZE, labels=None):
+    def encode(self, x, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Encode digits into the parameters of q(z|x): the one way to encode.
 
         Parameters
@@ -245,7 +245,7 @@ class VAE(keras.Model):
         z_mean, z_log_var, _ = self.encoder.predict(inputs, batch_size=batch_size, verbose=0)
         return np.asarray(z_mean, np.float32), np.asarray(z_log_var, np.float32)
 
-    def decode(self, z, batch_size=DEFAULT_BATCH_SIZE, labels=None):
+    def decode(self, z, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Decode latent points into Bernoulli means of the pixels: the one way to decode.
 
         Parameters
@@ -402,7 +402,7 @@ class ConditionalVAE(VAE):
     def decoder_inputs(self, z, labels=None):
         return with_labels(z, labels)  # (n, latent_dim) -> (n, latent_dim + 10)
 
-    def encode(self, x, labels=None, batch_size=DEFAULT_BATCH_SIZE):
+    def encode(self, x, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Encode labelled digits: ``(z_mean, z_log_var)`` of q(z|x, y), each (n, latent_dim).
 
         Parameters
@@ -414,7 +414,7 @@ class ConditionalVAE(VAE):
         """
         return super().encode(x, batch_size=batch_size, labels=labels)
 
-    def decode(self, z, labels=None, batch_size=DEFAULT_BATCH_SIZE):
+    def decode(self, z, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Decode latent points as digits of the given classes: (n, 784) in [0, 1].
 
         Parameters
