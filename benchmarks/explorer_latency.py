@@ -87,10 +87,13 @@ def vendor_folder(scratch: Path) -> Path:
 
 
 def write_static_page(folder: Path, views, vendor: Path, title="Latent explorer") -> Path:
-    """Embed ``views`` (and every live widget) in ``folder/index.html``, as the book does."""
+    """Embed ``views`` (and the widgets they use) in ``folder/index.html``, as the book does."""
     import ipywidgets.embed
 
-    embedded = ipywidgets.embed.embed_data(views=views, drop_defaults=False)
+    # Only these views' widgets: embed_data would otherwise save every widget alive in
+    # this process (a test run makes many), not only the ones on the page.
+    state = ipywidgets.embed.dependency_state(views, drop_defaults=False)
+    embedded = ipywidgets.embed.embed_data(views=views, drop_defaults=False, state=state)
     state = json.dumps(embedded["manager_state"])
     view_tags = "\n".join(
         '<script type="application/vnd.jupyter.widget-view+json">'

@@ -428,7 +428,7 @@ def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
     axes.set_title("The bound tightens as $k$ grows")
     axes.legend()
     figure.tight_layout()
-    points = ", ".join(f"{value:.1f} at k = {count:,}" for count, value in zip(sample_counts, negative_log_likelihoods))
+    points = ", ".join(f"{value:.1f} at k = {int(count):,}" for count, value in zip(sample_counts, negative_log_likelihoods))
     return alt_text.describe(
         figure,
         "Line plot of the importance-weighted estimate of -log p(x), nats per digit, against "

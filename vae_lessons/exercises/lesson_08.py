@@ -127,9 +127,8 @@ def _paired_scores():
     solution="""
         def paired(a, b):
             differences = a - b  # (n,): one per seed (or digit)
-            standard_error = np.std(differences, ddof=1) / np.sqrt(
-                len(differences)
-            )
+            spread = np.std(differences, ddof=1)  # ddof=1: the sample's spread
+            standard_error = spread / np.sqrt(len(differences))
             return differences.mean(), standard_error
 
         answer = paired
