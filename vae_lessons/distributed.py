@@ -287,7 +287,9 @@ def train(config: training.TrainingConfig = training.TrainingConfig(), distribut
         )
     x_train, x_validation = training.training_data(config)
     train_batches = GlobalBatches(x_train, config.batch_size, config.seed, num_shards, shard, multiple)
-    validation_batches = GlobalBatches(x_validation, config.batch_size, None, num_shards, shard, multiple)
+    validation_batches = (  # none when the configuration holds no digits out
+        GlobalBatches(x_validation, config.batch_size, None, num_shards, shard, multiple) if len(x_validation) else None
+    )
     is_coordinator = num_shards == 1 or shard == 0
     with distribution.scope() if distribution is not None else contextlib.nullcontext():
         training.set_seed(config.seed)
@@ -296,7 +298,7 @@ def train(config: training.TrainingConfig = training.TrainingConfig(), distribut
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
         history = vae.fit(
             train_batches,
-            validation_data=validation_batches if len(validation_batches) else None,
+            validation_data=validation_batches,
             epochs=config.epochs,
             callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks],
             verbose=verbose if is_coordinator else 0,
