@@ -15,6 +15,7 @@ agree to 1e-5 relative and weights to 1e-4 absolute. Two processes of one cluste
 compute the same global steps, so their weights must be identical.
 """
 
+import dataclasses
 import json
 import os
 import socket
@@ -26,8 +27,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from test_data import (
+    write_idx,  # tests/ is on sys.path (pytest's default import mode)
+)
 
-from test_data import write_idx  # tests/ is on sys.path (pytest's default import mode)
 from vae_lessons import data, distributed, models, train, training
 
 REPO = Path(__file__).resolve().parents[1]
@@ -285,3 +288,12 @@ def test_command_line_distribute_needs_jax(idx_folder, tmp_path, capsys):
     with pytest.raises(SystemExit):
         train.main(cli_arguments(idx_folder, tmp_path / "vae.keras", "--distribute"))
     assert "runs on the JAX backend only" in capsys.readouterr().err
+
+
+@needs_jax
+def test_training_with_no_validation_digits(tmp_path, monkeypatch):
+    """``validation_size=0`` trains with no validation data (the scaling benchmark does)."""
+    monkeypatch.setenv("VAE_LESSONS_CACHE", str(tmp_path))
+    config = dataclasses.replace(CONFIG, validation_size=0, epochs=1)
+    vae, history = distributed.train(config, distributed.data_parallel())
+    assert set(history) >= {"loss", "reconstruction", "kl"} and "val_loss" not in history
