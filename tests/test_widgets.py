@@ -125,7 +125,9 @@ def test_browser_forward_pass_matches_keras_trained():
     assert error.mean() < 1e-3, error.mean()  # measured 0.0005
     gray_error = np.abs(widgets.gray_levels(widgets.decode_with_packed_weights(packed, z)).astype(int)
                         - widgets.gray_levels(vae.decode(z)))  # fmt: skip
-    assert gray_error.max() <= 6 and gray_error.mean() < 0.3
+    # At most 8 levels: the 0.03 bound above is 7.65 of 255 before each side rounds to a level
+    # (JAX's model measures 5, a PyTorch-trained one 7), the bound the browser tests use too.
+    assert gray_error.max() <= 8 and gray_error.mean() < 0.3
 
 
 def test_decode_with_packed_weights_checks_z(small_vae):
