@@ -86,15 +86,21 @@ def execute(path: Path, timeout: int = 600) -> float:
     return seconds
 
 
+def lesson_paths(given: list[Path]) -> list[Path]:
+    """The notebooks a command was given, or every lesson; exits (status 2) naming any missing one."""
+    paths = given or sorted(NOTEBOOKS.glob("*.ipynb"))
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(f"no such notebook: {', '.join(missing)}", file=sys.stderr)
+        raise SystemExit(2)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Re-execute lesson notebooks and store clean outputs.")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        print(f"no such notebook: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    paths = lesson_paths(args.notebooks)
     total = 0.0
     for path in paths:
         seconds = execute(path.resolve())

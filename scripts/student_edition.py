@@ -19,14 +19,13 @@ zip of the edition, which the book offers for download.
 from __future__ import annotations
 
 import argparse
-import sys
 import zipfile
 from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from scripts.execute_notebooks import NOTEBOOKS, REPO, clean
+from scripts.execute_notebooks import REPO, clean, lesson_paths
 
 SOLUTION_TAG = "solution"
 DEFAULT_OUTPUT = REPO / "build" / "student-edition"
@@ -92,11 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for the edition")
     parser.add_argument("--zip", type=Path, default=None, help="zip file (default: OUTPUT.zip)")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        print(f"no such notebook: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    paths = lesson_paths(args.notebooks)
     written = write_student_edition(paths, args.output)
     archive = write_zip(args.zip or args.output.with_suffix(".zip"), written)
     print(f"student edition: {len(written)} notebooks in {args.output}, zipped in {archive}")
