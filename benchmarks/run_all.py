@@ -12,7 +12,8 @@ Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
   model and lesson 7's comparison models on the real MNIST test set when
   ``../shared/data/mnist-test`` exists (``benchmarks/quality.py``);
 * ``training_speed``: samples per second for one epoch of the default model on each
-  installed backend, and as a fraction of NumPy's matmul peak (``training_speed.py``);
+  installed backend, as a fraction of a hand-written JAX epoch and of NumPy's matmul
+  peak (``training_speed.py``); ``training_speed_conv``: the same for lesson 9's conv VAE;
 * ``notebooks``: ``pytest --nbval notebooks`` on an empty and on a filled model cache,
   and each lesson alone with its slow cells (``notebook_suite.py``);
 * ``book``: seconds to build the HTML book and the site's size, via
@@ -43,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 from benchmarks import notebook_suite, quality, training_speed  # noqa: E402
 
-NAMES = ("quality", "training_speed", "notebooks", "book", "explorer", "scaling")
+NAMES = ("quality", "training_speed", "training_speed_conv", "notebooks", "book", "explorer", "scaling")
 
 
 def machine() -> dict:
@@ -153,17 +154,20 @@ def markdown(results: dict) -> str:
                 f"{m['reconstruction']:.1f} | {m['kl']:.1f} | {iw} | {m['active_dimensions']} |"
             )
         lines += [""]
-    if "training_speed" in benchmarks:
-        t = benchmarks["training_speed"]["result"]
+    for speed in ("training_speed", "training_speed_conv"):
+        if speed not in benchmarks:
+            continue
+        t = benchmarks[speed]["result"]
         peak = t["matmul_peak"]
         lines += [
-            "## Training speed (default model, one epoch of 3,600 digits, batch 32)",
+            f"## Training speed: {t['model']}",
             "",
             f"FLOPs per training sample: {t['training_flops_per_sample']:,} ({t['flops_note']}). "
             f"NumPy {peak['numpy']} float32 matmul peak measured in the same run: {peak['model_shapes_gflops']} GFLOP/s "
             f"at the model's shapes (batch 32), {peak['square_2048_gflops']} GFLOP/s at 2048x2048. "
-            "Each backend's settings were timed in turn in one process (median epoch); the JAX reference is the "
-            "same training step written by hand in JAX, one `lax.scan` XLA program per epoch.",
+            "Each backend's settings were timed in turn in one process (median epoch)"
+            + ("; the JAX reference is the same training step written by hand in JAX, one `lax.scan` XLA program "
+               "per epoch." if speed == "training_speed" else "."),
             "",
             "| backend | version | setting | samples/s (median epoch) | of the JAX reference | samples/s (best epoch) | of the reference (best) | first epoch, with compilation (s) |",
             "|---|---|---|---|---|---|---|---|",
@@ -243,6 +247,7 @@ def main(argv=None) -> int:
     runners = {
         "quality": (quality.run, args.quick),
         "training_speed": (training_speed.run, 1 if args.quick else 3),
+        "training_speed_conv": (training_speed.run, 1 if args.quick else 3, "conv"),
         "notebooks": (notebook_suite.run, not args.quick),  # --quick: warm runs only
         "book": (book,),
         "explorer": (explorer,),

@@ -2,12 +2,14 @@
 
 Usage::
 
-    python -m benchmarks.training_speed          # every installed backend; prints JSON
+    python -m benchmarks.training_speed                      # every installed backend; prints JSON
+    python -m benchmarks.training_speed --architecture conv  # lesson 9's conv VAE instead
 
 Each backend (JAX, TensorFlow, PyTorch: those installed) runs in its own subprocess
-with ``KERAS_BACKEND`` set. There it builds the default VAE (784-512-2) once per Keras
-setting compared (``steps_per_execution`` 1, 32 and the package's choice
-``training.STEPS_PER_EXECUTION``, a whole epoch per execution), compiles each as
+with ``KERAS_BACKEND`` set. There it builds the default VAE (784-512-2) once per
+setting compared (:func:`keras_settings`: one step per execution; the package's
+``training.STEPS_PER_EXECUTION``, a whole epoch per execution, run by Keras's own loop;
+on JAX, the same executions fused by :mod:`vae_lessons.fused_steps`), compiles each as
 ``training.fit`` does (Adam, the NaN guard callback), trains one warm-up epoch on the
 default 3,600 training digits at batch 32 (compilation happens here), then times
 ``repeats`` more epochs of each setting in turn, round-robin, so a moment of load on the
@@ -49,9 +51,31 @@ def forward_flops_per_sample() -> int:
     return sum(2 * fan_in * fan_out for fan_in, fan_out in LAYER_SHAPES)
 
 
-def training_flops_per_sample() -> int:
+def conv_forward_flops_per_sample(latent_dim: int, filters) -> int:
+    """Multiply-add FLOPs (2 per multiply-add) of one forward pass of the conv VAE.
+
+    A 3 x 3, stride-2 convolution from ``c_in`` to ``c_out`` channels producing an
+    h x w map costs ``h * w * 9 * c_in * c_out`` multiply-adds; its transposed mirror in
+    the decoder costs the same. Dense layers: fan_in x fan_out (z_mean, z_log_var, and
+    the decoder's first layer). Counted from the layer sizes in
+    :mod:`vae_lessons.architectures`.
+    """
+    sizes = [28 // 2 ** (index + 1) for index in range(len(filters))]  # 14, 7 for two convolutions
+    channels = [1, *filters]
+    convolutions = sum(size * size * 9 * channels[index] * channels[index + 1] for index, size in enumerate(sizes))
+    features = sizes[-1] ** 2 * filters[-1]
+    dense = 2 * features * latent_dim + latent_dim * features
+    return 2 * (2 * convolutions + dense)
+
+
+def training_flops_per_sample(architecture: str = "mlp") -> int:
     """About 3x the forward pass: the forward products plus two products per layer backward."""
-    return 3 * forward_flops_per_sample()
+    if architecture == "mlp":
+        return 3 * forward_flops_per_sample()
+    from vae_lessons import training
+
+    config = training.TrainingConfig(architecture=architecture)
+    return 3 * conv_forward_flops_per_sample(config.latent_dim, config.filters)
 
 
 def _best_seconds(a, b, seconds):
@@ -120,41 +144,50 @@ def matmul_peak() -> dict:
 
 
 def keras_settings() -> dict:
-    """The Keras compile settings compared: name -> ``steps_per_execution``.
+    """The Keras settings compared: name -> (``steps_per_execution``, Keras's own loop?).
 
-    One step per execution (Keras's default), 32, and the package's choice (a whole epoch
-    of the default configuration per execution); PyTorch allows only one step per execution.
+    One step per execution (Keras's default); the package's choice
+    (``training.STEPS_PER_EXECUTION``, a whole epoch per execution) run by Keras's own
+    loop, one compiled step per batch (what Keras 3.15 does on JAX); and, on JAX, the
+    package's scanned executions (:mod:`vae_lessons.fused_steps`) with 32 steps and
+    with the package's choice. PyTorch allows only one step per execution.
     """
     import keras
 
     from vae_lessons import training
 
+    package = training.STEPS_PER_EXECUTION
     if keras.backend.backend() == "torch":
-        return {"steps_per_execution=1 (package)": 1}
+        return {"steps_per_execution=1 (package)": (1, True)}
+    if keras.backend.backend() != "jax":
+        return {"steps_per_execution=1": (1, True), f"steps_per_execution={package} (package)": (package, True)}
     return {
-        "steps_per_execution=1": 1,
-        "steps_per_execution=32": 32,
-        f"steps_per_execution={training.STEPS_PER_EXECUTION} (package)": training.STEPS_PER_EXECUTION,
+        "steps_per_execution=1": (1, True),
+        f"steps_per_execution={package}, Keras's loop": (package, True),
+        "steps_per_execution=32, scanned": (32, False),
+        f"steps_per_execution={package}, scanned (package)": (package, False),
     }
 
 
-def worker(repeats: int) -> dict:
-    """Time the default model's epochs on the backend named by KERAS_BACKEND (run in a subprocess).
+def worker(repeats: int, architecture: str = "mlp") -> dict:
+    """Time the model's epochs on the backend named by KERAS_BACKEND (run in a subprocess).
 
-    One model per Keras setting (and, on JAX, the hand-written reference), each warmed up
-    by one epoch, then timed one epoch at a time in turn; medians reported.
+    One model per Keras setting (and, on JAX with the MLP, the hand-written reference),
+    each warmed up by one epoch, then timed one epoch at a time in turn; medians reported.
     """
     import keras
 
-    from vae_lessons import models, training
+    from vae_lessons import training
 
-    config = training.TrainingConfig()
+    config = training.TrainingConfig(architecture=architecture)
     x_train, _ = training.training_data(config)
     epochs = {}  # name -> function training one epoch, blocking until it is done
     first_epoch_seconds = {}
-    for name, steps in keras_settings().items():
+    for name, (steps, keras_loop) in keras_settings().items():
         training.set_seed(config.seed)
-        vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight)
+        vae = training.build(config)
+        if keras_loop:  # Keras's own train function, bypassing fused_steps' override
+            vae.make_train_function = functools.partial(keras.Model.make_train_function, vae)
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), steps_per_execution=steps)
 
         def epoch(vae=vae):
@@ -164,7 +197,7 @@ def worker(repeats: int) -> dict:
             )
 
         epochs[name] = epoch
-    if keras.backend.backend() == "jax":
+    if keras.backend.backend() == "jax" and architecture == "mlp":
         epochs["jax reference (lax.scan epoch)"] = jax_reference_epoch(x_train, config)
     for name, epoch in epochs.items():
         start = time.perf_counter()
@@ -306,15 +339,21 @@ def installed_backends() -> list[str]:
     return [backend for backend, module in BACKENDS.items() if importlib.util.find_spec(module) is not None]
 
 
-def run(repeats: int = 3) -> dict:
+MODEL_NAMES = {
+    "mlp": "default VAE 784-512-2, batch 32, Adam, 3,600 digits per epoch (the JAX reference: 3,584)",
+    "conv": "lesson 9's conv VAE (TrainingConfig(architecture='conv')), batch 32, Adam, 3,600 digits per epoch",
+}
+
+
+def run(repeats: int = 3, architecture: str = "mlp") -> dict:
     """Every installed backend in its own subprocess, plus the matmul peak; JSON-ready."""
     peak = matmul_peak()
-    flops = training_flops_per_sample()
+    flops = training_flops_per_sample(architecture)
     results = []
     for backend in installed_backends():
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
         process = subprocess.run(
-            [sys.executable, "-m", "benchmarks.training_speed", "--worker", "--repeats", str(repeats)],
+            [sys.executable, "-m", "benchmarks.training_speed", "--worker", "--repeats", str(repeats), "--architecture", architecture],
             capture_output=True, text=True, env=env, cwd=REPO,
         )
         if process.returncode != 0:
@@ -329,7 +368,7 @@ def run(repeats: int = 3) -> dict:
         speeds = ", ".join(f"{name}: {value['samples_per_second']}" for name, value in entry["settings"].items())
         print(f"  {backend}: samples/s {speeds}", file=sys.stderr, flush=True)
     return {
-        "model": "default VAE 784-512-2, batch 32, Adam, 3,600 digits per epoch (the JAX reference: 3,584)",
+        "model": MODEL_NAMES[architecture],
         "training_flops_per_sample": flops,
         "flops_note": "3 x forward multiply-add FLOPs (2 per multiply-add); elementwise work ignored",
         "matmul_peak": peak,
@@ -342,14 +381,15 @@ def main(argv=None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--peak-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs per backend (median reported)")
+    parser.add_argument("--architecture", choices=tuple(MODEL_NAMES), default="mlp", help="the model to time")
     args = parser.parse_args(argv)
     if args.peak_worker:
         print(json.dumps(_peak_worker()))
         return 0
     if args.worker:
-        print(json.dumps(worker(args.repeats)))
+        print(json.dumps(worker(args.repeats, args.architecture)))
         return 0
-    print(json.dumps(run(args.repeats), indent=1))
+    print(json.dumps(run(args.repeats, args.architecture), indent=1))
     return 0
 
 

@@ -1,5 +1,7 @@
 """Speed settings of training.fit change the time, never the result."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +12,11 @@ from vae_lessons import training
 # and 100 validation digits 4 steps: fewer than STEPS_PER_EXECUTION, so Keras's last
 # execution of each epoch is a short one.
 SMALL = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=32, validation_size=100, train_size=200, seed=5)
+# the other input path: a PyDataset redrawing black-and-white pixels every epoch, and a
+# callback (KL warm-up) that changes a model variable between executions
+BINARIZED_WARM_UP = dataclasses.replace(SMALL, binarized=True, kl_warmup_epochs=2)
+# 224 digits: 7 full batches and no partial one, so an execution is one scan only
+WHOLE_BATCHES = dataclasses.replace(SMALL, train_size=224)
 
 
 def test_steps_per_execution_is_one_only_where_keras_requires_it():
@@ -17,11 +24,23 @@ def test_steps_per_execution_is_one_only_where_keras_requires_it():
 
 
 @pytest.mark.skipif(keras.backend.backend() == "torch", reason="Keras runs one step per execution on PyTorch")
-def test_steps_per_execution_keeps_weights_and_history_identical(monkeypatch):
+@pytest.mark.parametrize("config", [SMALL, BINARIZED_WARM_UP, WHOLE_BATCHES], ids=["arrays", "binarized-warm-up", "whole-batches"])
+def test_steps_per_execution_keeps_weights_and_history_identical(monkeypatch, config):
     """Same seed: bitwise the same weights and history with one step per execution and with the package's setting."""
-    fused, fused_history = training.train(SMALL)
+    fused, fused_history = training.train(config)
     monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 1)
-    single, single_history = training.train(SMALL)
+    single, single_history = training.train(config)
     assert fused_history == single_history
     for fused_weight, single_weight in zip(fused.get_weights(), single.get_weights(), strict=True):
         np.testing.assert_array_equal(fused_weight, single_weight)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
+def test_on_jax_an_execution_is_one_scanned_program():
+    """The package's models train through fused_steps' scan on JAX; one step per execution through Keras's own loop."""
+    fused, _ = training.train(SMALL)
+    assert fused.train_function.__qualname__.startswith("_scanned_train_function")
+    one_step = training.build(SMALL)
+    one_step.compile(optimizer="adam", steps_per_execution=1)
+    one_step.make_train_function()
+    assert not one_step.train_function.__qualname__.startswith("_scanned_train_function")
