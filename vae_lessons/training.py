@@ -27,8 +27,9 @@ CACHE_FORMAT = 2  # bump when the meaning of a cached model changes
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 # Training steps Keras runs per call of its compiled train function, reading the logs (and
 # calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
-# weights, in less time (benchmarks/training_speed.py); 128 covers a whole epoch of the
-# lessons' 3,600 digits at batch 32 (113 steps). Keras allows only 1 on PyTorch.
+# weights, in less time (benchmarks/training_speed.py). On JAX the steps of one call are one
+# lax.scan XLA program (vae_lessons.fused_steps). 128 covers a whole epoch of the lessons'
+# 3,600 digits at batch 32 (113 steps). Keras allows only 1 on PyTorch.
 STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 128
 
 
