@@ -1,9 +1,11 @@
 """The latent explorer in real front ends: JupyterLab and Notebook 7, headless Chromium.
 
-The front ends the README calls tested. For each, starts its server on 127.0.0.1 (private config, autosave off; the browser may reach
-nothing but 127.0.0.1: the widget front ends come from the installed wheels), opens the
-decoder lesson ``notebooks/06_decoder.ipynb``, runs all its cells from the Run menu,
-moves a slider of the explorer and checks that
+The front ends the README calls tested. One Jupyter server on 127.0.0.1 (private config,
+autosave off) serves both (JupyterLab at ``/lab``, Notebook 7 at ``/notebooks``: each
+front end is a server extension, and both are installed), and one headless Chromium,
+which may reach nothing but 127.0.0.1 (the widget front ends come from the installed
+wheels), opens a page per test: the decoder lesson ``notebooks/06_decoder.ipynb``, runs
+all its cells from the Run menu, moves a slider of the explorer and checks that
 
 * the image redraws, in the browser, from the new z;
 * the kernel sees the new z (a scratch cell prints ``explorer.z``; it is never saved);
@@ -18,7 +20,8 @@ was. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium
 skipped without it. The lesson must create ``explorer = widgets.LatentExplorer(...)``
 and display it; the widget is found by the DOM classes the explorer sets.
 
-Run alone: ``.venv/bin/pytest tests/test_browser_jupyterlab.py -q`` (about 40 s per front end).
+Each test shuts down the kernels it started. Run alone:
+``.venv/bin/pytest tests/test_browser_jupyterlab.py -q``.
 """
 
 from __future__ import annotations
@@ -102,8 +105,12 @@ def write_lab_settings(settings_dir):
 
 
 @contextlib.contextmanager
-def jupyter_server(front_end, root_dir, scratch):
-    """Run ``front_end`` on 127.0.0.1; yields its base URL and token; shuts it down after."""
+def jupyter_server(root_dir, scratch):
+    """Run a Jupyter server (JupyterLab's) on 127.0.0.1; yields its base URL and token; shuts it down after.
+
+    Every installed front end is a server extension: the one server serves JupyterLab
+    and Notebook 7 alike.
+    """
     port, token = free_port(), "vae-lessons-test-" + os.urandom(8).hex()
     scratch = Path(scratch)
     write_lab_settings(scratch / "settings")
@@ -119,7 +126,7 @@ def jupyter_server(front_end, root_dir, scratch):
         "PYTHONHASHSEED": "0",
     }
     command = [
-        sys.executable, "-m", front_end.module,
+        sys.executable, "-m", "jupyterlab",
         "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
@@ -137,7 +144,7 @@ def jupyter_server(front_end, root_dir, scratch):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{front_end.name} did not start:\n" + (scratch / "jupyterlab.log").read_text()[-3000:])
+                    raise RuntimeError("Jupyter did not start:\n" + (scratch / "jupyterlab.log").read_text()[-3000:])
                 time.sleep(0.3)
         yield base_url, token
     finally:
@@ -179,6 +186,26 @@ def canvas_state(page):
 
 def wait_for_new_draw(page, draws, timeout=10_000):
     chromium.wait_for_new_draw(page, draws, timeout=timeout)
+
+
+def wait_for_z(page, dimension, value, timeout=10_000):
+    """Wait until the explorer has drawn z[dimension] == ``value`` (to 1e-6).
+
+    Returns quietly after ``timeout`` ms: the caller's assertion then says what is wrong.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "([selector, dimension, value]) => "
+            "Math.abs(JSON.parse(document.querySelector(selector).dataset.z)[dimension] - value) <= 1e-6",
+            arg=[CANVAS, dimension, float(value)],
+            timeout=timeout,
+        )
+
+
+def slider_input(page, dimension):
+    return page.locator(f".vae-latent-explorer__slider-{dimension} input[type=range]").first
 
 
 def slider_readout(page, dimension):
@@ -237,7 +264,7 @@ def run_probe_cell(page):
 
 def drag_slider(page, dimension, pixels):
     """Drag the thumb of the range input of ``dimension`` sideways by ``pixels``."""
-    slider = page.locator(f".vae-latent-explorer__slider-{dimension} input[type=range]").first
+    slider = slider_input(page, dimension)
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     position = slider.evaluate("(input) => (input.value - input.min) / (input.max - input.min)")
@@ -255,52 +282,100 @@ def gray_of(image):
     return np.round(255.0 * (1.0 - np.asarray(image, dtype=np.float64))).astype(np.int16)
 
 
+# --- one server and one browser for the module ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Jupyter:
+    """A running Jupyter server: its base URL and token."""
+
+    base_url: str
+    token: str
+
+    def sessions(self):
+        with urllib.request.urlopen(f"{self.base_url}/api/sessions?token={self.token}", timeout=5) as response:
+            return json.load(response)
+
+    def shut_down_sessions(self):
+        """Shut down every notebook session and its kernel: a test leaves none behind."""
+        for session in self.sessions():
+            url = f"{self.base_url}/api/sessions/{session['id']}?token={self.token}"
+            urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30).close()
+
+
+@pytest.fixture(scope="module")
+def jupyter():
+    pytest.importorskip("jupyterlab")
+    with tempfile.TemporaryDirectory(prefix="vae-lessons-jupyter-") as scratch:
+        with jupyter_server(REPO, scratch) as (base_url, token):
+            yield Jupyter(base_url, token)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = chromium.launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def checked_page(browser, jupyter, name):
+    """A new page (its own browser context) that may reach nothing but 127.0.0.1.
+
+    On a failure, saves ``{name}_failure.png`` and ``{name}_console.log``. Afterwards
+    checks that no page error mentions the explorer and nothing beyond 127.0.0.1 was
+    requested; closes the page and shuts down the kernels the test started.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors, console, outside = [], [], []
+    page.route("**/*", functools.partial(allow_only_this_machine, outside=outside))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    try:
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"{name}_failure.png"))
+            (ARTIFACTS / f"{name}_console.log").write_text("\n".join(console + errors))
+            raise
+        assert not [error for error in errors if "latent" in error.lower()], errors
+        assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
+    finally:
+        page.context.close()
+        jupyter.shut_down_sessions()
+
+
 # --- the test ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("front_end", FRONT_ENDS, ids=[front_end.name for front_end in FRONT_ENDS])
-def test_latent_explorer_in_a_jupyter_front_end(front_end):
-    from playwright.sync_api import sync_playwright
-
+def test_latent_explorer_in_a_jupyter_front_end(front_end, jupyter, browser):
     pytest.importorskip(front_end.module)
     ARTIFACTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"vae-lessons-{front_end.name}-") as scratch:
-        root_dir, notebook = REPO, LESSON
-        original_bytes = notebook.read_bytes()
-        checkpoints = notebook.parent / ".ipynb_checkpoints"  # JupyterLab adds one when it opens a notebook
-        had_checkpoints = set(checkpoints.iterdir()) if checkpoints.is_dir() else None
-        url_path = notebook.relative_to(root_dir).as_posix()
-        try:
-            with jupyter_server(front_end, root_dir, scratch) as (base_url, token), sync_playwright() as playwright:
-                browser = chromium.launch(playwright)
-                try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                    errors, console, outside = [], [], []
-                    page.route("**/*", functools.partial(allow_only_this_machine, outside=outside))
-                    page.on("pageerror", lambda error: errors.append(str(error)))
-                    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-                    try:
-                        check_explorer(page, front_end, base_url, token, url_path)
-                    except Exception:
-                        page.screenshot(path=str(ARTIFACTS / f"{front_end.name}_explorer_failure.png"))
-                        (ARTIFACTS / f"{front_end.name}_console.log").write_text("\n".join(console + errors))
-                        raise
-                    assert not [error for error in errors if "latent" in error.lower()], errors
-                    assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
-                finally:
-                    browser.close()
-        finally:
-            if notebook.read_bytes() != original_bytes:  # never leave the lesson changed
-                notebook.write_bytes(original_bytes)
-                pytest.fail(f"{front_end.name} changed {notebook.name}; restored it")
-            if checkpoints.is_dir():  # remove only what this test added
-                for path in set(checkpoints.iterdir()) - (had_checkpoints or set()):
-                    path.unlink()
-                if had_checkpoints is None and not any(checkpoints.iterdir()):
-                    checkpoints.rmdir()
+    notebook = LESSON
+    original_bytes = notebook.read_bytes()
+    checkpoints = notebook.parent / ".ipynb_checkpoints"  # JupyterLab adds one when it opens a notebook
+    had_checkpoints = set(checkpoints.iterdir()) if checkpoints.is_dir() else None
+    try:
+        with checked_page(browser, jupyter, f"{front_end.name}_explorer") as page:
+            check_explorer(page, front_end, jupyter, notebook.relative_to(REPO).as_posix())
+    finally:
+        if notebook.read_bytes() != original_bytes:  # never leave the lesson changed
+            notebook.write_bytes(original_bytes)
+            pytest.fail(f"{front_end.name} changed {notebook.name}; restored it")
+        if checkpoints.is_dir():  # remove only what this test added
+            for path in set(checkpoints.iterdir()) - (had_checkpoints or set()):
+                path.unlink()
+            if had_checkpoints is None and not any(checkpoints.iterdir()):
+                checkpoints.rmdir()
 
 
-def wait_for_kernel(page, base_url, token, timeout=60):
+def wait_for_kernel(page, jupyter, url_path, timeout=60):
     """Wait until the notebook's kernel runs (server side) and the page is connected to it.
 
     A "Select Kernel" dialog, which JupyterLab may show while the session starts,
@@ -311,27 +386,33 @@ def wait_for_kernel(page, base_url, token, timeout=60):
         accept = page.locator(".jp-Dialog .jp-mod-accept")
         if accept.count():
             accept.first.click()
-        with urllib.request.urlopen(f"{base_url}/api/sessions?token={token}", timeout=5) as response:
-            sessions = json.load(response)
-        ready = any((session.get("kernel") or {}).get("execution_state") == "idle" for session in sessions)
+        ready = any(
+            session.get("path") == url_path and (session.get("kernel") or {}).get("execution_state") == "idle"
+            for session in jupyter.sessions()
+        )
         if ready and page.evaluate(  # JupyterLab shows an execution indicator; Notebook 7 may not
             "() => (document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status ?? 'idle') === 'idle'"
             " && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0"
         ):
             return
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError("the notebook's kernel did not start")
 
 
-def check_explorer(page, front_end, base_url, token, url_path):
-    url = base_url + front_end.notebook_url.format(path=url_path)
-    page.goto(url + ("&" if "?" in url else "?") + f"token={token}")
-    name = front_end.name
+def open_and_run_all(page, front_end, jupyter, url_path):
+    """Open the notebook at ``url_path`` in ``front_end``, run all its cells, wait until they ran."""
+    url = jupyter.base_url + front_end.notebook_url.format(path=url_path)
+    page.goto(url + ("&" if "?" in url else "?") + f"token={jupyter.token}")
     page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
-    wait_for_kernel(page, base_url, token)
+    wait_for_kernel(page, jupyter, url_path)
     menu_command(page, "Run", "Run All Cells")
     page.locator(CANVAS).first.wait_for(timeout=120_000)
     wait_until_kernel_idle(page)
+
+
+def check_explorer(page, front_end, jupyter, url_path):
+    name = front_end.name
+    open_and_run_all(page, front_end, jupyter, url_path)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0 or "Traceback" not in errors.first.inner_text(), errors.first.inner_text()
     explorer = page.locator(EXPLORER).first
@@ -342,7 +423,7 @@ def check_explorer(page, front_end, base_url, token, url_path):
     # Move the slider of z[0] by mouse: the browser redraws, the slider's readout follows.
     drag_slider(page, 0, 60)
     wait_for_new_draw(page, before["draws"])
-    page.wait_for_timeout(300)  # let the last drag events settle
+    wait_for_z(page, 0, float(slider_input(page, 0).input_value()))  # the drawing is where the thumb stopped
     after = canvas_state(page)
     assert abs(after["z"][0] - before["z"][0]) > 0.1, "dragging the slider did not change z[0]"
     assert np.abs(after["z"][1:] - before["z"][1:]).max(initial=0) == 0, "only z[0] should move"
@@ -356,8 +437,7 @@ def check_explorer(page, front_end, base_url, token, url_path):
     slider.focus()
     for _ in range(10):
         page.keyboard.press("ArrowLeft")
-    wait_for_new_draw(page, after["draws"])
-    page.wait_for_timeout(200)
+    wait_for_z(page, 1, after["z"][1] - 0.1)  # 10 steps of 0.01
     keyed = canvas_state(page)
     assert keyed["z"][1] == pytest.approx(after["z"][1] - 0.1, abs=1e-6), "ArrowLeft did not step z[1] down"
     assert keyed["status"] == "z = (" + ", ".join(f"{value:.2f}" for value in keyed["z"]) + ")"
@@ -427,42 +507,19 @@ def conditional_notebook(folder: Path) -> Path:
     return path
 
 
-def test_conditional_explorer_label_chooser_in_jupyterlab():
-    from playwright.sync_api import sync_playwright
-
+def test_conditional_explorer_label_chooser_in_jupyterlab(jupyter, browser):
     front_end = FRONT_ENDS[0]
     pytest.importorskip(front_end.module)
     ARTIFACTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="vae-lessons-conditional-") as scratch:
-        root_dir = Path(scratch) / "root"
-        root_dir.mkdir()
-        notebook = conditional_notebook(root_dir)
-        with jupyter_server(front_end, root_dir, Path(scratch) / "server") as (base_url, token), sync_playwright() as playwright:
-            browser = chromium.launch(playwright)
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                errors, outside = [], []
-                page.route("**/*", functools.partial(allow_only_this_machine, outside=outside))
-                page.on("pageerror", lambda error: errors.append(str(error)))
-                try:
-                    check_conditional_explorer(page, front_end, base_url, token, notebook.name)
-                except Exception:
-                    page.screenshot(path=str(ARTIFACTS / "jupyterlab_conditional_failure.png"))
-                    raise
-                assert not [error for error in errors if "latent" in error.lower()], errors
-                assert not outside, f"the page reached beyond 127.0.0.1: {outside}"
-            finally:
-                browser.close()
+    # Under the server's root (the repository), in the artifacts folder git ignores.
+    with tempfile.TemporaryDirectory(prefix="jupyter-conditional-", dir=ARTIFACTS) as folder:
+        notebook = conditional_notebook(Path(folder))
+        with checked_page(browser, jupyter, "jupyterlab_conditional") as page:
+            check_conditional_explorer(page, front_end, jupyter, notebook.relative_to(REPO).as_posix())
 
 
-def check_conditional_explorer(page, front_end, base_url, token, url_path):
-    url = base_url + front_end.notebook_url.format(path=url_path)
-    page.goto(url + ("&" if "?" in url else "?") + f"token={token}")
-    page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
-    wait_for_kernel(page, base_url, token)
-    menu_command(page, "Run", "Run All Cells")
-    page.locator(CANVAS).first.wait_for(timeout=120_000)
-    wait_until_kernel_idle(page)
+def check_conditional_explorer(page, front_end, jupyter, url_path):
+    open_and_run_all(page, front_end, jupyter, url_path)
     explorer = page.locator(EXPLORER).first
     explorer.scroll_into_view_if_needed()
     chooser = explorer.get_by_role("group", name="Digit to draw (label):")

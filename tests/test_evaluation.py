@@ -187,13 +187,22 @@ def test_original_model_trains_caches_and_reloads(cache, monkeypatch, swapped_bc
     assert original.original_cache_path(TINY, not swapped_bce) != entry
 
 
-def test_damaged_original_cache_entry_is_retrained(cache):
+def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
+    """A built, untrained model stands in for the training: the cache checks whatever it stores."""
+    calls = []
+
+    def build_instead_of_training(config, swapped_bce):
+        calls.append(swapped_bce)
+        vae = original.build_original_vae(config.latent_dim, config.hidden_units, swapped_bce=swapped_bce)
+        return vae, {"loss": [2.0, 1.0]}
+
+    monkeypatch.setattr(original, "train_original", build_instead_of_training)
     original.trained_original_vae(TINY)
     entry = original.original_cache_path(TINY, True)
     (entry / "model.keras").write_bytes(b"corrupt")
     with pytest.warns(UserWarning, match="retraining"):
         vae, _ = original.trained_original_vae(TINY)
-    assert isinstance(vae, original.OriginalVAE)
+    assert isinstance(vae, original.OriginalVAE) and vae.swapped_bce and calls == [True, True]
 
 
 def test_original_overrides_only_the_likelihood_hook():
