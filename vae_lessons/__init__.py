@@ -69,7 +69,9 @@ if os.environ["KERAS_BACKEND"] != "tensorflow":
 JAX_COMPILATION_CACHE = {
     # JAX's option: the value this package gives it unless the user set it
     "jax_compilation_cache_dir": None,  # filled in: <model cache>/jax-compilation
-    "jax_persistent_cache_min_compile_time_secs": 0.1,  # JAX's default 1.0 skips most of ours
+    # JAX's default, 1.0, skips nearly all of ours: the lessons' many small programs
+    # (one per operation and shape in eager code) add up to seconds per lesson
+    "jax_persistent_cache_min_compile_time_secs": 0.0,
     "jax_compilation_cache_max_size": 2**30,  # bytes; a size limit also makes JAX lock the files
 }
 """The persistent compilation cache's settings on JAX (see the module's docstring)."""
