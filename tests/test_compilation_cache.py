@@ -21,7 +21,7 @@ REPORT = (
 
 def run(code, **env):
     """The JAX settings a fresh interpreter reports after ``code``, in an environment without JAX_* variables."""
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("JAX_")}
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("JAX_", "VAE_LESSONS_JAX_"))}
     environment.update(env)
     process = subprocess.run([sys.executable, "-c", f"{code}\n{REPORT}"], capture_output=True, text=True, env=environment, check=True)
     return json.loads(process.stdout.splitlines()[-1])
@@ -35,6 +35,21 @@ def test_import_sets_the_default_in_the_environment_without_importing_jax(tmp_pa
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.0",
         "JAX_COMPILATION_CACHE_MAX_SIZE": str(2**30),
     }
+
+
+def test_a_child_process_with_another_model_cache_chooses_again(tmp_path):
+    """pytest (or a benchmark) imports the package, then starts kernels on another cache."""
+    code = (
+        "import os, subprocess, sys\n"
+        "import vae_lessons\n"
+        f"os.environ['VAE_LESSONS_CACHE'] = {str(tmp_path / 'second')!r}\n"
+        "child = 'import jax, vae_lessons; print(jax.config.jax_compilation_cache_dir)'\n"
+        "subprocess.run([sys.executable, '-c', child], check=True)\n"
+    )
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("JAX_", "VAE_LESSONS_JAX_"))}
+    environment.update(KERAS_BACKEND="jax", VAE_LESSONS_CACHE=str(tmp_path / "first"))
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
+    assert process.stdout.splitlines()[-1] == str(tmp_path / "second" / "jax-compilation")
 
 
 def test_the_folder_is_in_the_model_cache_by_the_cache_modules_rule(tmp_path):
@@ -54,7 +69,7 @@ def test_jax_imported_first_gets_the_default_in_its_config(tmp_path):
         "jax_persistent_cache_min_compile_time_secs": 0.0,
         "jax_compilation_cache_max_size": 2**30,
     }
-    assert report["environment"] == {}
+    assert report["environment"]["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "jax-compilation")
 
 
 def test_the_users_own_settings_win(tmp_path):

@@ -82,16 +82,23 @@ def _use_jax_compilation_cache() -> None:
 
     Only settings the user has not made: nothing changes if the user chose a folder
     (``JAX_COMPILATION_CACHE_DIR``, or ``jax_compilation_cache_dir`` in ``jax.config``),
-    and no option whose environment variable is set. Before JAX is imported the
-    defaults go into the environment variables JAX reads when imported, so importing
-    this package imports nothing (not JAX); after, into ``jax.config``, which JAX reads
-    at its next compilation. If the folder cannot be created or written to (a read-only
-    cache shared by a class, a file in its place), compilations are simply not cached.
+    and no option whose environment variable is set. The defaults go into the
+    environment variables JAX reads when imported, so importing this package imports
+    nothing (not JAX), and, if JAX is already imported, into ``jax.config``, which JAX
+    reads at its next compilation. ``VAE_LESSONS_JAX_COMPILATION_CACHE`` records the
+    folder chosen here, so a child process (a notebook kernel started by pytest, with
+    another ``VAE_LESSONS_CACHE``) recognises the inherited folder as this package's
+    default, not the user's, and chooses again. If the folder cannot be created or
+    written to (a read-only cache shared by a class, a file in its place), compilations
+    are simply not cached.
     """
-    if os.environ["KERAS_BACKEND"] != "jax" or "JAX_COMPILATION_CACHE_DIR" in os.environ:
+    if os.environ["KERAS_BACKEND"] != "jax":
+        return
+    ours = os.environ.get("VAE_LESSONS_JAX_COMPILATION_CACHE")
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR", ours) != ours:
         return
     jax = sys.modules.get("jax")
-    if jax is not None and jax.config.jax_compilation_cache_dir is not None:
+    if jax is not None and jax.config.jax_compilation_cache_dir not in (None, ours):
         return
     # the rule of vae_lessons.cache.cache_dir (which imports Keras, so is not imported here)
     if os.environ.get("VAE_LESSONS_CACHE"):
@@ -102,17 +109,23 @@ def _use_jax_compilation_cache() -> None:
     folder = os.path.join(models_folder, "jax-compilation")
     try:  # a folder JAX could not write to would warn at every lesson's first compilation
         os.makedirs(folder, exist_ok=True)
+        usable = os.access(folder, os.W_OK | os.X_OK)
     except OSError:
+        usable = False
+    if not usable:
+        if ours is not None:  # an inherited default of ours: not for this cache
+            for name in ("JAX_COMPILATION_CACHE_DIR", "VAE_LESSONS_JAX_COMPILATION_CACHE"):
+                os.environ.pop(name, None)
+            if jax is not None:
+                jax.config.update("jax_compilation_cache_dir", None)
         return
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return
+    os.environ["VAE_LESSONS_JAX_COMPILATION_CACHE"] = folder
     settings = {**JAX_COMPILATION_CACHE, "jax_compilation_cache_dir": folder}
     for name, value in settings.items():
-        if name.upper() in os.environ:
-            continue
-        if jax is None:
-            os.environ[name.upper()] = str(value)
-        else:
+        if name != "jax_compilation_cache_dir" and name.upper() in os.environ:
+            continue  # the user's, or ours inherited
+        os.environ[name.upper()] = str(value)
+        if jax is not None:
             jax.config.update(name, value)
 
 
