@@ -18,7 +18,9 @@ trained) and then on the cache the cold run filled (warm: a teacher re-running t
   executed in memory: the files in the repository are never touched.
 
 The cache is a temporary folder (``VAE_LESSONS_CACHE``), so the user's cache is neither
-used nor changed. The machine may be shared: read timings next to the load average.
+used nor changed; JAX's compilation cache lives in it (``jax-compilation``, see
+``vae_lessons/__init__.py``), so a cold run compiles everything and a warm run compiles
+nothing. The machine may be shared: read timings next to the load average.
 """
 
 from __future__ import annotations

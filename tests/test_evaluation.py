@@ -51,6 +51,20 @@ def test_importance_weighted_estimate_matches_a_numpy_reference(tiny_vae, x_test
         assert estimate[i] == pytest.approx(reference, abs=2e-3)
 
 
+def test_each_vae_keeps_one_log_likelihood_model_that_follows_its_weights(x_test):
+    vae, _ = training.train(TINY)
+    model = evaluation.log_likelihood_model(vae)
+    assert evaluation.log_likelihood_model(vae) is model
+    before = evaluation.held_out_score(vae, x_test[:20]).reconstruction
+    vae.decoder.set_weights([w * 0.5 for w in vae.decoder.get_weights()])  # new weights, same model
+    after = evaluation.held_out_score(vae, x_test[:20]).reconstruction
+    assert evaluation.log_likelihood_model(vae) is model
+    fresh, _ = training.train(TINY)
+    fresh.set_weights(vae.get_weights())
+    np.testing.assert_allclose(after, evaluation.held_out_score(fresh, x_test[:20]).reconstruction, rtol=1e-6)
+    assert not np.isclose(before, after)
+
+
 def test_held_out_score_is_reconstruction_plus_kl(tiny_vae, x_test):
     score = evaluation.held_out_score(tiny_vae, x_test, seed=0)
     reconstruction, kl = evaluation.elbo_terms(tiny_vae, x_test, seed=0)

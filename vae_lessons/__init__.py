@@ -31,6 +31,22 @@ already set, so set it to ``"tensorflow"`` or ``"torch"`` before importing
     os.environ["KERAS_BACKEND"] = "torch"  # before any import of keras or vae_lessons
     from vae_lessons import training
 
+Compiled functions are cached too
+---------------------------------
+On JAX, every model's training step and every scoring function is compiled by XLA
+before it runs, which takes seconds on a CPU: more than a lesson's loading of its cached
+models. This package points JAX's persistent compilation cache at a folder next to the
+trained models, ``jax-compilation`` inside the model cache (``$VAE_LESSONS_CACHE``,
+else ``~/.cache/vae-lessons``), so a re-run lesson loads its compiled functions from
+disk. It is set up in :func:`_use_jax_compilation_cache`, only as a default: your own
+``JAX_COMPILATION_CACHE_DIR`` (or ``jax.config.update("jax_compilation_cache_dir", ...)``
+before importing ``vae_lessons``) wins, and ``JAX_ENABLE_COMPILATION_CACHE=false``
+turns it off. Kernels sharing the folder take a file lock for each read and write
+(JAX does so when the cache has a size limit, here 1 GB, least recently used entries
+evicted first), as the model cache does for its entries. A compiled function depends
+only on the computation, not on the weights, so all models of one architecture share
+their entries.
+
 Submodules load lazily: ``import vae_lessons`` imports none of them (nor Keras), and
 ``vae_lessons.plots`` or ``from vae_lessons import plots`` imports the one asked for
 (with what it needs), so ``import vae_lessons.losses`` does not load matplotlib's
@@ -39,6 +55,7 @@ figures, ipywidgets or anywidget.
 
 import importlib
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 if os.environ["KERAS_BACKEND"] != "tensorflow":
@@ -48,6 +65,71 @@ if os.environ["KERAS_BACKEND"] != "tensorflow":
     # its own computations concern, would land in the notebooks' stderr: keep them out.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+JAX_COMPILATION_CACHE = {
+    # JAX's option: the value this package gives it unless the user set it
+    "jax_compilation_cache_dir": None,  # filled in: <model cache>/jax-compilation
+    # JAX's default, 1.0, skips nearly all of ours: the lessons' many small programs
+    # (one per operation and shape in eager code) add up to seconds per lesson
+    "jax_persistent_cache_min_compile_time_secs": 0.0,
+    "jax_compilation_cache_max_size": 2**30,  # bytes; a size limit also makes JAX lock the files
+}
+"""The persistent compilation cache's settings on JAX (see the module's docstring)."""
+
+
+def _use_jax_compilation_cache() -> None:
+    """Default JAX's persistent compilation cache to ``jax-compilation`` in the model cache.
+
+    Only settings the user has not made: nothing changes if the user chose a folder
+    (``JAX_COMPILATION_CACHE_DIR``, or ``jax_compilation_cache_dir`` in ``jax.config``),
+    and no option whose environment variable is set. The defaults go into the
+    environment variables JAX reads when imported, so importing this package imports
+    nothing (not JAX), and, if JAX is already imported, into ``jax.config``, which JAX
+    reads at its next compilation. ``VAE_LESSONS_JAX_COMPILATION_CACHE`` records the
+    folder chosen here, so a child process (a notebook kernel started by pytest, with
+    another ``VAE_LESSONS_CACHE``) recognises the inherited folder as this package's
+    default, not the user's, and chooses again. If the folder cannot be created or
+    written to (a read-only cache shared by a class, a file in its place), compilations
+    are simply not cached.
+    """
+    if os.environ["KERAS_BACKEND"] != "jax":
+        return
+    ours = os.environ.get("VAE_LESSONS_JAX_COMPILATION_CACHE")
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR", ours) != ours:
+        return
+    jax = sys.modules.get("jax")
+    if jax is not None and jax.config.jax_compilation_cache_dir not in (None, ours):
+        return
+    # the rule of vae_lessons.cache.cache_dir (which imports Keras, so is not imported here)
+    if os.environ.get("VAE_LESSONS_CACHE"):
+        models_folder = os.path.expanduser(os.environ["VAE_LESSONS_CACHE"])
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        models_folder = os.path.join(base, "vae-lessons")
+    folder = os.path.join(models_folder, "jax-compilation")
+    try:  # a folder JAX could not write to would warn at every lesson's first compilation
+        os.makedirs(folder, exist_ok=True)
+        usable = os.access(folder, os.W_OK | os.X_OK)
+    except OSError:
+        usable = False
+    if not usable:
+        if ours is not None:  # an inherited default of ours: not for this cache
+            for name in ("JAX_COMPILATION_CACHE_DIR", "VAE_LESSONS_JAX_COMPILATION_CACHE"):
+                os.environ.pop(name, None)
+            if jax is not None:
+                jax.config.update("jax_compilation_cache_dir", None)
+        return
+    os.environ["VAE_LESSONS_JAX_COMPILATION_CACHE"] = folder
+    settings = {**JAX_COMPILATION_CACHE, "jax_compilation_cache_dir": folder}
+    for name, value in settings.items():
+        if name != "jax_compilation_cache_dir" and name.upper() in os.environ:
+            continue  # the user's, or ours inherited
+        os.environ[name.upper()] = str(value)
+        if jax is not None:
+            jax.config.update(name, value)
+
+
+_use_jax_compilation_cache()
 
 __version__ = "0.1.0"
 __all__ = [
