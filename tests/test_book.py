@@ -13,8 +13,8 @@ intro, a lesson with maths and the decoder page are also checked opened as files
 (``file://``, no server), as the README suggests. Screenshots of every page land in
 ``test-artifacts/book/``.
 
-Every page is opened once per way the tests look at it (``look_at``: light at 1280 px,
-dark at 1280 px, light at 390 px), and each test reads its own part of that one look
+Every page is opened once per colour mode (``look_at``: light, then narrowed to 390 px;
+dark), and each test reads its own part of that one look
 (``looks``), so each still fails for its own reason. axe-core runs in the light and
 the dark page at once (each page has its own renderer process); only requests that
 may leave the machine are routed through Python.
@@ -507,19 +507,19 @@ def _failure(error: Exception) -> str:
 
 
 def look_at(browser, server: str, path: str, content: bool) -> PageReport:
-    """Open ``path`` in light mode at 1280 px, in dark mode at 1280 px and at 390 px, and
-    record everything the page tests check, each under its own field.
+    """Open ``path`` in light mode and in dark mode at 1280 px, and record everything
+    the page tests check, each under its own field.
 
     What each test checks is what it checked when it opened the page itself: the offline
     checks, the explorers and the screenshot on the light page; axe-core on the light
     and the dark page once each has settled (the two runs overlap: each page has its
-    own renderer); the code blocks at 1280 px; the layout on a fresh 390 px page. Only
+    own renderer); the code blocks at 1280 px; the layout of the light page narrowed to
+    390 px once axe-core is done with it, before the explorers are touched. Only
     ``content`` pages (not redirects) get more than the offline checks. An exception in
     one step is reported by the tests that step serves, and the look goes on.
     """
     report = PageReport()
     light = dark = None
-    phone_problems_seen: list[str] = []
     url = page_url(path)
     try:
         light = Visit(browser, server, url, width=LAPTOP, mode="light")
@@ -545,14 +545,13 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
             # with results listed, axe-core finds the highlighted terms short of contrast
             # in dark mode (sphinx's .highlighted; reported, not yet fixed in book.css).
             dark = _look_dark(browser, server, path, path, report)
-            report.phone, phone_problems_seen = _look_phone(browser, server, url, path, report)
-            if path == LESSON_PAGE:
-                _look_phone(browser, server, url, path, report, mode="dark")
         if light.axe_running:
             try:
                 report.axe["light"] = axe_finish(light)
             except Exception as error:  # noqa: BLE001
                 report.axe["light"] = [f"axe-core failed: {_failure(error)}"]
+        if content:  # the same page on a phone's width, then back (while axe reads the dark page)
+            report.phone = _look_phone(light, path, report, "light") if settled else report.wide_code
         # after axe-core, as the explorers' checks move sliders and press buttons
         report.problems += check_explorers_of(light, path)
         full_page_screenshot(light, screenshot_name(path))
@@ -561,6 +560,8 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
                 report.axe["dark"] = axe_finish(dark)
             except Exception as error:  # noqa: BLE001
                 report.axe["dark"] = [f"axe-core failed: {_failure(error)}"]
+            if path == LESSON_PAGE:
+                _look_phone(dark, path, report, "dark")
     except Exception as error:  # noqa: BLE001
         report.problems.append(f"the look at the page stopped: {_failure(error)}")
     finally:
@@ -571,7 +572,6 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
         report.problems += light.problems()
     if dark is not None:  # the other pages' network and console count too
         report.problems += [f"{problem} (dark mode)" for problem in dark.problems()]
-    report.problems += [f"{problem} ({PHONE} px)" for problem in phone_problems_seen]
     for mode in MODES if content else ():
         report.axe.setdefault(mode, ["axe-core did not run"])
     return report
@@ -591,19 +591,19 @@ def _look_dark(browser, server, url, path, report) -> Visit:
     return dark
 
 
-def _look_phone(browser, server, url, path, report, mode="light") -> tuple[list[str], list[str]]:
-    """The layout at 390 px, and what the network and console said meanwhile."""
-    phone = Visit(browser, server, url, width=PHONE, mode=mode)
+def _look_phone(visit: Visit, path: str, report: PageReport, mode: str) -> list[str]:
+    """The layout of the settled page narrowed to 390 px (CSS lays the page out again
+    for the new width, as when it loads at 390 px); then back to 1280 px."""
     try:
-        settle(phone)
-        problems = phone_problems(phone.page)
+        visit.page.set_viewport_size({"width": PHONE, "height": 900})
+        problems = phone_problems(visit.page)
         if path == LESSON_PAGE:
-            lesson_screenshot(phone, report, mode, PHONE)
+            lesson_screenshot(visit, report, mode, PHONE)
     except Exception as error:  # noqa: BLE001
-        problems = [f"the {PHONE} px page did not settle: {_failure(error)}"]
+        problems = [f"the {PHONE} px layout could not be read: {_failure(error)}"]
     finally:
-        phone.close()
-    return problems, phone.problems()
+        visit.page.set_viewport_size({"width": LAPTOP, "height": 900})
+    return problems
 
 
 def lesson_screenshot(visit: Visit, report: PageReport, mode: str, width: int) -> None:
