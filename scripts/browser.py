@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,6 +51,13 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("data", "blob", "file") or (
         parts.scheme in ("http", "ws") and parts.hostname in ("127.0.0.1", "localhost")
     )
+
+
+# The URLs ``is_local`` refuses, as a regular expression a browser route can take: the
+# Playwright driver matches it itself, so a local request never waits for a round trip
+# to Python (a route with a Python predicate pauses every request). A route handler still
+# asks ``is_local``, which stays the rule; this pattern only has to include all it refuses.
+NOT_LOCAL = re.compile(r"^(?!(?:data|blob|file):|(?:http|ws)://(?:127\.0\.0\.1|localhost)(?::\d+)?(?:[/?#]|$))")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -13,11 +13,18 @@ intro, a lesson with maths and the decoder page are also checked opened as files
 (``file://``, no server), as the README suggests. Screenshots of every page land in
 ``test-artifacts/book/``.
 
+Every page is opened once per colour mode (``look_at``: light, then narrowed to 390 px;
+dark), and each test reads its own part of that one look
+(``looks``), so each still fails for its own reason. axe-core runs in the light and
+the dark page at once (each page has its own renderer process); only requests that
+may leave the machine are routed through Python.
+
 Skipped only when ``/usr/bin/chromium`` is absent (``apt-get install chromium``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -80,10 +87,12 @@ class Visit:
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.origin = server
+        self.axe_running = False  # see axe_start: axe-core's own stylesheet requests
         self.context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
         # The theme's colour mode, as the reader's switch stores it.
         self.context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
-        self.context.route("**/*", self._route)
+        # Only what may leave the machine is routed (matched by the driver, not Python).
+        self.context.route(chromium.NOT_LOCAL, self._route)
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
@@ -99,16 +108,24 @@ class Visit:
             self.blocked.append(url)
             route.abort("blockedbyclient")
 
+    def _axe_request(self, request) -> bool:
+        """A request axe-core makes itself while it runs (``preload``: it re-reads the
+        page's stylesheets with XMLHttpRequest, resolving ``@import`` against the page,
+        not the stylesheet): the page's readers never make it."""
+        return self.axe_running and request.resource_type in ("xhr", "fetch")
+
     def _console(self, message):
+        if self.axe_running and "Failed to load resource" in message.text:
+            return  # the console's echo of an axe-core request (_axe_request); a page's own shows as failed request
         if message.type == "error" and not any(text in message.text for text in IGNORED_CONSOLE_ERRORS):
             self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
 
     def _request_failed(self, request):
-        if chromium.is_local(request.url):
+        if chromium.is_local(request.url) and not self._axe_request(request):
             self.failed.append(f"{request.url}: {request.failure}")
 
     def _response(self, response):
-        if response.status >= 400:
+        if response.status >= 400 and not self._axe_request(response.request):
             self.failed.append(f"{response.url}: HTTP {response.status}")
 
     def problems(self) -> list[str]:
@@ -330,32 +347,342 @@ def assert_pages_work(browser, base, pages, screenshots, prefix="decoder"):
     """
     report: dict[str, list[str]] = {}
     for path in pages:
-        visit = Visit(browser, base, path + ("?q=decoder" if path == "search.html" else ""))
+        visit = Visit(browser, base, page_url(path))
         try:
-            problems = check_page(visit, path)
-            # every explorer of every page; the decoder page must hold one
-            page_prefix = prefix if path == DECODER_PAGE else prefix.removesuffix("decoder") + screenshot_name(path)[:-4]
-            problems += check_latent_explorers(visit, page_prefix, required=path == DECODER_PAGE)
+            problems = check_page(visit, path) + check_explorers_of(visit, path, prefix)
             if screenshots:
                 visit.page.wait_for_timeout(200)  # let late requests and errors surface
-                visit.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-                visit.page.screenshot(path=str(ARTIFACTS / screenshot_name(path)), full_page=True)
+                full_page_screenshot(visit, screenshot_name(path))
         finally:
             visit.close()
         problems += visit.problems()
         if problems:
             report[path] = problems
-    assert not report, "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+    assert not report, format_report(report)
 
 
-def test_every_page_works_offline(site, server, browser):
+def page_url(path: str) -> str:
+    """The search page is opened with a query, so its results are checked too."""
+    return path + ("?q=decoder" if path == "search.html" else "")
+
+
+def check_explorers_of(visit: Visit, path: str, prefix: str = "decoder") -> list[str]:
+    """Every explorer of every page; the decoder page must hold one."""
+    page_prefix = prefix if path == DECODER_PAGE else prefix.removesuffix("decoder") + screenshot_name(path)[:-4]
+    return check_latent_explorers(visit, page_prefix, required=path == DECODER_PAGE)
+
+
+def full_page_screenshot(visit: Visit, name: str) -> None:
+    visit.page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def format_report(report: dict[str, list[str]]) -> str:
+    return "\n".join(f"{path}:\n  " + "\n  ".join(items) for path, items in report.items())
+
+
+# --- accessibility, layout, figures: what one look at each page finds -----------------
+
+# axe-core rules switched off, with why. (None: every serious or critical violation counts.)
+DISABLED_AXE_RULES: dict[str, str] = {}
+# Rules axe-core marks "experimental" (off by default) that we want on: WCAG 2.5.3, a
+# control's accessible name contains its visible text (voice-control users say it).
+EXTRA_AXE_RULES = ("label-content-name-mismatch",)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LESSON_PAGE = DECODER_PAGE  # the page of the screenshots: figures, code, maths and the explorer
+MODES = ("light", "dark")
+LAPTOP, PHONE = 1280, 390  # viewport widths, px
+
+
+def settle(visit: Visit) -> list[str]:
+    """Wait for what changes the page after load: MathJax, widgets, the explorer.
+    Returns the problems ``check_page`` found on the way."""
+    problems = check_page(visit, "")
+    if visit.page.locator(EXPLORER).count():
+        visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+    return problems
+
+
+# Started without waiting (axe_start), so axe-core works in one page's renderer while
+# Python opens the next page; axe_finish collects the result.
+AXE_START = """(options) => {
+    // axe.run works synchronously for most of its run: started from a timer, it lets
+    // this call return at once.
+    const started = new Promise((resolve) => setTimeout(resolve, 0));
+    window.__vaeLessonsAxe = started.then(() => axe.run(document, options)).then((results) => results.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => ({rule: violation.id, impact: violation.impact, help: violation.help,
+                              targets: violation.nodes.slice(0, 5).map((node) => node.target)})));
+}"""
+
+
+def axe_start(visit_or_page) -> None:
+    """Inject axe-core (from node_modules, offline) and start it on the page, WCAG 2.1 A/AA."""
+    assert chromium.AXE_JS.is_file(), f"{chromium.AXE_JS} is missing: run `npm ci`"
+    page = getattr(visit_or_page, "page", visit_or_page)
+    if isinstance(visit_or_page, Visit):
+        visit_or_page.axe_running = True
+    page.add_script_tag(path=str(chromium.AXE_JS))
+    options = {
+        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": False} for rule in DISABLED_AXE_RULES}
+        | {rule: {"enabled": True} for rule in EXTRA_AXE_RULES},
+    }
+    page.evaluate(AXE_START, options)
+
+
+def axe_finish(visit_or_page) -> list[dict]:
+    """The serious and critical violations of the run ``axe_start`` began."""
+    page = getattr(visit_or_page, "page", visit_or_page)
+    try:
+        return page.evaluate("() => window.__vaeLessonsAxe")
+    finally:
+        if isinstance(visit_or_page, Visit):
+            visit_or_page.axe_running = False
+
+
+def axe_violations(visit_or_page) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on a page (or a Visit)."""
+    axe_start(visit_or_page)
+    return axe_finish(visit_or_page)
+
+
+WIDE_CODE = """() => [...document.querySelectorAll('#main-content pre')]
+    .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+    .map((pre) => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 80))"""
+WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('#main-content img, #main-content canvas, #main-content .vae-latent-explorer')]
+    .filter((element) => element.getBoundingClientRect().right > width + 1)
+    .map((element) => element.tagName + '.' + element.className)"""
+COLUMN_CHARACTERS = """() => {
+    const pre = document.querySelector('#main-content .cell_input pre');
+    const style = getComputedStyle(pre);
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(100);
+    pre.appendChild(probe);
+    const character = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    return Math.floor((pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / character);
+}"""
+FIGURE_BACKGROUNDS = """() => [...document.querySelectorAll('.cell_output img')].map((img) => {
+    for (let node = img; node; node = node.parentElement) {
+        const color = getComputedStyle(node).backgroundColor;
+        if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
+    }
+    return 'none';
+})"""
+
+
+def phone_problems(page) -> list[str]:
+    """At 390 px: the page does not scroll sideways, figures scale, the explorer stacks."""
+    problems = []
+    page_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if page_width > PHONE:
+        problems.append(f"the page is {page_width} px wide")
+    problems += [f"wider than the screen: {name}" for name in page.evaluate(WIDE_ELEMENTS, PHONE)]
+    explorer = page.locator(EXPLORER)
+    if explorer.count():
+        canvas = explorer.first.locator("canvas").first.bounding_box()
+        controls = explorer.first.locator(".vae-latent-explorer__controls").bounding_box()
+        if controls["y"] < canvas["y"] + canvas["height"]:
+            problems.append("the explorer's controls sit beside the digit instead of under it")
+    return problems
+
+
+@dataclasses.dataclass
+class PageReport:
+    """What one look at one page found, one field per test that reads it."""
+
+    problems: list[str] = dataclasses.field(default_factory=list)  # offline: test_every_page_works_offline
+    axe: dict[str, list] = dataclasses.field(default_factory=dict)  # mode -> violations (or what stopped axe)
+    themes: dict[str, str] = dataclasses.field(default_factory=dict)  # mode asked -> document's data-theme
+    wide_code: list[str] = dataclasses.field(default_factory=list)  # at 1280 px
+    phone: list[str] = dataclasses.field(default_factory=list)  # at 390 px
+    column_characters: int = 0  # the code column's width in characters, at 1280 px
+    backgrounds: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # "mode-width" -> figures' backgrounds
+
+
+def _failure(error: Exception) -> str:
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
+
+
+def look_at(browser, server: str, path: str, content: bool) -> PageReport:
+    """Open ``path`` in light mode and in dark mode at 1280 px, and record everything
+    the page tests check, each under its own field.
+
+    What each test checks is what it checked when it opened the page itself: the offline
+    checks, the explorers and the screenshot on the light page; axe-core on the light
+    and the dark page once each has settled (the two runs overlap: each page has its
+    own renderer); the code blocks at 1280 px; the layout of the light page narrowed to
+    390 px once axe-core is done with it, before the explorers are touched. Only
+    ``content`` pages (not redirects) get more than the offline checks. An exception in
+    one step is reported by the tests that step serves, and the look goes on.
+    """
+    report = PageReport()
+    light = dark = None
+    url = page_url(path)
+    try:
+        light = Visit(browser, server, url, width=LAPTOP, mode="light")
+        try:
+            report.problems += check_page(light, path)
+            if light.page.locator(EXPLORER).count():
+                light.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+            settled = True
+        except Exception as error:  # noqa: BLE001 - every test this page serves hears of it
+            report.problems.append(f"did not settle: {_failure(error)}")
+            settled = False
+        if content and settled:
+            report.themes["light"] = light.page.evaluate("() => document.documentElement.dataset.theme")
+            report.wide_code = light.page.evaluate(WIDE_CODE)
+            if path == LESSON_PAGE:
+                report.column_characters = light.page.evaluate(COLUMN_CHARACTERS)
+                lesson_screenshot(light, report, "light", LAPTOP)
+            axe_start(light)
+        elif content:
+            report.axe["light"] = report.wide_code = [f"the light page did not settle: {report.problems[-1]}"]
+        if content:  # while axe-core reads the light page
+            # The dark page: the search page without a query, as before the single look:
+            # with results listed, axe-core finds the highlighted terms short of contrast
+            # in dark mode (sphinx's .highlighted; reported, not yet fixed in book.css).
+            dark = _look_dark(browser, server, path, path, report)
+        if light.axe_running:
+            try:
+                report.axe["light"] = axe_finish(light)
+            except Exception as error:  # noqa: BLE001
+                report.axe["light"] = [f"axe-core failed: {_failure(error)}"]
+        if content:  # the same page on a phone's width, then back (while axe reads the dark page)
+            report.phone = _look_phone(light, path, report, "light") if settled else report.wide_code
+        # after axe-core, as the explorers' checks move sliders and press buttons
+        report.problems += check_explorers_of(light, path)
+        full_page_screenshot(light, screenshot_name(path))
+        if dark is not None and dark.axe_running:
+            try:
+                report.axe["dark"] = axe_finish(dark)
+            except Exception as error:  # noqa: BLE001
+                report.axe["dark"] = [f"axe-core failed: {_failure(error)}"]
+            if path == LESSON_PAGE:
+                _look_phone(dark, path, report, "dark")
+    except Exception as error:  # noqa: BLE001
+        report.problems.append(f"the look at the page stopped: {_failure(error)}")
+    finally:
+        for visit in (light, dark):
+            if visit is not None:
+                visit.close()
+    if light is not None:  # last: the page stayed open while the others were looked at
+        report.problems += light.problems()
+    if dark is not None:  # the other pages' network and console count too
+        report.problems += [f"{problem} (dark mode)" for problem in dark.problems()]
+    for mode in MODES if content else ():
+        report.axe.setdefault(mode, ["axe-core did not run"])
+    return report
+
+
+def _look_dark(browser, server, url, path, report) -> Visit:
+    dark = Visit(browser, server, url, width=LAPTOP, mode="dark")
+    try:
+        settle(dark)
+        report.themes["dark"] = dark.page.evaluate("() => document.documentElement.dataset.theme")
+        if path == LESSON_PAGE:
+            lesson_screenshot(dark, report, "dark", LAPTOP)
+        axe_start(dark)
+    except Exception as error:  # noqa: BLE001
+        dark.axe_running = False
+        report.axe["dark"] = [f"the dark page did not settle: {_failure(error)}"]
+    return dark
+
+
+def _look_phone(visit: Visit, path: str, report: PageReport, mode: str) -> list[str]:
+    """The layout of the settled page narrowed to 390 px (CSS lays the page out again
+    for the new width, as when it loads at 390 px); then back to 1280 px."""
+    try:
+        visit.page.set_viewport_size({"width": PHONE, "height": 900})
+        problems = phone_problems(visit.page)
+        if path == LESSON_PAGE:
+            lesson_screenshot(visit, report, mode, PHONE)
+    except Exception as error:  # noqa: BLE001
+        problems = [f"the {PHONE} px layout could not be read: {_failure(error)}"]
+    finally:
+        visit.page.set_viewport_size({"width": LAPTOP, "height": 900})
+    return problems
+
+
+def lesson_screenshot(visit: Visit, report: PageReport, mode: str, width: int) -> None:
+    """The lesson's figures' backgrounds, and its screenshot for people to look at."""
+    report.backgrounds[f"{mode}-{width}"] = visit.page.evaluate(FIGURE_BACKGROUNDS)
+    full_page_screenshot(visit, f"lesson-06-{width}px-{mode}.png")
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def looks(site, server, browser, artifacts) -> dict[str, PageReport]:
+    """One look at every page (``look_at``), shared by the tests below."""
+    content = set(content_pages(site))
+    return {path: look_at(browser, server, path, path in content) for path in all_pages(site)}
+
+
+def test_every_page_works_offline(site, looks):
     pages = all_pages(site)
     assert {"intro.html", "setup.html", "references.html"} <= set(pages), pages
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{notebook.stem}.html" in pages, f"{notebook.name} is not in the book"
-    assert_pages_work(browser, server, pages, screenshots=True)
+    report = {path: look.problems for path, look in looks.items() if look.problems}
+    assert not report, format_report(report)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_serious_accessibility_violations(looks, mode):
+    """axe-core (from node_modules, injected offline) on every page, WCAG 2.1 A and AA."""
+    report = {}
+    for path, look in looks.items():
+        if not look.axe:
+            continue  # a redirect
+        theme = look.themes.get(mode)
+        found = [] if theme == mode else [f"the page shows data-theme={theme!r}, not the stored {mode!r}"]
+        if found + look.axe[mode]:
+            report[path] = found + look.axe[mode]
+    (ARTIFACTS / f"axe-{mode}.json").write_text(json.dumps(report, indent=1))
+    assert not report, json.dumps(report, indent=1)[:8000]
+
+
+def test_no_code_block_scrolls_sideways_at_1280px(looks):
+    """Every code block fits its column on a laptop (lesson code is formatted to fit)."""
+    import tomllib
+
+    line_length = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+    fits = looks[LESSON_PAGE].column_characters
+    assert fits >= line_length, f"the code column holds {fits} characters; pyproject.toml formats to {line_length}"
+    report = {path: look.wide_code for path, look in looks.items() if look.wide_code}
+    count = sum(len(lines) for lines in report.values())
+    assert not report, f"{count} code blocks wider than their column:\n" + json.dumps(report, indent=1)[:6000]
+
+
+def test_pages_are_readable_on_a_phone(looks):
+    """At 390 px: no page scrolls sideways, figures scale, the explorer stacks."""
+    report = {path: look.phone for path, look in looks.items() if look.phone}
+    assert not report, json.dumps(report, indent=1)[:6000]
+
+
+@pytest.mark.parametrize("width", [LAPTOP, PHONE])
+@pytest.mark.parametrize("mode", MODES)
+def test_lesson_screenshots(looks, width, mode):
+    """Screenshots of a lesson for people to look at: test-artifacts/book/lesson-*.png.
+
+    Also checks that figures stay legible in dark mode: every output image sits on a
+    light background (the figures are drawn for white paper).
+    """
+    backgrounds = looks[LESSON_PAGE].backgrounds.get(f"{mode}-{width}")
+    assert (ARTIFACTS / f"lesson-06-{width}px-{mode}.png").is_file()
+    assert backgrounds, "no figure on the lesson page"
+    dark = [color for color in backgrounds if not _is_light(color)]
+    assert not dark, f"figures on a dark background in {mode} mode: {dark}"
+
+
 
 
 SOLUTIONS_PAGE = "notebooks/01_data.html"  # a lesson whose exercises carry hide-cell solutions
@@ -410,168 +737,6 @@ def test_pages_work_opened_as_files(site, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pages = [page for page in ("intro.html", "notebooks/03_loss.html", DECODER_PAGE) if (site / page).is_file()]
     assert_pages_work(browser, site.as_uri(), pages, screenshots=False, prefix="file__decoder")
-
-
-# --- accessibility, layout, figures ---------------------------------------------------
-
-# axe-core rules switched off, with why. (None: every serious or critical violation counts.)
-DISABLED_AXE_RULES: dict[str, str] = {}
-# Rules axe-core marks "experimental" (off by default) that we want on: WCAG 2.5.3, a
-# control's accessible name contains its visible text (voice-control users say it).
-EXTRA_AXE_RULES = ("label-content-name-mismatch",)
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-LESSON_PAGE = DECODER_PAGE  # the page of the screenshots: figures, code, maths and the explorer
-
-
-def settle(visit: Visit) -> None:
-    """Wait for what changes the page after load: MathJax, widgets, the explorer."""
-    check_page(visit, "")
-    if visit.page.locator(EXPLORER).count():
-        visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
-
-
-def axe_violations(page) -> list[dict]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on ``page``."""
-    assert chromium.AXE_JS.is_file(), f"{chromium.AXE_JS} is missing: run `npm ci`"
-    page.add_script_tag(path=str(chromium.AXE_JS))
-    options = {
-        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-        "resultTypes": ["violations"],
-        "rules": {rule: {"enabled": False} for rule in DISABLED_AXE_RULES}
-        | {rule: {"enabled": True} for rule in EXTRA_AXE_RULES},
-    }
-    results = page.evaluate("(options) => axe.run(document, options)", options)
-    return [
-        {
-            "rule": violation["id"],
-            "impact": violation["impact"],
-            "help": violation["help"],
-            "targets": [node["target"] for node in violation["nodes"]][:5],
-        }
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-@pytest.mark.parametrize("mode", ["light", "dark"])
-def test_no_serious_accessibility_violations(site, server, browser, mode):
-    """axe-core (from node_modules, injected offline) on every page, WCAG 2.1 A and AA."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    report = {}
-    for path in content_pages(site):
-        visit = Visit(browser, server, path, mode=mode)
-        try:
-            settle(visit)
-            assert visit.page.evaluate("() => document.documentElement.dataset.theme") == mode
-            violations = axe_violations(visit.page)
-        finally:
-            visit.close()
-        if violations:
-            report[path] = violations
-    (ARTIFACTS / f"axe-{mode}.json").write_text(json.dumps(report, indent=1))
-    assert not report, json.dumps(report, indent=1)[:8000]
-
-
-WIDE_CODE = """() => [...document.querySelectorAll('#main-content pre')]
-    .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
-    .map((pre) => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 80))"""
-WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('#main-content img, #main-content canvas, #main-content .vae-latent-explorer')]
-    .filter((element) => element.getBoundingClientRect().right > width + 1)
-    .map((element) => element.tagName + '.' + element.className)"""
-
-
-COLUMN_CHARACTERS = """() => {
-    const pre = document.querySelector('#main-content .cell_input pre');
-    const style = getComputedStyle(pre);
-    const probe = document.createElement('span');
-    probe.textContent = 'x'.repeat(100);
-    pre.appendChild(probe);
-    const character = probe.getBoundingClientRect().width / 100;
-    probe.remove();
-    return Math.floor((pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / character);
-}"""
-
-
-def test_no_code_block_scrolls_sideways_at_1280px(site, server, browser):
-    """Every code block fits its column on a laptop (lesson code is formatted to fit)."""
-    import tomllib
-
-    line_length = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
-    visit = Visit(browser, server, LESSON_PAGE)
-    try:
-        fits = visit.page.evaluate(COLUMN_CHARACTERS)
-    finally:
-        visit.close()
-    assert fits >= line_length, f"the code column holds {fits} characters; pyproject.toml formats to {line_length}"
-    report = {}
-    for path in content_pages(site):
-        visit = Visit(browser, server, path)
-        try:
-            settle(visit)
-            wide = visit.page.evaluate(WIDE_CODE)
-        finally:
-            visit.close()
-        if wide:
-            report[path] = wide
-    count = sum(len(lines) for lines in report.values())
-    assert not report, f"{count} code blocks wider than their column:\n" + json.dumps(report, indent=1)[:6000]
-
-
-def test_pages_are_readable_on_a_phone(site, server, browser):
-    """At 390 px: no page scrolls sideways, figures scale, the explorer stacks."""
-    report = {}
-    for path in content_pages(site):
-        visit = Visit(browser, server, path, width=390)
-        page = visit.page
-        try:
-            settle(visit)
-            problems = []
-            page_width = page.evaluate("() => document.documentElement.scrollWidth")
-            if page_width > 390:
-                problems.append(f"the page is {page_width} px wide")
-            problems += [f"wider than the screen: {name}" for name in page.evaluate(WIDE_ELEMENTS, 390)]
-            explorer = page.locator(EXPLORER)
-            if explorer.count():
-                canvas = explorer.first.locator("canvas").first.bounding_box()
-                controls = explorer.first.locator(".vae-latent-explorer__controls").bounding_box()
-                if controls["y"] < canvas["y"] + canvas["height"]:
-                    problems.append("the explorer's controls sit beside the digit instead of under it")
-        finally:
-            visit.close()
-        if problems:
-            report[path] = problems
-    assert not report, json.dumps(report, indent=1)[:6000]
-
-
-@pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("mode", ["light", "dark"])
-def test_lesson_screenshots(site, server, browser, width, mode):
-    """Screenshots of a lesson for people to look at: test-artifacts/book/lesson-*.png.
-
-    Also checks that figures stay legible in dark mode: every output image sits on a
-    light background (the figures are drawn for white paper).
-    """
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    visit = Visit(browser, server, LESSON_PAGE, width=width, mode=mode)
-    try:
-        settle(visit)
-        page = visit.page
-        backgrounds = page.evaluate(
-            """() => [...document.querySelectorAll('.cell_output img')].map((img) => {
-                for (let node = img; node; node = node.parentElement) {
-                    const color = getComputedStyle(node).backgroundColor;
-                    if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
-                }
-                return 'none';
-            })"""
-        )
-        page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-        page.screenshot(path=str(ARTIFACTS / f"lesson-06-{width}px-{mode}.png"), full_page=True)
-    finally:
-        visit.close()
-    assert backgrounds, "no figure on the lesson page"
-    dark = [color for color in backgrounds if not _is_light(color)]
-    assert not dark, f"figures on a dark background in {mode} mode: {dark}"
 
 
 def _is_light(color: str) -> bool:
