@@ -1,4 +1,9 @@
+import importlib.util
+import os
+import subprocess
+import sys
 import warnings
+import zipfile
 
 import keras
 import numpy as np
@@ -183,3 +188,33 @@ def test_a_saved_vae_loads_built_without_a_warning(tmp_path):
         loaded = models.load_vae(tmp_path / "vae.keras")
     assert not [warning for warning in caught if issubclass(warning.category, UserWarning)]
     assert loaded.built
+
+
+SAVE_WITHOUT_TENSORFLOW = """
+import sys, zipfile
+from vae_lessons import models, training
+training.set_seed(0)
+vae = models.build_vae(latent_dim=2, hidden_units=8)
+models.save_vae(vae, sys.argv[1])
+print("tensorflow imported by save_vae:", "tensorflow" in sys.modules)
+vae.save(sys.argv[2])  # Keras's own save: asks for TensorFlow, which imports it
+print("tensorflow imported by vae.save:", "tensorflow" in sys.modules)
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="TensorFlow is not installed")
+def test_saving_on_jax_does_not_import_tensorflow_and_saves_the_same_model(tmp_path):
+    """save_vae skips Keras's TensorFlow probe on JAX; the config and weights are Keras's own."""
+    ours, keras_own = tmp_path / "ours.keras", tmp_path / "keras.keras"
+    environment = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run(
+        [sys.executable, "-c", SAVE_WITHOUT_TENSORFLOW, str(ours), str(keras_own)],
+        capture_output=True, text=True, env=environment, check=True,
+    )
+    assert "tensorflow imported by save_vae: False" in result.stdout
+    assert "tensorflow imported by vae.save: True" in result.stdout  # the probe is really there
+    with zipfile.ZipFile(ours) as first, zipfile.ZipFile(keras_own) as second:
+        assert first.namelist() == second.namelist()
+        assert first.read("config.json") == second.read("config.json")
+    for saved, own in zip(models.load_vae(ours).get_weights(), models.load_vae(keras_own).get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, own)

@@ -40,8 +40,10 @@ decoder: ``concat([z, one_hot(label)])`` (batch, latent_dim + 10) -> Dense(512, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -491,7 +493,40 @@ def save_vae(vae, path):
         raise ValueError(f"{path}: the file name must end in .keras")
     if path.exists():
         raise ValueError(f"{path}: file exists; choose a new name or delete it first")
-    vae.save(path)
+    with _no_tensorflow_probe():
+        vae.save(path)
+
+
+@contextlib.contextmanager
+def _no_tensorflow_probe():
+    """While saving on JAX or PyTorch, tell Keras's serializer TensorFlow is absent.
+
+    Keras's serializer asks whether TensorFlow is installed (``tf.available`` in
+    ``keras/src/saving/serialization_lib.py``) to test each value against TensorFlow's
+    types, and asking imports TensorFlow: seconds in every process that saves a model
+    (each lesson, kernel and test worker on a cache miss). When TensorFlow has not been
+    imported, no value can be of its types, so the answer "absent" changes nothing
+    saved (``tests/test_models.py`` compares the files). Hand-written because Keras
+    offers no switch; it touches Keras's private lazy module only if it has the
+    attribute read here, and restores it.
+    """
+    from keras.src.utils import module_utils
+
+    probe = getattr(module_utils, "tensorflow", None)
+    skip = (
+        keras.backend.backend() != "tensorflow"
+        and "tensorflow" not in sys.modules
+        and probe is not None
+        and getattr(probe, "_available", True) is None  # not asked yet
+    )
+    if not skip:
+        yield
+        return
+    probe._available = False
+    try:
+        yield
+    finally:
+        probe._available = None  # asked again, for real, the next time anyone asks
 
 
 # Layers that run code or read files named in a config: a VAE of this package holds
