@@ -354,9 +354,6 @@ def test_keras_floor_matches_the_installed_keras():
 WORKER = r"""
 import json, os, sys, time, warnings
 from pathlib import Path
-# Saving a model makes Keras import TensorFlow when it is installed (seconds per process,
-# only to look for TensorFlow types the package never uses): not here.
-sys.modules["tensorflow"] = None
 role, index, folder, go, rounds, processes = sys.argv[1], int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 os.environ["VAE_LESSONS_CACHE"] = folder
 from vae_lessons import cache, models, training
