@@ -434,7 +434,8 @@ def test_concurrent_processes_train_store_and_read_one_cache(tmp_path, monkeypat
     own_trainings = sum(len(report["trainings"]) for report in reports) - shared_trainings
     shared_models = {(round(total, 3), loss) for report in reports for seed, total, loss in report["results"] if seed == 0}
     leftovers = [path.name for path in folder.iterdir() if path.name.startswith((".staging-", ".discarded-"))]
-    entries = sorted(path.name for path in folder.iterdir() if path.is_dir())
+    # the model entries (JAX's compilation cache also lives in the folder: vae_lessons/__init__.py)
+    entries = sorted(path.name for path in folder.iterdir() if path.is_dir() and path.name != "jax-compilation")
     print(f"{len(processes)} processes, {calls} calls, {shared_trainings} trainings of the shared configuration, "
           f"{own_trainings} of the 2 own ones, 0 lost, leftovers {leftovers}")
     assert shared_trainings == 1 and own_trainings == 2  # the lock: one training per configuration
