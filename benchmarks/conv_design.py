@@ -1,4 +1,4 @@
-"""Design study for lesson 8: which convolutional VAE trains fast and beats the MLP?
+"""Design study for lesson 9: which convolutional VAE trains fast and beats the MLP?
 
 Usage::
 

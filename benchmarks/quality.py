@@ -160,7 +160,7 @@ def score_entry(name, registry_name, x, x_binary, labels, importance_samples=())
         "importance_weighted": {},
     }
     if config.conditional:
-        entry["importance_weighted"] = "not measured (evaluation's estimate takes no labels)"
+        entry["importance_weighted_note"] = "not measured: evaluation's estimate takes no labels"
         z_mean, _ = vae.encode(x, labels)
     else:
         for k in importance_samples:
