@@ -1,4 +1,4 @@
-"""Lesson 8: beyond the MLP: a convolutional encoder and decoder, and training aids.
+"""Lesson 9: beyond the MLP: a convolutional encoder and decoder, and training aids.
 
 The convolutional builders return Keras models with the same inputs and outputs as the
 MLP builders of :mod:`vae_lessons.models`, so the same ``models.VAE`` class, loss and

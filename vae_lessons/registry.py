@@ -132,6 +132,9 @@ ARCHITECTURE_STUDY = {
 BINARIZED_MODEL = "conv latent_dim=20 binarized"
 """Lesson 9's model trained on dynamically binarized digits."""
 
+CONDITIONAL_MODEL = "conditional"
+"""Lesson 9's conditional VAE (the default MLP, the label given to encoder and decoder)."""
+
 KL_WARMUP_STUDY = {0: "latent_dim=20", 10: "latent_dim=20 kl_warmup_epochs=10"}
 """Lesson 9's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20."""
 

@@ -20,7 +20,7 @@ def _conv_cases():
 @exercise(
     name="lesson_09.ex1",
     why="A convolution shares one small kernel over the whole image, so its size does "
-    "not grow with the image: that is why the conv VAE has 40 times fewer parameters.",
+    "not grow with the image: that is why the conv VAE has far fewer parameters than the MLP.",
     hints=(
         "Each of the `filters` output channels has one kernel_size x kernel_size "
         "kernel per input channel, and one bias.",
