@@ -44,3 +44,12 @@ def test_on_jax_an_execution_is_one_scanned_program():
     one_step.compile(optimizer="adam", steps_per_execution=1)
     one_step.make_train_function()
     assert not one_step.train_function.__qualname__.startswith("_scanned_train_function")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
+def test_models_with_convolutions_keep_keras_loop():
+    """XLA on CPU runs scanned convolutions slower (benchmarks/training_speed.py --architecture conv)."""
+    conv = training.build(dataclasses.replace(SMALL, architecture="conv"))
+    conv.compile(optimizer="adam", steps_per_execution=training.STEPS_PER_EXECUTION)
+    conv.make_train_function()
+    assert not conv.train_function.__qualname__.startswith("_scanned_train_function")
