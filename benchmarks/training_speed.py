@@ -149,14 +149,15 @@ def matmul_peak() -> dict:
     }
 
 
-def keras_settings() -> dict:
-    """The Keras settings compared: name -> (``steps_per_execution``, Keras's own loop?).
+def keras_settings(architecture: str = "mlp") -> dict:
+    """The Keras settings compared: name -> (``steps_per_execution``, train function).
 
-    One step per execution (Keras's default); the package's choice
-    (``training.STEPS_PER_EXECUTION``, a whole epoch per execution) run by Keras's own
-    loop, one compiled step per batch (what Keras 3.15 does on JAX); and, on JAX, the
-    package's scanned executions (:mod:`vae_lessons.fused_steps`) with 32 steps and
-    with the package's choice. PyTorch allows only one step per execution.
+    The train function is ``"keras"`` (Keras's own loop: one compiled step per batch, what
+    Keras 3.15 does on JAX), ``"scan"`` (:mod:`vae_lessons.fused_steps`' scanned
+    executions, forced) or ``"package"`` (whichever the package's model chooses: scanned
+    on JAX unless the model has convolutions). One step per execution is Keras's default;
+    the package's choice is ``training.STEPS_PER_EXECUTION``, a whole epoch per
+    execution. PyTorch allows only one step per execution.
     """
     import keras
 
@@ -164,15 +165,38 @@ def keras_settings() -> dict:
 
     package = training.STEPS_PER_EXECUTION
     if keras.backend.backend() == "torch":
-        return {"steps_per_execution=1 (package)": (1, True)}
+        return {"steps_per_execution=1 (package)": (1, "keras")}
     if keras.backend.backend() != "jax":
-        return {"steps_per_execution=1": (1, True), f"steps_per_execution={package} (package)": (package, True)}
+        return {"steps_per_execution=1": (1, "keras"), f"steps_per_execution={package} (package)": (package, "keras")}
+    if architecture != "mlp":
+        return {
+            "steps_per_execution=1": (1, "keras"),
+            f"steps_per_execution={package}, Keras's loop (package)": (package, "package"),
+            f"steps_per_execution={package}, scanned": (package, "scan"),
+        }
     return {
-        "steps_per_execution=1": (1, True),
-        f"steps_per_execution={package}, Keras's loop": (package, True),
-        "steps_per_execution=32, scanned": (32, False),
-        f"steps_per_execution={package}, scanned (package)": (package, False),
+        "steps_per_execution=1": (1, "keras"),
+        f"steps_per_execution={package}, Keras's loop": (package, "keras"),
+        "steps_per_execution=32, scanned": (32, "scan"),
+        f"steps_per_execution={package}, scanned (package)": (package, "package"),
     }
+
+
+def _use_train_function(vae, kind):
+    """Make ``vae`` train by Keras's own loop or by the scan, whatever the package would choose."""
+    import keras
+
+    from vae_lessons import fused_steps
+
+    if kind == "keras":  # Keras's own train function, bypassing fused_steps' override
+        vae.make_train_function = functools.partial(keras.Model.make_train_function, vae)
+    elif kind == "scan":
+
+        def make_scanned(force=False):
+            if vae.train_function is None or force:
+                vae.train_function = fused_steps._scanned_train_function(vae.train_step, vae.steps_per_execution)
+
+        vae.make_train_function = make_scanned
 
 
 def worker(repeats: int, architecture: str = "mlp") -> dict:
@@ -190,11 +214,10 @@ def worker(repeats: int, architecture: str = "mlp") -> dict:
     x_train, _ = training.training_data(config)
     epochs = {}  # name -> function training one epoch, blocking until it is done
     first_epoch_seconds = {}
-    for name, (steps, keras_loop) in keras_settings().items():
+    for name, (steps, kind) in keras_settings(architecture).items():
         training.set_seed(config.seed)
         vae = training.build(config)
-        if keras_loop:  # Keras's own train function, bypassing fused_steps' override
-            vae.make_train_function = functools.partial(keras.Model.make_train_function, vae)
+        _use_train_function(vae, kind)
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), steps_per_execution=steps)
 
         def epoch(vae=vae, count=1):
