@@ -21,6 +21,7 @@ slower inside a scan on CPU) is Keras's own code path.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import tree
 
 
@@ -120,10 +121,18 @@ def _scanned_train_function(train_step, steps_per_execution):
 
 
 def _stack(*leaves):
-    """One leaf of every batch -> shape (steps, batch, ...); an absent leaf stays absent."""
+    """One leaf of every batch -> shape (steps, batch, ...); an absent leaf stays absent.
+
+    NumPy batches (what Keras's array and ``PyDataset`` adapters yield) are stacked on the
+    host and copied to the device once; device arrays are stacked where they are.
+    """
+    if leaves[0] is None:
+        return None
+    if all(isinstance(leaf, np.ndarray) for leaf in leaves):
+        return np.stack(leaves)
     import jax.numpy as jnp
 
-    return None if leaves[0] is None else jnp.stack(leaves)
+    return jnp.stack(leaves)
 
 
 def _signature(data):
