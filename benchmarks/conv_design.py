@@ -420,14 +420,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-log", type=Path, help="rebuild the run of an interrupted study from its printed lines")
     parser.add_argument("--lesson-models", action="store_true", help="score lesson 9's registry models instead (no training)")
     args = parser.parse_args(argv)
-    if args.lesson_models:
-        result = score_lesson_models(args.mnist_test)
-        print(json.dumps(result, indent=1))
-        if args.output:
-            append_run(args.output, result)
-        return 0
-    if args.from_log:
-        result = run_from_log(args.from_log)
+    if args.lesson_models or args.from_log:  # no study run: score the lesson's models, or rebuild a run
+        result = score_lesson_models(args.mnist_test) if args.lesson_models else run_from_log(args.from_log)
         print(json.dumps(result, indent=1))
         if args.output:
             append_run(args.output, result)
