@@ -541,10 +541,9 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
         elif content:
             report.axe["light"] = report.wide_code = [f"the light page did not settle: {report.problems[-1]}"]
         if content:  # while axe-core reads the light page
-            # The dark page: the search page without a query, as before the single look:
-            # with results listed, axe-core finds the highlighted terms short of contrast
-            # in dark mode (sphinx's .highlighted; reported, not yet fixed in book.css).
-            dark = _look_dark(browser, server, path, path, report)
+            # The dark page, the search page with its query too: results listed, with
+            # their highlighted terms (book.css gives them contrast in dark mode).
+            dark = _look_dark(browser, server, url, path, report)
         if light.axe_running:
             try:
                 report.axe["light"] = axe_finish(light)
