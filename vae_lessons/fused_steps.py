@@ -52,9 +52,9 @@ class ScannedTrainSteps:
         self.train_function = _scanned_train_function(self.train_step, self.steps_per_execution)
 
 
-# Convolutions inside a scanned step run about 2.5x slower than as separate steps with
-# XLA on CPU (benchmarks/training_speed.py --architecture conv: 1,871 digits/s scanned
-# against 4,617 with Keras's loop, JAX 0.10.2), so a model with one trains by Keras's loop.
+# Convolutions inside a scanned step run about 2.4x slower than as separate steps with
+# XLA on CPU (benchmarks/training_speed.py --architecture conv: 1,721 digits/s scanned
+# against 4,137 with Keras's loop, JAX 0.10.2), so a model with one trains by Keras's loop.
 CONVOLUTIONS = (
     keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
     keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose, keras.layers.Conv3DTranspose,
