@@ -77,6 +77,19 @@ JAX_COMPILATION_CACHE = {
 """The persistent compilation cache's settings on JAX (see the module's docstring)."""
 
 
+def _model_cache_folder() -> str:
+    """The model cache's folder: ``$VAE_LESSONS_CACHE``, else ``$XDG_CACHE_HOME/vae-lessons``,
+    else ``~/.cache/vae-lessons``.
+
+    The one rule, here because it imports nothing (importing the package must not import
+    Keras); :func:`vae_lessons.cache.cache_dir` returns it as a ``Path``.
+    """
+    if os.environ.get("VAE_LESSONS_CACHE"):
+        return os.path.expanduser(os.environ["VAE_LESSONS_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "vae-lessons")
+
+
 def _use_jax_compilation_cache() -> None:
     """Default JAX's persistent compilation cache to ``jax-compilation`` in the model cache.
 
@@ -100,13 +113,7 @@ def _use_jax_compilation_cache() -> None:
     jax = sys.modules.get("jax")
     if jax is not None and jax.config.jax_compilation_cache_dir not in (None, ours):
         return
-    # the rule of vae_lessons.cache.cache_dir (which imports Keras, so is not imported here)
-    if os.environ.get("VAE_LESSONS_CACHE"):
-        models_folder = os.path.expanduser(os.environ["VAE_LESSONS_CACHE"])
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        models_folder = os.path.join(base, "vae-lessons")
-    folder = os.path.join(models_folder, "jax-compilation")
+    folder = os.path.join(_model_cache_folder(), "jax-compilation")
     try:  # a folder JAX could not write to would warn at every lesson's first compilation
         os.makedirs(folder, exist_ok=True)
         usable = os.access(folder, os.W_OK | os.X_OK)

@@ -38,7 +38,7 @@ from pathlib import Path
 import filelock
 import keras
 
-from vae_lessons import models
+from vae_lessons import _model_cache_folder, models
 
 LOCK_TIMEOUT = 1800.0
 """Seconds a kernel waits for another kernel training the same entry before training itself."""
@@ -67,10 +67,7 @@ def cache_dir() -> Path:
         ``$VAE_LESSONS_CACHE`` if set, else ``$XDG_CACHE_HOME/vae-lessons``, else
         ``~/.cache/vae-lessons``.
     """
-    if os.environ.get("VAE_LESSONS_CACHE"):
-        return Path(os.environ["VAE_LESSONS_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vae-lessons"
+    return Path(_model_cache_folder())
 
 
 def cache_entry(metadata: dict) -> Path:
