@@ -105,8 +105,9 @@ def _scanned_train_function(train_step, steps_per_execution):
                 batches.append(next(iterator))
             except StopIteration:
                 break
+        first = _signature(batches[0])
         same_shape = 1
-        while same_shape < len(batches) and _signature(batches[same_shape]) == _signature(batches[0]):
+        while same_shape < len(batches) and _signature(batches[same_shape]) == first:
             same_shape += 1
         if same_shape == 1:
             same_shape = 0  # one batch: the one-step function, no scan compiled for it
