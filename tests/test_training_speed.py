@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import training
+from vae_lessons import fused_steps, models, training
 
 # batch 32 as in the lessons; 200 digits make 7 steps per epoch, the last one partial,
 # and 100 validation digits 4 steps: fewer than STEPS_PER_EXECUTION, so Keras's last
@@ -47,9 +47,37 @@ def test_on_jax_an_execution_is_one_scanned_program():
 
 
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
-def test_models_with_convolutions_keep_keras_loop():
-    """XLA on CPU runs scanned convolutions slower (benchmarks/training_speed.py --architecture conv)."""
+def test_xla_convolutions_keep_keras_loop_and_the_conv_vae_is_scanned():
+    """XLA on CPU runs scanned convolutions slower (benchmarks/training_speed.py --architecture conv);
+    the package's conv VAE computes its convolutions as matrix products, so it is scanned."""
     conv = training.build(dataclasses.replace(SMALL, architecture="conv"))
     conv.compile(optimizer="adam", steps_per_execution=training.STEPS_PER_EXECUTION)
     conv.make_train_function()
-    assert not conv.train_function.__qualname__.startswith("_scanned_train_function")
+    assert conv.train_function.__qualname__.startswith("_scanned_train_function")
+    inputs = keras.Input((784,))
+    hidden = keras.layers.Reshape((28, 28, 1))(inputs)
+    hidden = keras.layers.Conv2D(2, 3, strides=2, padding="same")(hidden)  # an XLA convolution
+    z_mean = keras.layers.Dense(2)(keras.layers.Flatten()(hidden))
+    encoder = keras.Model(inputs, [z_mean, z_mean, z_mean])
+    xla_conv = models.VAE(encoder, conv.decoder)
+    xla_conv.compile(optimizer="adam", steps_per_execution=training.STEPS_PER_EXECUTION)
+    xla_conv.make_train_function()
+    assert not xla_conv.train_function.__qualname__.startswith("_scanned_train_function")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
+def test_binarized_batches_keep_the_short_batch_last(monkeypatch):
+    """The PyDataset shuffles its own digits; were Keras to shuffle the batches' order too,
+    the short batch would split an epoch's scan into runs of changing length (recompiled)."""
+    stacked_shapes = []
+    stack = fused_steps._stack
+
+    def recording_stack(*leaves):
+        stacked = stack(*leaves)
+        stacked_shapes.append(None if stacked is None else stacked.shape)
+        return stacked
+
+    monkeypatch.setattr(fused_steps, "_stack", recording_stack)
+    training.train(BINARIZED_WARM_UP)  # 200 digits: 6 batches of 32, then one of 8
+    assert set(stacked_shapes) == {(6, 32, 784)}
+    assert len(stacked_shapes) == 2 * BINARIZED_WARM_UP.epochs  # x and y, once per epoch

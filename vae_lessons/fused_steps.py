@@ -14,8 +14,9 @@ The steps, their order, their batches and their random numbers are Keras's own, 
 weights are bitwise those of one step per execution (``tests/test_training_speed.py``);
 only the time changes (``benchmarks/training_speed.py``: the fraction of a hand-written
 ``lax.scan`` epoch). Every other case (TensorFlow, PyTorch, one step per execution,
-``run_eagerly``, a ``keras.distribution``, and models with convolutions, which XLA runs
-slower inside a scan on CPU) is Keras's own code path.
+``run_eagerly``, a ``keras.distribution``, and models with XLA convolutions, which run
+slower inside a scan on CPU) is Keras's own code path. The package's convolutional VAE
+is scanned: its convolutions are matrix products (:mod:`vae_lessons.matmul_convolutions`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import tree
+
+from vae_lessons.matmul_convolutions import (
+    MatmulConv2D,
+    MatmulConv2DTranspose,
+)
+
+MATMUL_CONVOLUTIONS = (MatmulConv2D, MatmulConv2DTranspose)
 
 
 class ScannedTrainSteps:
@@ -52,9 +60,10 @@ class ScannedTrainSteps:
         self.train_function = _scanned_train_function(self.train_step, self.steps_per_execution)
 
 
-# Convolutions inside a scanned step run about 2.4x slower than as separate steps with
-# XLA on CPU (benchmarks/training_speed.py --architecture conv: 1,721 digits/s scanned
-# against 4,137 with Keras's loop, JAX 0.10.2), so a model with one trains by Keras's loop.
+# XLA's convolutions inside a scanned step run about 2.4x slower than as separate steps
+# on CPU (benchmarks/training_speed.py --architecture conv, with Keras's Conv2D: 1,721
+# digits/s scanned against 4,137 with Keras's loop, JAX 0.10.2), so a model with one
+# trains by Keras's loop. The matrix-product convolutions are not XLA convolutions.
 CONVOLUTIONS = (
     keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
     keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose, keras.layers.Conv3DTranspose,
@@ -63,11 +72,11 @@ CONVOLUTIONS = (
 
 
 def _has_convolutions(model):
-    """Whether ``model`` or any model nested in it has a convolution layer."""
+    """Whether ``model`` or any model nested in it has a layer XLA runs as a convolution."""
     layers = list(model.layers)
     while layers:
         layer = layers.pop()
-        if isinstance(layer, CONVOLUTIONS):
+        if isinstance(layer, CONVOLUTIONS) and not isinstance(layer, MATMUL_CONVOLUTIONS):
             return True
         layers.extend(getattr(layer, "layers", []))
     return False
