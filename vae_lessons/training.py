@@ -22,8 +22,10 @@ import numpy as np
 
 from vae_lessons import architectures, cache, data, models, validation
 
-CACHE_FORMAT = 2  # bump when the meaning of a cached model changes
+CACHE_FORMAT = 3  # bump when the meaning of a cached model changes
 # 2: Sampling.kl_weight is a stored variable
+# 3: on JAX the conv VAE's convolutions are matrix products (vae_lessons.matmul_convolutions):
+#    the same model, trained with other rounding
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 # Training steps Keras runs per call of its compiled train function, reading the logs (and
 # calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
@@ -306,8 +308,10 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
     if progress:
         callbacks.append(CompactProgress(every=10))
     if config.binarized:
-        # fresh black-and-white pixels every epoch; one fixed draw to validate on
-        inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed)}
+        # fresh black-and-white pixels every epoch; one fixed draw to validate on. The
+        # PyDataset shuffles its digits itself; Keras shuffling its batches' order too
+        # would move the short last batch mid-epoch, splitting fused_steps' scans
+        inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed), "shuffle": False}
         x_validation = architectures.binarize(x_validation, seed=config.seed) if len(x_validation) else x_validation
     else:
         inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
