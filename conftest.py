@@ -1,0 +1,27 @@
+"""Suite-wide pytest setting: the order in which pytest-xdist hands out the files.
+
+``--dist loadfile`` (pyproject.toml) runs each file in one worker. A long file handed
+out last keeps its worker busy after the other one has finished; handed out first, the
+short files fill in around it ("longest processing time first", the classic greedy
+schedule). pytest-xdist orders files by their number of tests unless told not to
+(``--no-loadscope-reorder`` in pyproject.toml); this hook puts the slowest files first.
+Only the order changes: every file still runs whole, its tests (a lesson's cells) in
+their own order.
+"""
+
+# The slowest files first, from `pytest --nbval --durations=0` (refresh it when a file
+# becomes slow); lessons 8 and 9 train the most models on an empty cache.
+SLOWEST_FIRST = (
+    "tests/test_book.py",
+    "notebooks/08_studies.ipynb",
+    "notebooks/09_beyond_mlp.ipynb",
+    "tests/test_backends.py",
+    "tests/test_distribution.py",
+    "tests/test_browser_jupyterlab.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {path: position for position, path in enumerate(SLOWEST_FIRST)}
+    # a stable sort: every other file, and the tests inside each file, keep their order
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOWEST_FIRST)))
