@@ -525,44 +525,44 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
     the tests that step serves, and the look goes on.
     """
     report = PageReport()
-    light = None
+    visit = None
     url = page_url(path)
     try:
-        light = Visit(browser, server, url, width=LAPTOP, mode="light", color_scheme="dark")
+        visit = Visit(browser, server, url, width=LAPTOP, mode="light", color_scheme="dark")
         try:
-            report.problems += check_page(light, path)
-            if light.page.locator(EXPLORER).count():
-                light.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+            report.problems += check_page(visit, path)
+            if visit.page.locator(EXPLORER).count():
+                visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
             settled = True
         except Exception as error:  # noqa: BLE001 - every test this page serves hears of it
             report.problems.append(f"did not settle: {_failure(error)}")
             settled = False
         if content and settled:
-            report.themes["light"] = light.page.evaluate(THEME)
-            report.wide_code = light.page.evaluate(WIDE_CODE)
+            report.themes["light"] = visit.page.evaluate(THEME)
+            report.wide_code = visit.page.evaluate(WIDE_CODE)
             if path == LESSON_PAGE:
-                report.column_characters = light.page.evaluate(COLUMN_CHARACTERS)
-                lesson_screenshot(light, report, "light", LAPTOP)
-            report.axe["light"] = _axe(light)
-            report.phone = _look_phone(light, path, report, "light")  # after axe-core: it reads the layout
+                report.column_characters = visit.page.evaluate(COLUMN_CHARACTERS)
+                lesson_screenshot(visit, report, "light", LAPTOP)
+            report.axe["light"] = _axe(visit)
+            report.phone = _look_phone(visit, path, report, "light")  # after axe-core: it reads the layout
         elif content:
             report.axe["light"] = report.wide_code = report.phone = [
                 f"the light page did not settle: {report.problems[-1]}"
             ]
         # after axe-core, as the explorers' checks move sliders and press buttons
-        report.problems += check_explorers_of(light, path)
-        full_page_screenshot(light, screenshot_name(path))
+        report.problems += check_explorers_of(visit, path)
+        full_page_screenshot(visit, screenshot_name(path))
         if content and settled:
             # The search page too, with its results and their highlighted terms (book.css
             # gives them contrast in dark mode).
-            _look_dark(light, path, report)
+            _look_dark(visit, path, report)
     except Exception as error:  # noqa: BLE001
         report.problems.append(f"the look at the page stopped: {_failure(error)}")
     finally:
-        if light is not None:
-            light.close()
-    if light is not None:  # what the network and the console reported, in both modes
-        report.problems += light.problems()
+        if visit is not None:
+            visit.close()
+    if visit is not None:  # what the network and the console reported, in both modes
+        report.problems += visit.problems()
     for mode in MODES if content else ():
         report.axe.setdefault(mode, ["axe-core did not run"])
     return report
