@@ -415,6 +415,11 @@ def test_concurrent_processes_train_store_and_read_one_cache(tmp_path, monkeypat
     go.mkdir()
     roles = [("trainer", 0), ("trainer", 1), ("replacer", 0)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    # JAX's compilation cache stays this process's (warm): in the new model cache's own
+    # folder every worker compiled each small program anew and wrote it to disk, and this
+    # test is about the model cache. Without the package's marker the inherited folder
+    # counts as the user's choice (vae_lessons/__init__.py).
+    env.pop("VAE_LESSONS_JAX_COMPILATION_CACHE", None)
     processes = [
         subprocess.Popen([sys.executable, "-c", WORKER, role, str(index), str(folder), str(go), "5", str(len(roles))],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

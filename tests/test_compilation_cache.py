@@ -52,14 +52,20 @@ def test_a_child_process_with_another_model_cache_chooses_again(tmp_path):
     assert process.stdout.splitlines()[-1] == str(tmp_path / "second" / "jax-compilation")
 
 
-def test_the_folder_is_in_the_model_cache_by_the_cache_modules_rule(tmp_path):
-    code = (
-        "import vae_lessons, jax\n"
-        "from vae_lessons import cache\n"
-        "assert jax.config.jax_compilation_cache_dir == str(cache.cache_dir() / 'jax-compilation')"
-    )
+def test_the_folder_is_in_the_model_cache_by_the_cache_modules_rule(tmp_path, monkeypatch):
+    """The child's folder is ``cache.cache_dir()`` in the same environment (asked here:
+    ``cache.cache_dir`` reads the environment when called, and importing it in the child
+    would import Keras, seconds, for one path)."""
+    from vae_lessons import cache
+
+    code = "import vae_lessons, jax\nprint(jax.config.jax_compilation_cache_dir)"
     environment = {name: value for name, value in os.environ.items() if name not in {"VAE_LESSONS_CACHE", "JAX_COMPILATION_CACHE_DIR"}}
-    subprocess.run([sys.executable, "-c", code], env={**environment, "KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(tmp_path)}, check=True)
+    environment.update(KERAS_BACKEND="jax", XDG_CACHE_HOME=str(tmp_path))
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
+    monkeypatch.delenv("VAE_LESSONS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert process.stdout.splitlines()[-1] == str(cache.cache_dir() / "jax-compilation")
+    assert cache.cache_dir() == tmp_path / "vae-lessons"
 
 
 def test_jax_imported_first_gets_the_default_in_its_config(tmp_path):
