@@ -168,18 +168,13 @@ def keras_settings(architecture: str = "mlp") -> dict:
 
     package = training.STEPS_PER_EXECUTION
     backend = keras.backend.backend()
-    if architecture != "mlp":
-        steps = 1 if backend == "torch" else package
-        settings = {
+    if architecture != "mlp" and backend == "jax":  # elsewhere the package's layers are Keras's convolutions
+        return {
             "Keras's Conv2D, steps_per_execution=1": (1, "keras", "keras"),
-            f"Keras's Conv2D, steps_per_execution={steps}, Keras's loop": (steps, "keras", "keras"),
+            f"Keras's Conv2D, steps_per_execution={package}, Keras's loop": (package, "keras", "keras"),
+            f"matrix products, steps_per_execution={package}, Keras's loop": (package, "keras", "package"),
+            f"matrix products, steps_per_execution={package}, scanned (package)": (package, "package", "package"),
         }
-        if backend == "jax":
-            settings[f"matrix products, steps_per_execution={steps}, Keras's loop"] = (steps, "keras", "package")
-        settings[f"matrix products, steps_per_execution={steps} (package)"] = (steps, "package", "package")
-        if backend == "torch":  # one step per execution only: the first two are the same
-            del settings["Keras's Conv2D, steps_per_execution=1"]
-        return settings
     if backend == "torch":
         return {"steps_per_execution=1 (package)": (1, "keras", "package")}
     if backend != "jax":
