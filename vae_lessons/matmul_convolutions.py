@@ -90,14 +90,15 @@ def conv2d(images, kernel, strides):
 def _overlap_add(blocks, axis, strides, output_length):
     """Add each position's block of outputs into place along one spatial axis.
 
-    ``blocks`` has the kernel's offsets on axis ``axis + 2`` (rows) or ``axis + 1``
-    (columns; rows already merged): output position ``strides * i + offset``
+    ``blocks`` has the kernel's offsets along ``axis`` on axis 3, both for the rows
+    (batch, height, width, kh, kw, filters) and for the columns once the rows are
+    merged (batch, rows, width, kw, filters): output position ``strides * i + offset``
     receives ``blocks[..., i, ..., offset, ...]``. Offsets of the same remainder
     modulo ``strides`` land on the same output "phase", shifted by ``offset //
     strides``; the phases are summed, then interleaved, then cropped to Keras's
     ``padding="same"`` (length ``output_length``).
     """
-    kernel_axis = axis + (2 if axis == 1 else 1)
+    kernel_axis = 3
     kernel_length, length = blocks.shape[kernel_axis], blocks.shape[axis]
     largest_shift = (kernel_length - 1) // strides
     phases = []
