@@ -19,6 +19,13 @@ BINARIZED_WARM_UP = dataclasses.replace(SMALL, binarized=True, kl_warmup_epochs=
 WHOLE_BATCHES = dataclasses.replace(SMALL, train_size=224)
 
 
+def trains_by_scan(vae, steps_per_execution=training.STEPS_PER_EXECUTION):
+    """Compile ``vae`` as training.fit does and say whether its train function is fused_steps' scan."""
+    vae.compile(optimizer="adam", steps_per_execution=steps_per_execution)
+    vae.make_train_function()
+    return vae.train_function.__qualname__.startswith("_scanned_train_function")
+
+
 def test_steps_per_execution_is_one_only_where_keras_requires_it():
     assert (training.STEPS_PER_EXECUTION == 1) == (keras.backend.backend() == "torch")
 
@@ -40,10 +47,7 @@ def test_on_jax_an_execution_is_one_scanned_program():
     """The package's models train through fused_steps' scan on JAX; one step per execution through Keras's own loop."""
     fused, _ = training.train(SMALL)
     assert fused.train_function.__qualname__.startswith("_scanned_train_function")
-    one_step = training.build(SMALL)
-    one_step.compile(optimizer="adam", steps_per_execution=1)
-    one_step.make_train_function()
-    assert not one_step.train_function.__qualname__.startswith("_scanned_train_function")
+    assert not trains_by_scan(training.build(SMALL), steps_per_execution=1)
 
 
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
@@ -51,18 +55,13 @@ def test_xla_convolutions_keep_keras_loop_and_the_conv_vae_is_scanned():
     """XLA on CPU runs scanned convolutions slower (benchmarks/training_speed.py --architecture conv);
     the package's conv VAE computes its convolutions as matrix products, so it is scanned."""
     conv = training.build(dataclasses.replace(SMALL, architecture="conv"))
-    conv.compile(optimizer="adam", steps_per_execution=training.STEPS_PER_EXECUTION)
-    conv.make_train_function()
-    assert conv.train_function.__qualname__.startswith("_scanned_train_function")
+    assert trains_by_scan(conv)
     inputs = keras.Input((784,))
     hidden = keras.layers.Reshape((28, 28, 1))(inputs)
     hidden = keras.layers.Conv2D(2, 3, strides=2, padding="same")(hidden)  # an XLA convolution
     z_mean = keras.layers.Dense(2)(keras.layers.Flatten()(hidden))
     encoder = keras.Model(inputs, [z_mean, z_mean, z_mean])
-    xla_conv = models.VAE(encoder, conv.decoder)
-    xla_conv.compile(optimizer="adam", steps_per_execution=training.STEPS_PER_EXECUTION)
-    xla_conv.make_train_function()
-    assert not xla_conv.train_function.__qualname__.startswith("_scanned_train_function")
+    assert not trains_by_scan(models.VAE(encoder, conv.decoder))
 
 
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the scanned train function is JAX's")
