@@ -87,7 +87,7 @@ class Visit:
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.origin = server
-        self.axe_running = False  # see axe_start: axe-core's own stylesheet requests
+        self.axe_running = False  # see axe_violations: axe-core's own stylesheet requests
         self.context = browser.new_context(
             viewport={"width": width, "height": 900}, service_workers="block", color_scheme=color_scheme
         )
@@ -397,58 +397,44 @@ MODES = ("light", "dark")
 LAPTOP, PHONE = 1280, 390  # viewport widths, px
 
 
-def settle(visit: Visit) -> list[str]:
+def settle(visit: Visit, path: str = "") -> list[str]:
     """Wait for what changes the page after load: MathJax, widgets, the explorer.
-    Returns the problems ``check_page`` found on the way."""
-    problems = check_page(visit, "")
+    Returns the problems ``check_page`` found on the way (``path``'s own checks too)."""
+    problems = check_page(visit, path)
     if visit.page.locator(EXPLORER).count():
         visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
     return problems
 
 
-# Started without waiting (axe_start), so axe-core works in one page's renderer while
-# Python opens the next page; axe_finish collects the result.
-AXE_START = """(options) => {
-    // axe.run works synchronously for most of its run: started from a timer, it lets
-    // this call return at once.
-    const started = new Promise((resolve) => setTimeout(resolve, 0));
-    window.__vaeLessonsAxe = started.then(() => axe.run(document, options)).then((results) => results.violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => ({rule: violation.id, impact: violation.impact, help: violation.help,
-                              targets: violation.nodes.slice(0, 5).map((node) => node.target)})));
-}"""
-
-
-def axe_start(visit_or_page) -> None:
-    """Inject axe-core (from node_modules, offline) and start it on the page, WCAG 2.1 A/AA."""
-    assert chromium.AXE_JS.is_file(), f"{chromium.AXE_JS} is missing: run `npm ci`"
-    page = getattr(visit_or_page, "page", visit_or_page)
-    if isinstance(visit_or_page, Visit):
-        visit_or_page.axe_running = True
-    page.add_script_tag(path=str(chromium.AXE_JS))
-    options = {
-        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-        "resultTypes": ["violations"],
-        "rules": {rule: {"enabled": False} for rule in DISABLED_AXE_RULES}
-        | {rule: {"enabled": True} for rule in EXTRA_AXE_RULES},
-    }
-    page.evaluate(AXE_START, options)
-
-
-def axe_finish(visit_or_page) -> list[dict]:
-    """The serious and critical violations of the run ``axe_start`` began."""
-    page = getattr(visit_or_page, "page", visit_or_page)
-    try:
-        return page.evaluate("() => window.__vaeLessonsAxe")
-    finally:
-        if isinstance(visit_or_page, Visit):
-            visit_or_page.axe_running = False
+AXE_RUN = """(options) => axe.run(document, options).then((results) => results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({rule: violation.id, impact: violation.impact, help: violation.help,
+                          targets: violation.nodes.slice(0, 5).map((node) => node.target)})))"""
 
 
 def axe_violations(visit_or_page) -> list[dict]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on a page (or a Visit)."""
-    axe_start(visit_or_page)
-    return axe_finish(visit_or_page)
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on a page (or a Visit).
+
+    axe-core is injected from node_modules (offline); while it runs, a Visit knows that
+    the stylesheet requests it makes are its own (``Visit.axe_running``).
+    """
+    assert chromium.AXE_JS.is_file(), f"{chromium.AXE_JS} is missing: run `npm ci`"
+    page = getattr(visit_or_page, "page", visit_or_page)
+    visit = visit_or_page if isinstance(visit_or_page, Visit) else None
+    if visit is not None:
+        visit.axe_running = True
+    try:
+        page.add_script_tag(path=str(chromium.AXE_JS))
+        options = {
+            "runOnly": {"type": "tag", "values": WCAG_TAGS},
+            "resultTypes": ["violations"],
+            "rules": {rule: {"enabled": False} for rule in DISABLED_AXE_RULES}
+            | {rule: {"enabled": True} for rule in EXTRA_AXE_RULES},
+        }
+        return page.evaluate(AXE_RUN, options)  # waits for axe.run's promise
+    finally:
+        if visit is not None:
+            visit.axe_running = False
 
 
 WIDE_CODE = """() => [...document.querySelectorAll('#main-content pre')]
@@ -530,9 +516,7 @@ def look_at(browser, server: str, path: str, content: bool) -> PageReport:
     try:
         visit = Visit(browser, server, url, width=LAPTOP, mode="light", color_scheme="dark")
         try:
-            report.problems += check_page(visit, path)
-            if visit.page.locator(EXPLORER).count():
-                visit.page.wait_for_selector(f"{EXPLORER} canvas", state="visible", timeout=20_000)
+            report.problems += settle(visit, path)
             settled = True
         except Exception as error:  # noqa: BLE001 - every test this page serves hears of it
             report.problems.append(f"did not settle: {_failure(error)}")
@@ -580,10 +564,8 @@ TRANSITIONS_DONE = """() => Promise.all(document.getAnimations()
 def _axe(visit: Visit) -> list:
     """axe-core's serious and critical violations on the page as it is, or what stopped it."""
     try:
-        axe_start(visit)
-        return axe_finish(visit)
+        return axe_violations(visit)
     except Exception as error:  # noqa: BLE001
-        visit.axe_running = False
         return [f"axe-core failed: {_failure(error)}"]
 
 
