@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.run_all                 # everything (about 15 minutes on 2 cores)
+    python -m benchmarks.run_all                 # everything (about 35 minutes on 2 cores)
     python -m benchmarks.run_all --quick         # a smoke test: fewer digits and samples
     python -m benchmarks.run_all --only quality training_speed
 
@@ -16,6 +16,9 @@ Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
   peak (``training_speed.py``); ``training_speed_conv``: the same for lesson 9's conv VAE;
 * ``notebooks``: ``pytest --nbval notebooks`` on an empty and on a filled model cache,
   and each lesson alone with its slow cells (``notebook_suite.py``);
+* ``suite``: the README's test command, ``pytest --nbval`` (every test and lesson), warm:
+  its wall time, the machine's busy CPU-seconds, each file's seconds, and the slowest
+  files run alone (``full_suite.py``);
 * ``book``: seconds to build the HTML book and the site's size, via
   ``benchmarks/book_build.py`` when Jupyter Book is installed;
 * ``explorer``: the latent explorer's slider-to-redraw latency in Chromium, via
@@ -42,9 +45,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-from benchmarks import notebook_suite, quality, training_speed  # noqa: E402
+from benchmarks import full_suite, notebook_suite, quality, training_speed  # noqa: E402
 
-NAMES = ("quality", "training_speed", "training_speed_conv", "notebooks", "book", "explorer", "scaling")
+NAMES = ("quality", "training_speed", "training_speed_conv", "notebooks", "suite", "book", "explorer", "scaling")
 
 
 def machine() -> dict:
@@ -210,6 +213,8 @@ def markdown(results: dict) -> str:
             for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
                 lines.append(f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |")
         lines += [""]
+    if "suite" in benchmarks:
+        lines += suite_markdown(benchmarks["suite"]["result"])
     if "book" in benchmarks:
         b = benchmarks["book"]["result"]
         lines += ["## Book build", ""]
@@ -235,6 +240,27 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def suite_markdown(s: dict) -> list[str]:
+    """The test-suite section of RESULTS.md (``full_suite.run``'s result)."""
+    suite = s["suite"]
+    lines = ["## The test suite (`make test`)", "", f"`{s['command']}`, on {s['cpu_count']} cores: "
+             f"**{suite['seconds']:.1f} s**" + ("" if suite["passed"] else " (failed)") + f" ({suite['summary']})."]
+    if suite["busy_cpu_seconds"] is not None:
+        lines[-1] += (f" The machine was busy for {suite['busy_cpu_seconds']:.0f} CPU-seconds meanwhile, "
+                      f"{suite['busy_cpu_seconds'] / suite['seconds']:.2f} of its {s['cpu_count']} cores on average.")
+    lines += ["", ("Files with the most test seconds (setup and teardown included) in that run, where they share the "
+                   "cores; the slowest also alone (`pytest -n 0 FILE`), with the busy CPU-seconds each costs the machine "
+                   "(its kernels, browsers and servers included):"), "",
+              "| file | seconds in the suite | alone: seconds | alone: busy CPU-seconds |", "|---|---|---|---|"]
+    for name, seconds in list(s["seconds_by_file"].items())[:12]:
+        alone = s["alone"].get(name)
+        cells = [f"{alone['seconds']:.1f}", "" if alone["busy_cpu_seconds"] is None else f"{alone['busy_cpu_seconds']:.0f}"] if alone else ["", ""]
+        lines.append(f"| {name} | {seconds:.1f} | " + " | ".join(cells) + " |")
+    rest = sum(list(s["seconds_by_file"].values())[12:])
+    lines += [f"| the other {max(len(s['seconds_by_file']) - 12, 0)} files | {rest:.1f} | | |", ""]
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: fewer digits, samples and repeats")
@@ -249,6 +275,7 @@ def main(argv=None) -> int:
         "training_speed": (training_speed.run, 1 if args.quick else 3),
         "training_speed_conv": (training_speed.run, 1 if args.quick else 3, "conv"),
         "notebooks": (notebook_suite.run, not args.quick),  # --quick: warm runs only
+        "suite": (full_suite.run, 0 if args.quick else full_suite.ALONE_FILES),
         "book": (book,),
         "explorer": (explorer,),
         "scaling": (scaling,),
