@@ -4,7 +4,7 @@ Usage::
 
     python -m benchmarks.quality [--quick]     # prints JSON; run_all.py stores it
 
-Scores the default model (and, for comparison, the best model of lesson 7's study and
+Scores the default model (and, for comparison, the best model of lesson 8's study and
 the original 2018 notebook's model re-created with its bugs) on the real MNIST test
 set, ``../shared/data/mnist-test/t10k-*.gz`` relative to the repository, after checking
 its ``SHA256SUMS``: evaluation only, never training, never copied into the repository.

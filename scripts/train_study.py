@@ -1,4 +1,4 @@
-"""Train (or load from the cache) every model lessons 7 and 8 evaluate, and summarize each.
+"""Train (or load from the cache) every model lessons 8 and 9 compare, and summarize each.
 
 Usage::
 

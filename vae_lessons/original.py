@@ -1,4 +1,4 @@
-"""Lesson 7: the original 2018 notebook's model, re-created *with its bugs*, to measure them.
+"""Lesson 8: the original 2018 notebook's model, re-created *with its bugs*, to measure them.
 
 This module is a clearly labelled re-creation for one purpose: to put a number on what
 the original notebook's defects cost, by training it on the *same digits* as the
@@ -19,7 +19,7 @@ What it keeps from the 2018 notebook ("as written"):
 
 What it does not keep: the validation set drawn from the training array and the
 ``randint`` sampling with replacement change which digits are used, not how the model
-learns; lesson 7 explains them in prose. Its training and validation digits come from
+learns; lesson 8 explains them in prose. Its training and validation digits come from
 :func:`vae_lessons.training.training_data`, exactly as for the corrected model.
 
 Trained models are cached like :func:`vae_lessons.training.trained_vae`'s, in the
@@ -106,7 +106,7 @@ class OriginalVAE(models.VAE):
     swapped_bce : bool, default True
         Train on ``sum_pixels keras2_binary_crossentropy(x_reconstructed, x)`` (the
         2018 notebook's argument order) instead of the Bernoulli negative
-        log-likelihood. Evaluation never uses it: lesson 7 scores every model with
+        log-likelihood. Evaluation never uses it: lesson 8 scores every model with
         the correct likelihood.
     """
 

@@ -1,5 +1,5 @@
 """Figures the lessons draw: digit grids, the latent space, the manifold, loss curves,
-and lesson 7's score plots (the bound against k, rate and distortion, KL per dimension).
+lessons 7 and 8's score plots (the bound against k, rate and distortion, KL per dimension).
 
 Every function draws into a new, standalone ``matplotlib.figure.Figure`` and returns
 it: a notebook shows it as the cell's value (exactly once, with no pyplot state left
@@ -396,7 +396,7 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
     )
 
 
-# --- lesson 7: scores of trained models ---------------------------------------------
+# --- lessons 7 and 8: scores of trained models ---------------------------------------------
 
 
 def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
