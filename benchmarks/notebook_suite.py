@@ -14,7 +14,11 @@ trained) and then on the cache the cold run filled (warm: a teacher re-running t
 * each lesson alone, one fresh kernel top to bottom (``nbclient``, as
   ``scripts/execute_notebooks.py`` runs them, JAX backend, working folder ``notebooks/``):
   seconds per lesson, the kernel's start-up, and every cell slower than ``--slow``
-  seconds with its first source line, from the timestamps nbclient records. Notebooks are
+  seconds with its first source line, from the timestamps nbclient records.
+
+With the suite's wall time goes the CPU-seconds the machine was busy meanwhile
+(``full_suite.busy_cpu_seconds``): over the core count, the shortest wall time the same
+work could take. Notebooks are
   executed in memory: the files in the repository are never touched.
 
 The cache is a temporary folder (``VAE_LESSONS_CACHE``), so the user's cache is neither
@@ -34,6 +38,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.full_suite import busy_cpu_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -130,12 +136,13 @@ def time_pytest(cache: Path | None) -> dict:
     if cache is not None:
         env["VAE_LESSONS_CACHE"] = str(cache)
     command = [sys.executable, "-m", "pytest", "--nbval", "-q", "notebooks"]
-    start = time.perf_counter()
+    busy_before, start = busy_cpu_seconds(), time.perf_counter()
     process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
-    seconds = time.perf_counter() - start
+    seconds, busy_after = time.perf_counter() - start, busy_cpu_seconds()
+    busy = None if busy_before is None else round(busy_after - busy_before, 1)
     summary = (process.stdout.strip().splitlines() or [""])[-1]
-    print(f"  pytest --nbval notebooks: {seconds:.1f} s ({summary})", file=sys.stderr, flush=True)
-    return {"seconds": round(seconds, 1), "passed": process.returncode == 0, "summary": summary}
+    print(f"  pytest --nbval notebooks: {seconds:.1f} s, {busy} CPU-s ({summary})", file=sys.stderr, flush=True)
+    return {"seconds": round(seconds, 1), "busy_cpu_seconds": busy, "passed": process.returncode == 0, "summary": summary}
 
 
 def run(cold: bool = True, slow: float = SLOW_CELL_SECONDS) -> dict:

@@ -9,7 +9,7 @@ Usage::
 Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
 
 * ``quality``: test negative ELBO and importance-weighted -log p(x) of the default
-  model and lesson 7's comparison models on the real MNIST test set when
+  model and lessons 8 and 9's comparison models on the real MNIST test set when
   ``../shared/data/mnist-test`` exists (``benchmarks/quality.py``);
 * ``training_speed``: samples per second for one epoch of the default model on each
   installed backend, as a fraction of a hand-written JAX epoch and of NumPy's matmul
@@ -208,6 +208,9 @@ def markdown(results: dict) -> str:
                 f"{n[run]['lessons'][name]['seconds']:.1f} (kernel start {n[run]['lessons'][name]['kernel_start_seconds']:.1f})"
                 if name in n[run]["lessons"] else "failed" for run in runs) + " |")
         lines.append("| lessons one after another | " + " | ".join(f"{n[run]['total_seconds']:.1f}" for run in runs) + " |")
+        if any(n[run]["pytest"].get("busy_cpu_seconds") for run in runs):
+            lines.append("| busy CPU-seconds of the machine during pytest --nbval notebooks | " + " | ".join(
+                f"{n[run]['pytest']['busy_cpu_seconds']:.0f}" if n[run]["pytest"].get("busy_cpu_seconds") else "" for run in runs) + " |")
         lines += ["", f"Cells slower than {n['slow_cell_seconds']} s, warm:", "", "| lesson | cell | seconds | first line |", "|---|---|---|---|"]
         for name, lesson in n["warm"]["lessons"].items():
             for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
