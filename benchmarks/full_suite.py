@@ -101,7 +101,8 @@ def run(alone: int = ALONE_FILES) -> dict:
         files = seconds_by_file(report) if report.is_file() else {}
     print(f"  pytest --nbval: {suite['seconds']} s, {suite['busy_cpu_seconds']} CPU-s ({suite['summary']})", file=sys.stderr, flush=True)
     result = {
-        "command": "pytest --nbval (what `make test` runs after its setup; warm model cache)",
+        "command": "pytest --nbval",
+        "note": "what `make test` runs after its setup, the project's pytest settings, on a warm model cache",
         "cpu_count": os.cpu_count(),
         "suite": suite,
         "seconds_by_file": files,

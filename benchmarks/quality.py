@@ -104,7 +104,7 @@ def conditional_score(vae, x, labels, seed=0):
 
 MODELS_TO_SCORE = {
     "default (latent_dim 2, 3,600 digits, 30 epochs)": "default",
-    "latent_dim 20 (lesson 7's best)": registry.LATENT_DIM_STUDY[20],
+    "latent_dim 20 (lesson 8's best)": registry.LATENT_DIM_STUDY[20],
     "corrected, original's 1,000 digits and settings": "original settings, corrected",
     "original: shared epsilon": "original settings, shared epsilon",
     "original as written: shared epsilon + swapped BCE": "original as written",

@@ -246,7 +246,7 @@ def markdown(results: dict) -> str:
 def suite_markdown(s: dict) -> list[str]:
     """The test-suite section of RESULTS.md (``full_suite.run``'s result)."""
     suite = s["suite"]
-    lines = ["## The test suite (`make test`)", "", f"`{s['command']}`, on {s['cpu_count']} cores: "
+    lines = ["## The test suite (`make test`)", "", f"`{s['command']}` ({s['note']}), on {s['cpu_count']} cores: "
              f"**{suite['seconds']:.1f} s**" + ("" if suite["passed"] else " (failed)") + f" ({suite['summary']})."]
     if suite["busy_cpu_seconds"] is not None:
         lines[-1] += (f" The machine was busy for {suite['busy_cpu_seconds']:.0f} CPU-seconds meanwhile, "
