@@ -5,6 +5,8 @@ Usage::
     python -m benchmarks.conv_design [--quick] [--only NAME ...] [--time-only NAME ...]
         [--mnist-test FOLDER] [--output benchmarks/results/conv_design.json]
     python -m benchmarks.conv_design --lesson-models [--mnist-test FOLDER] [--output ...]
+    python -m benchmarks.conv_design --curves NAME ... [--curve-epochs 80] [--curve-every 10]
+        [--mnist-test FOLDER] [--output ...]
 
 Trains a handful of candidate designs (``CANDIDATES``) on the lessons' 3,600 training
 digits (``training.training_data(TrainingConfig())``), Keras on the current backend
@@ -19,6 +21,10 @@ A last phase times one epoch of every model in turn (see
 :func:`interleaved_epoch_seconds`), the fairest speed comparison on a loaded machine;
 ``--time-only`` adds designs that are timed there but not trained to the end. With
 ``--output`` each run is appended to the file's ``runs``, each with its own yardstick.
+
+``--curves`` asks "why not train longer?": each named candidate trains once for
+``--curve-epochs`` epochs and is scored on the real test set every ``--curve-every``
+epochs (:func:`epoch_curve`), so one run shows where more epochs stop paying.
 
 ``--lesson-models`` trains nothing: it scores lesson 9's models from the registry
 (:data:`LESSON_MODELS`) on the real test set, the importance-weighted estimate included,
@@ -363,6 +369,88 @@ def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = No
     }
 
 
+def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) -> dict:
+    """Train ``candidate`` for ``epochs`` epochs, scoring it on ``x_test`` every ``every``.
+
+    The training is ``train_and_score``'s (seed 0, the candidate's optimizer, batch and
+    callbacks) for another number of epochs. Each score is taken on a second model given
+    the current weights, so scoring draws nothing from the training model's random
+    state: the weights at epoch e are the same as those of a run stopped at epoch e.
+
+    Returns
+    -------
+    curve : dict
+        The candidate's settings with ``epochs`` replaced, its ``parameters``, and
+        ``points``: one ``{"epoch", "negative_elbo", "training_loss", "train_seconds"}``
+        per score, ``train_seconds`` counting training only (compilation included,
+        scoring left out).
+    """
+    import keras
+
+    from vae_lessons import evaluation, training
+
+    candidate = dataclasses.replace(candidate, epochs=epochs)
+    training.set_seed(0)
+    vae = build(candidate)
+    scorer = build(candidate)  # built after the training model: its seed state is its own
+    compile_candidate(vae, candidate, len(x_train))
+    points, scoring_seconds = [], [0.0]
+    start = time.perf_counter()
+
+    class Score(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every and epoch + 1 != epochs:
+                return
+            scoring_start = time.perf_counter()
+            scorer.set_weights(vae.get_weights())
+            score = evaluation.held_out_score(scorer, x_test, seed=0)
+            points.append({
+                "epoch": epoch + 1,
+                "negative_elbo": round(score.negative_elbo, 2),
+                "training_loss": round(float(logs["loss"]), 2),
+                "train_seconds": round(scoring_start - start - scoring_seconds[0], 1),
+            })
+            scoring_seconds[0] += time.perf_counter() - scoring_start
+
+    vae.fit(
+        x_train, x_train, epochs=epochs, batch_size=candidate.batch_size,
+        shuffle=True, callbacks=[Score(), *callbacks(candidate)], verbose=0,
+    )
+    return {**dataclasses.asdict(candidate), "parameters": int(vae.count_params()), "points": points}
+
+
+def run_curves(candidates, epochs: int, every: int, mnist_test: Path | None = None) -> dict:
+    """:func:`epoch_curve` of each candidate on the real MNIST test set; a JSON-ready run."""
+    import keras
+
+    from benchmarks import quality
+    from vae_lessons import training
+
+    x_train, _ = training.training_data(training.TrainingConfig())
+    mnist_test = quality.MNIST_TEST if mnist_test is None else mnist_test
+    x_test = quality.verified_mnist_test(mnist_test)
+    if x_test is None:
+        raise SystemExit(f"{mnist_test}: the real MNIST test set is needed for this study")
+    curves = []
+    for candidate in candidates:
+        before = load_average()
+        curve = epoch_curve(candidate, x_train, x_test, epochs, every)
+        curve["load_average_before_after"] = [before, load_average()]
+        print(json.dumps(curve), flush=True)
+        curves.append(curve)
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "test_set": f"real MNIST test set, {len(x_test):,} digits",
+        "training_set": f"{len(x_train):,} digits: training.training_data(TrainingConfig())",
+        "backend": keras.backend.backend(),
+        "note": f"each design trained once for {epochs} epochs (seed 0) and scored every {every} epochs: "
+        "negative ELBO in nats per digit, one seeded z per digit (evaluation.held_out_score); "
+        "train_seconds is the training so far, compilation included and scoring left out, "
+        "on a shared 2-core machine",
+        "curves": curves,
+    }
+
+
 LESSON_MODELS = {
     "MLP, z = 2": "default",
     "conv, z = 2": "conv",
@@ -419,6 +507,9 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, help="write the JSON here as well as printing it")
     parser.add_argument("--from-log", type=Path, help="rebuild the run of an interrupted study from its printed lines")
     parser.add_argument("--lesson-models", action="store_true", help="score lesson 9's registry models instead (no training)")
+    parser.add_argument("--curves", nargs="+", metavar="NAME", help="train these candidates longer, scoring them as they go")
+    parser.add_argument("--curve-epochs", type=int, default=80, help="epochs of each --curves run (default 80)")
+    parser.add_argument("--curve-every", type=int, default=10, help="score every this many epochs (default 10)")
     args = parser.parse_args(argv)
     if args.lesson_models or args.from_log:  # no study run: score the lesson's models, or rebuild a run
         result = score_lesson_models(args.mnist_test) if args.lesson_models else run_from_log(args.from_log)
@@ -427,9 +518,18 @@ def main(argv=None) -> int:
             append_run(args.output, result)
         return 0
     names = {c.name for c in CANDIDATES}
-    unknown = (set(args.only or []) | set(args.time_only)) - names
+    unknown = (set(args.only or []) | set(args.time_only) | set(args.curves or [])) - names
     if unknown:
         parser.error(f"unknown candidates {sorted(unknown)}; choose from {sorted(names)}")
+    if args.curves:
+        if args.curve_epochs < 1 or args.curve_every < 1:
+            parser.error(f"--curve-epochs and --curve-every must be at least 1, got {args.curve_epochs} and {args.curve_every}")
+        chosen = [c for c in CANDIDATES if c.name in args.curves]
+        result = run_curves(chosen, args.curve_epochs, args.curve_every, args.mnist_test)
+        print(json.dumps(result, indent=1))
+        if args.output:
+            append_run(args.output, result)
+        return 0
     candidates = CANDIDATES
     if args.only:
         latent_dims = {c.latent_dim for c in CANDIDATES if c.name in args.only}

@@ -1,5 +1,7 @@
 """The lesson-9 benchmarks' helpers: augmentation, candidates' optimizers, conditional scoring."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -85,3 +87,21 @@ def test_lesson_models_are_registered():
 
     assert set(conv_design.LESSON_MODELS.values()) <= set(registry.MODELS)
     assert registry.CONDITIONAL_MODEL in conv_design.LESSON_MODELS.values()
+
+
+def test_epoch_curve_scores_as_it_goes_without_changing_the_training():
+    """Each point equals a run stopped at that epoch: scoring leaves the training alone."""
+    from vae_lessons import data
+
+    (train_images, _), (test_images, _) = data.load_mnist()
+    x_train, x_test = data.flatten_and_scale(train_images[:256]), data.flatten_and_scale(test_images[:100])
+    mlp = next(candidate for candidate in conv_design.CANDIDATES if candidate.name == "mlp")
+    curve = conv_design.epoch_curve(mlp, x_train, x_test, epochs=3, every=2)
+    assert curve["epochs"] == 3 and curve["name"] == "mlp"
+    assert [point["epoch"] for point in curve["points"]] == [2, 3]  # every 2, and the last
+    seconds = [point["train_seconds"] for point in curve["points"]]
+    assert 0 < seconds[0] <= seconds[1]
+    for point in curve["points"]:
+        stopped = conv_design.train_and_score(dataclasses.replace(mlp, epochs=point["epoch"]), x_train, x_test)
+        assert point["negative_elbo"] == stopped["negative_elbo"]
+        assert point["training_loss"] == stopped["final_training_loss"]
