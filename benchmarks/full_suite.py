@@ -80,10 +80,13 @@ def seconds_by_file(junit_xml: Path) -> dict[str, float]:
     return {name: round(seconds, 1) for name, seconds in totals.most_common()}
 
 
-def timed(command: list[str]) -> dict:
-    """Run ``command`` in the repository; its wall seconds, busy CPU-seconds and outcome."""
+def timed(command: list[str], environment: dict[str, str] | None = None) -> dict:
+    """Run ``command`` in the repository; its wall seconds, busy CPU-seconds and outcome.
+
+    ``environment``: variables set for the command on top of this process's own.
+    """
     busy_before, start = busy_cpu_seconds(), time.perf_counter()
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    environment = {**os.environ, "PYTHONPATH": str(REPO), **(environment or {})}
     process = subprocess.run(command, check=False, capture_output=True, text=True, cwd=REPO, env=environment)
     seconds, busy_after = time.perf_counter() - start, busy_cpu_seconds()
     busy = None if busy_before is None else round(busy_after - busy_before, 1)

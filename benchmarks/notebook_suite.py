@@ -17,7 +17,7 @@ trained) and then on the cache the cold run filled (warm: a teacher re-running t
   seconds with its first source line, from the timestamps nbclient records.
 
 With the suite's wall time goes the CPU-seconds the machine was busy meanwhile
-(``full_suite.busy_cpu_seconds``): over the core count, the shortest wall time the same
+(``full_suite.timed``): over the core count, the shortest wall time the same
 work could take. Notebooks are
   executed in memory: the files in the repository are never touched.
 
@@ -33,13 +33,12 @@ import argparse
 import datetime
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.full_suite import busy_cpu_seconds
+from benchmarks.full_suite import timed
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -132,17 +131,10 @@ def time_lessons(cache: Path | None, slow: float) -> dict:
 
 def time_pytest(cache: Path | None) -> dict:
     """``pytest --nbval notebooks`` with the project's settings, ``cache`` as the model cache (None: the caller's)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    if cache is not None:
-        env["VAE_LESSONS_CACHE"] = str(cache)
     command = [sys.executable, "-m", "pytest", "--nbval", "-q", "notebooks"]
-    busy_before, start = busy_cpu_seconds(), time.perf_counter()
-    process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
-    seconds, busy_after = time.perf_counter() - start, busy_cpu_seconds()
-    busy = None if busy_before is None else round(busy_after - busy_before, 1)
-    summary = (process.stdout.strip().splitlines() or [""])[-1]
-    print(f"  pytest --nbval notebooks: {seconds:.1f} s, {busy} CPU-s ({summary})", file=sys.stderr, flush=True)
-    return {"seconds": round(seconds, 1), "busy_cpu_seconds": busy, "passed": process.returncode == 0, "summary": summary}
+    result = timed(command, None if cache is None else {"VAE_LESSONS_CACHE": str(cache)})
+    print(f"  pytest --nbval notebooks: {result['seconds']} s, {result['busy_cpu_seconds']} CPU-s ({result['summary']})", file=sys.stderr, flush=True)
+    return result
 
 
 def run(cold: bool = True, slow: float = SLOW_CELL_SECONDS) -> dict:
