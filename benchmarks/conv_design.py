@@ -374,8 +374,9 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
 
     The training is ``train_and_score``'s (seed 0, the candidate's optimizer, batch and
     callbacks) for another number of epochs. Each score is taken on a second model given
-    the current weights, so scoring draws nothing from the training model's random
-    state: the weights at epoch e are the same as those of a run stopped at epoch e.
+    the current weights, with the backend's global random state kept
+    (:func:`_global_random_state_kept`), so scoring draws nothing the training draws
+    from: the weights at epoch e are the same as those of a run stopped at epoch e.
 
     Returns
     -------
@@ -390,9 +391,9 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
     from vae_lessons import evaluation, training
 
     candidate = dataclasses.replace(candidate, epochs=epochs)
+    scorer = build(candidate)  # built before the seed is set: the training starts as train_and_score's
     training.set_seed(0)
     vae = build(candidate)
-    scorer = build(candidate)  # built after the training model: its seed state is its own
     compile_candidate(vae, candidate, len(x_train))
     points, scoring_seconds = [], [0.0]
     start = time.perf_counter()
@@ -403,7 +404,8 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
                 return
             scoring_start = time.perf_counter()
             scorer.set_weights(vae.get_weights())
-            score = evaluation.held_out_score(scorer, x_test, seed=0)
+            with _global_random_state_kept():
+                score = evaluation.held_out_score(scorer, x_test, seed=0)
             points.append({
                 "epoch": epoch + 1,
                 "negative_elbo": round(score.negative_elbo, 2),
@@ -417,6 +419,24 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
         shuffle=True, callbacks=[Score(), *callbacks(candidate)], verbose=0,
     )
     return {**dataclasses.asdict(candidate), "parameters": int(vae.count_params()), "points": points}
+
+
+def _global_random_state_kept():
+    """A context that restores the backend's global random state when it ends.
+
+    On PyTorch every ``predict`` builds a DataLoader, which draws a seed from torch's
+    global generator, the one the next epoch's shuffle draws from; ``torch.random.fork_rng``
+    puts it back. JAX and TensorFlow's Keras draw nothing global there.
+    """
+    import contextlib
+
+    import keras
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.random.fork_rng(devices=[])
+    return contextlib.nullcontext()
 
 
 def run_curves(candidates, epochs: int, every: int, mnist_test: Path | None = None) -> dict:
