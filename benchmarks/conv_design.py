@@ -220,21 +220,37 @@ class EpochTimer:
         return _Timer()
 
 
-def train_and_score(candidate: Candidate, x_train, x_test) -> dict:
-    """Train one candidate from its seed and score it; a JSON-ready dict."""
-    from vae_lessons import evaluation, training
+def fit_candidate(candidate: Candidate, x_train, extra_callbacks=()):
+    """Build ``candidate`` from seed 0 and train it on ``x_train`` (augmented if it asks).
+
+    Returns
+    -------
+    vae : models.VAE
+    history : dict
+        Keras's ``History.history``.
+    seconds : float
+        Wall-clock seconds of the ``fit`` call, compilation included.
+    """
+    from vae_lessons import training
 
     training.set_seed(0)
     vae = build(candidate)
     x_fit = training_digits(candidate, x_train)
     compile_candidate(vae, candidate, len(x_fit))
-    timer = EpochTimer.make()
     start = time.perf_counter()
     history = vae.fit(
         x_fit, x_fit, epochs=candidate.epochs, batch_size=candidate.batch_size,
-        shuffle=True, callbacks=[timer, *callbacks(candidate)], verbose=0,
+        shuffle=True, callbacks=[*extra_callbacks, *callbacks(candidate)], verbose=0,
     ).history
-    seconds = time.perf_counter() - start
+    return vae, history, time.perf_counter() - start
+
+
+def train_and_score(candidate: Candidate, x_train, x_test) -> dict:
+    """Train one candidate from its seed and score it; a JSON-ready dict."""
+    from vae_lessons import evaluation, training
+
+    timer = EpochTimer.make()
+    vae, history, seconds = fit_candidate(candidate, x_train, [timer])
     training.check_finite({name: [float(v) for v in values] for name, values in history.items()})
     score = evaluation.held_out_score(vae, x_test, seed=0)
     return {
@@ -321,13 +337,14 @@ def load_average():
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = None, timed_only=()) -> dict:
-    """Train and score ``candidates``; the MLP of the same latent size is the yardstick.
+def study_digits(mnist_test: Path | None = None):
+    """The lessons' 3,600 training digits and the real MNIST test set (exits without it).
 
-    ``timed_only`` candidates are not trained to the end, only timed (interleaved epochs).
+    Returns
+    -------
+    x_train : numpy.ndarray, shape (3600, 784)
+    x_test : numpy.ndarray, shape (10000, 784)
     """
-    import keras
-
     from benchmarks import quality
     from vae_lessons import training
 
@@ -336,6 +353,17 @@ def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = No
     x_test = quality.verified_mnist_test(mnist_test)
     if x_test is None:
         raise SystemExit(f"{mnist_test}: the real MNIST test set is needed for this study")
+    return x_train, x_test
+
+
+def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = None, timed_only=()) -> dict:
+    """Train and score ``candidates``; the MLP of the same latent size is the yardstick.
+
+    ``timed_only`` candidates are not trained to the end, only timed (interleaved epochs).
+    """
+    import keras
+
+    x_train, x_test = study_digits(mnist_test)
     if quick:
         x_test = x_test[:500]
         candidates = [dataclasses.replace(c, epochs=2) for c in candidates]
@@ -372,8 +400,8 @@ def run(candidates=CANDIDATES, quick: bool = False, mnist_test: Path | None = No
 def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) -> dict:
     """Train ``candidate`` for ``epochs`` epochs, scoring it on ``x_test`` every ``every``.
 
-    The training is ``train_and_score``'s (seed 0, the candidate's optimizer, batch and
-    callbacks) for another number of epochs. Each score is taken on a second model given
+    The training is ``train_and_score``'s (:func:`fit_candidate`) for another number
+    of epochs. Each score is taken on a second model given
     the current weights, with the backend's global random state kept
     (:func:`_global_random_state_kept`), so scoring draws nothing the training draws
     from: the weights at epoch e are the same as those of a run stopped at epoch e.
@@ -388,36 +416,32 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
     """
     import keras
 
-    from vae_lessons import evaluation, training
+    from vae_lessons import evaluation
 
     candidate = dataclasses.replace(candidate, epochs=epochs)
-    scorer = build(candidate)  # built before the seed is set: the training starts as train_and_score's
-    training.set_seed(0)
-    vae = build(candidate)
-    compile_candidate(vae, candidate, len(x_train))
+    scorer = build(candidate)  # built before fit_candidate sets the seed: its training is train_and_score's
     points, scoring_seconds = [], [0.0]
-    start = time.perf_counter()
 
     class Score(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start = time.perf_counter()
+
         def on_epoch_end(self, epoch, logs=None):
             if (epoch + 1) % every and epoch + 1 != epochs:
                 return
             scoring_start = time.perf_counter()
-            scorer.set_weights(vae.get_weights())
+            scorer.set_weights(self.model.get_weights())
             with _global_random_state_kept():
                 score = evaluation.held_out_score(scorer, x_test, seed=0)
             points.append({
                 "epoch": epoch + 1,
                 "negative_elbo": round(score.negative_elbo, 2),
                 "training_loss": round(float(logs["loss"]), 2),
-                "train_seconds": round(scoring_start - start - scoring_seconds[0], 1),
+                "train_seconds": round(scoring_start - self.start - scoring_seconds[0], 1),
             })
             scoring_seconds[0] += time.perf_counter() - scoring_start
 
-    vae.fit(
-        x_train, x_train, epochs=epochs, batch_size=candidate.batch_size,
-        shuffle=True, callbacks=[Score(), *callbacks(candidate)], verbose=0,
-    )
+    vae, _, _ = fit_candidate(candidate, x_train, [Score()])
     return {**dataclasses.asdict(candidate), "parameters": int(vae.count_params()), "points": points}
 
 
@@ -443,14 +467,7 @@ def run_curves(candidates, epochs: int, every: int, mnist_test: Path | None = No
     """:func:`epoch_curve` of each candidate on the real MNIST test set; a JSON-ready run."""
     import keras
 
-    from benchmarks import quality
-    from vae_lessons import training
-
-    x_train, _ = training.training_data(training.TrainingConfig())
-    mnist_test = quality.MNIST_TEST if mnist_test is None else mnist_test
-    x_test = quality.verified_mnist_test(mnist_test)
-    if x_test is None:
-        raise SystemExit(f"{mnist_test}: the real MNIST test set is needed for this study")
+    x_train, x_test = study_digits(mnist_test)
     curves = []
     for candidate in candidates:
         before = load_average()
