@@ -1,6 +1,7 @@
 # One command each: `make book` sets up and builds the HTML book (the main job);
-# `make test` sets up and runs every test, the notebooks included (`pytest --nbval`).
-# Both create the virtual environment .venv on first use.
+# `make test` sets up and runs the tests, the notebooks included (`pytest --nbval`);
+# `make test-browsers` looks at the book, JupyterLab and Notebook 7 in headless Chromium
+# (`pytest -m browser`; CI runs it after `make test`). All create .venv on first use.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium book test lab notebooks student-edition benchmarks clean-book
+.PHONY: setup chromium book test test-browsers lab notebooks student-edition benchmarks clean-book
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +40,12 @@ setup: $(STAMP) $(NODE_MODULES) chromium
 book: $(STAMP) $(NODE_MODULES)
 	$(BIN)/python scripts/build_book.py
 
-test: setup
+test: $(STAMP) $(NODE_MODULES)
 	$(BIN)/pytest --nbval
+
+# The browser tests, which `pytest --nbval` leaves out (pyproject.toml): what a reader sees.
+test-browsers: setup
+	$(BIN)/pytest -m browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

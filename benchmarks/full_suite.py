@@ -18,7 +18,10 @@ lacks. Then it measures:
 * each file's seconds: the sum of its tests' times (setup, call and teardown) from
   pytest's JUnit XML report, in the parallel run, where the files share the cores;
 * with ``--alone N``: the N files with the most seconds, each run again alone in one
-  process (``pytest -n 0 FILE``), with the busy CPU-seconds it costs the machine.
+  process (``pytest -n 0 FILE``), with the busy CPU-seconds it costs the machine;
+* the browser tests, which ``pytest --nbval`` leaves out (``-m 'not browser'`` in the
+  project's settings) and CI runs next (``make test-browsers``: ``pytest -m browser``),
+  with their wall and busy CPU-seconds.
 
 Timings are never asserted in tests; the machine may be shared, so read them next to
 the load average ``run_all.py`` records.
@@ -114,6 +117,8 @@ def run(alone: int = ALONE_FILES) -> dict:
     for name in list(files)[:alone]:
         result["alone"][name] = timed([sys.executable, "-m", "pytest", "-n", "0", "-q", "--nbval", name])
         print(f"  {name} alone: {result['alone'][name]}", file=sys.stderr, flush=True)
+    result["browsers"] = timed([sys.executable, "-m", "pytest", "-q", "-m", "browser"])
+    print(f"  pytest -m browser: {result['browsers']}", file=sys.stderr, flush=True)
     return result
 
 

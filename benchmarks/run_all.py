@@ -261,6 +261,12 @@ def suite_markdown(s: dict) -> list[str]:
         lines.append(f"| {name} | {seconds:.1f} | " + " | ".join(cells) + " |")
     rest = sum(list(s["seconds_by_file"].values())[12:])
     lines += [f"| the other {max(len(s['seconds_by_file']) - 12, 0)} files | {rest:.1f} | | |", ""]
+    browsers = s.get("browsers")  # absent from runs made before the browser tests left `make test`
+    if browsers:
+        cpu = "" if browsers["busy_cpu_seconds"] is None else f", {browsers['busy_cpu_seconds']:.0f} busy CPU-seconds"
+        lines += [("The browser tests, which `pytest --nbval` leaves out and CI runs next (`make test-browsers`: "
+                   f"`pytest -m browser`): **{browsers['seconds']:.1f} s**" + ("" if browsers["passed"] else " (failed)")
+                   + f" ({browsers['summary']}){cpu}."), ""]
     return lines
 
 

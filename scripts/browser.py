@@ -3,7 +3,7 @@
 * :func:`launch`: Debian's Chromium (``/usr/bin/chromium``) through Playwright's
   ``executable_path``, headless, with flags that keep it from reaching for the network
   on its own. Never ``playwright install`` (it downloads a browser); install Debian's
-  package with ``apt-get install -y chromium`` (``make test`` does when it can).
+  package with ``apt-get install -y chromium`` (``make test-browsers`` does when it can).
 * :func:`static_server`: a folder served on 127.0.0.1 (a free port), in a thread.
 * :func:`explorer_state`: what the latent explorer drew, read from its canvas.
 * :func:`AXE_JS`: axe-core, from ``node_modules/`` (``npm ci``), for the accessibility test.

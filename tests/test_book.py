@@ -43,7 +43,8 @@ DECODER_PAGE = "notebooks/06_decoder.html"
 # Console errors deliberately ignored, with why. (None so far: every message counts.)
 IGNORED_CONSOLE_ERRORS: tuple[str, ...] = ()
 
-pytestmark = pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium: apt-get install chromium")
+# `pytest -m browser` (make test-browsers, CI) runs these; plain `pytest` leaves them out
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium: apt-get install chromium")]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ ARTIFACTS = test_book.REPO / "test-artifacts" / "conditional"
 CANVAS = chromium.EXPLORER_CANVAS
 MAX_GRAY_DIFFERENCE = 8  # of 255: int8 weights plus rounding to gray levels, as in test_browser_jupyterlab
 
-pytestmark = pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium at /usr/bin/chromium")
+# `pytest -m browser` (make test-browsers, CI) runs these; plain `pytest` leaves them out
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium at /usr/bin/chromium")]
 
 
 @pytest.fixture(scope="module")

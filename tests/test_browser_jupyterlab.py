@@ -60,7 +60,8 @@ PROBE_CELL = (
     "__import__('base64').b64encode(explorer.image().astype('<f4').tobytes()).decode()}))"
 )
 
-pytestmark = pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium at /usr/bin/chromium")
+# `pytest -m browser` (make test-browsers, CI) runs these; plain `pytest` leaves them out
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium.available(), reason="needs Debian's chromium at /usr/bin/chromium")]
 
 
 @dataclass(frozen=True)

@@ -40,3 +40,15 @@ def test_busy_cpu_seconds_grow_while_this_process_computes():
         total += number * number
     after = full_suite.busy_cpu_seconds()
     assert total > 0 and 0.05 < after - before < 60  # seconds, not clock ticks
+
+
+def test_the_results_page_reports_the_browser_step_when_it_was_timed():
+    from benchmarks import run_all
+
+    timing = {"seconds": 100.0, "busy_cpu_seconds": 190.0, "passed": True, "summary": "9 passed in 99.0s"}
+    result = {"command": "pytest --nbval", "note": "warm", "cpu_count": 2, "suite": timing,
+              "seconds_by_file": {"tests/test_a.py": 3.0}, "alone": {}}  # fmt: skip
+    assert not any("pytest -m browser" in line for line in run_all.suite_markdown(result))
+    browsers = {**timing, "seconds": 80.0, "busy_cpu_seconds": 150.0, "summary": "19 passed in 79.0s"}
+    lines = run_all.suite_markdown({**result, "browsers": browsers})
+    assert any("`pytest -m browser`): **80.0 s** (19 passed in 79.0s), 150 busy CPU-seconds." in line for line in lines)

@@ -56,7 +56,27 @@ def test_readme_states_the_two_commands_and_ci_runs_the_test_one():
     ci = (REPO / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, flags=re.M)
     makefile = (REPO / "Makefile").read_text()
-    assert re.search(r"^test: setup\n\t\$\(BIN\)/pytest --nbval$", makefile, flags=re.M)
+    assert re.search(r"^test: .*\n\t\$\(BIN\)/pytest --nbval$", makefile, flags=re.M)
+
+
+def test_ci_runs_the_browser_tests_that_make_test_leaves_out():
+    """`pytest --nbval` deselects the browser tests (pyproject's addopts); CI's next step
+    runs exactly those, with Chromium required rather than skipped."""
+    addopts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert addopts.endswith("-m 'not browser'"), addopts
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^test-browsers: setup\n\t\$\(BIN\)/pytest -m browser$", makefile, flags=re.M)
+    ci = (REPO / ".ci" / "run").read_text()
+    assert ci.index("\nmake test\n") < ci.index("\nmake test-browsers\n")
+    assert "[ ! -x /usr/bin/chromium ]" in ci
+
+
+def test_every_file_that_starts_chromium_is_marked_browser():
+    """A browser test left unmarked would slow `make test`; one marked but not reached by CI would never run."""
+    starts_chromium = [path for path in sorted((REPO / "tests").glob("test_*.py")) if re.search(r"= chromium\.launch\(", path.read_text())]
+    assert len(starts_chromium) == 3, [path.name for path in starts_chromium]
+    for path in starts_chromium:
+        assert re.search(r"^pytestmark = \[pytest\.mark\.browser, ", path.read_text(), flags=re.M), path.name
 
 
 def test_mnist_is_credited():
