@@ -9,8 +9,22 @@ def test_image_grid_accepts_flat_and_square_images():
     images = np.random.default_rng(0).random((12, 784))
     figure = plots.image_grid(images, num_columns=5, titles=[str(i) for i in range(12)], title="digits")
     assert isinstance(figure, matplotlib.figure.Figure)
-    assert len(figure.axes) == 15  # 3 rows of 5; the last 3 cells stay empty
+    assert len(figure.axes) == 3  # one per row of 5
+    last_row = figure.axes[2].images[0].get_array()  # (28, 5 * 28 + 4 gaps)
+    assert last_row.shape == (28, 5 * 28 + 4 * plots.TILE_GAP)
+    assert np.isnan(last_row.filled(np.nan)[:, 2 * (28 + plots.TILE_GAP) :]).all()  # the last 3 cells stay empty
+    assert [text.get_text() for text in figure.axes[2].texts] == ["10", "11"]
     assert plots.image_grid(images.reshape(12, 28, 28)).axes
+
+
+def test_tiles_hold_each_digit_exactly_where_it_belongs():
+    images = np.random.default_rng(0).random((7, 28, 28), dtype=np.float32)
+    row = plots.image_grid(images, num_columns=7).axes[0].images[0].get_array()  # (28, 7 * 28 + 6 gaps)
+    for index, image in enumerate(images):
+        left = index * (28 + plots.TILE_GAP)
+        np.testing.assert_array_equal(row[:, left : left + 28], image)
+        if index:  # the gap before it is empty
+            assert row.mask[:, left - plots.TILE_GAP : left].all()
 
 
 def test_image_grid_rejects_wrong_shapes_and_titles():
@@ -42,8 +56,10 @@ def test_manifold_and_interpolation_and_comparison():
     assert plots.manifold(np.zeros((9, 784)), 3).axes
     with pytest.raises(ValueError, match=r"argument `images`. Expected num_points\*\*2 = 9 images"):
         plots.manifold(np.zeros((8, 784)), 3)
-    assert len(plots.interpolation_strip(np.zeros((7, 784))).axes) == 7
-    assert len(plots.comparison_grid(np.zeros((4, 784)), np.zeros((4, 784))).axes) == 8
+    assert len(plots.interpolation_strip(np.zeros((7, 784))).axes) == 1  # one row of 7
+    comparison = plots.comparison_grid(np.zeros((4, 784)), np.ones((4, 784)))
+    assert [axis.get_title(loc="left") for axis in comparison.axes] == ["original", "reconstruction"]
+    assert comparison.axes[1].images[0].get_array().max() == 1
 
 
 def test_samples_vs_normal():
@@ -267,8 +283,9 @@ def test_lesson_8_figures_show_their_values_and_describe_them():
 
     rows = {"test digits": np.ones((3, 784)), "as written": np.zeros((3, 28, 28))}
     figure = plots.labelled_image_rows(rows, title="t", notes={"as written": "nearly blank"})
-    assert len(figure.axes) == 6
-    assert figure.axes[3].get_ylabel() == "as written\nnearly blank"
+    assert len(figure.axes) == 2  # one per row
+    assert figure.axes[1].get_ylabel() == "as written\nnearly blank"
+    assert len(figure.axes[1].collections[0].get_paths()) == 3  # a frame around each blank digit
     assert "as written (nearly blank)" in alt_text.alt_text(figure)
     with pytest.raises(ValueError, match="argument `rows`"):
         plots.labelled_image_rows({"a": np.ones((3, 784)), "b": np.ones((2, 784))})
