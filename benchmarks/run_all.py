@@ -16,9 +16,10 @@ Benchmarks (run by hand, never in the tests; timings are not asserted anywhere):
   peak (``training_speed.py``); ``training_speed_conv``: the same for lesson 9's conv VAE;
 * ``notebooks``: ``pytest --nbval notebooks`` on an empty and on a filled model cache,
   and each lesson alone with its slow cells (``notebook_suite.py``);
-* ``suite``: the README's test command, ``pytest --nbval`` (every test and lesson), warm:
-  its wall time, the machine's busy CPU-seconds, each file's seconds, and the slowest
-  files run alone (``full_suite.py``);
+* ``suite``: the README's test command, ``pytest --nbval`` (every test and lesson but the
+  browser tests), warm: its wall time, the machine's busy CPU-seconds, each file's
+  seconds, the slowest files run alone, and CI's browser step, ``pytest -m browser``
+  (``full_suite.py``);
 * ``book``: seconds to build the HTML book and the site's size, via
   ``benchmarks/book_build.py`` when Jupyter Book is installed;
 * ``explorer``: the latent explorer's slider-to-redraw latency in Chromium, via
