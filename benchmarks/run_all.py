@@ -212,10 +212,13 @@ def markdown(results: dict) -> str:
         if any(n[run]["pytest"].get("busy_cpu_seconds") for run in runs):
             lines.append("| busy CPU-seconds of the machine during pytest --nbval notebooks | " + " | ".join(
                 f"{n[run]['pytest']['busy_cpu_seconds']:.0f}" if n[run]["pytest"].get("busy_cpu_seconds") else "" for run in runs) + " |")
-        lines += ["", f"Cells slower than {n['slow_cell_seconds']} s, warm:", "", "| lesson | cell | seconds | first line |", "|---|---|---|---|"]
-        for name, lesson in n["warm"]["lessons"].items():
-            for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
-                lines.append(f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |")
+        if "warm" in n:
+            lines += ["", f"Cells slower than {n['slow_cell_seconds']} s, warm:", ""] + slow_cells_table(n["warm"]["lessons"])
+        if "cold" in n:
+            lines += ["", (f"Cells slower than {COLD_CELL_SECONDS:g} s on an empty cache (the lessons one after another, each "
+                           "on a fresh kernel, sharing one new cache, so a model is trained where it is first used): the cells "
+                           "that train. The first line of each is its own estimate of that time."), ""]
+            lines += slow_cells_table(n["cold"]["lessons"], COLD_CELL_SECONDS)
         lines += [""]
     if "suite" in benchmarks:
         lines += suite_markdown(benchmarks["suite"]["result"])
@@ -242,6 +245,20 @@ def markdown(results: dict) -> str:
                      f"{entry['load_average_before']} | {entry['load_average_after']} |")
     lines += ["", "A load average above the core count means other work shared the CPU: timings are then pessimistic.", ""]
     return "\n".join(lines)
+
+
+COLD_CELL_SECONDS = 2.0
+"""The slow cells RESULTS.md lists from the cold run: those that train, not the imports."""
+
+
+def slow_cells_table(lessons: dict, slower_than: float = 0.0) -> list[str]:
+    """A table of each lesson's slow cells (``notebook_suite.time_notebook``'s), slowest first."""
+    lines = ["| lesson | cell | seconds | first line |", "|---|---|---|---|"]
+    for name, lesson in lessons.items():
+        for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
+            if cell["seconds"] > slower_than:
+                lines.append(f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |")
+    return lines
 
 
 def suite_markdown(s: dict) -> list[str]:

@@ -52,3 +52,16 @@ def test_the_results_page_reports_the_browser_step_when_it_was_timed():
     browsers = {**timing, "seconds": 80.0, "busy_cpu_seconds": 150.0, "summary": "19 passed in 79.0s"}
     lines = run_all.suite_markdown({**result, "browsers": browsers})
     assert any("`pytest -m browser`): **80.0 s** (19 passed in 79.0s), 150 busy CPU-seconds." in line for line in lines)
+
+
+def test_slow_cells_are_listed_slowest_first_above_a_threshold():
+    from benchmarks import run_all
+
+    lessons = {"08_studies.ipynb": {"slow_cells": [
+        {"cell": 3, "seconds": 1.2, "first_line": "import numpy as np"},
+        {"cell": 11, "seconds": 48.7, "first_line": "# An empty cache trains six more | about 50 s"},
+    ]}}  # fmt: skip
+    assert run_all.slow_cells_table(lessons, 2.0)[2:] == [
+        "| 08_studies.ipynb | 11 | 48.7 | `# An empty cache trains six more / about 50 s` |"
+    ]
+    assert [line.split(" | ")[1] for line in run_all.slow_cells_table(lessons)[2:]] == ["11", "3"]
