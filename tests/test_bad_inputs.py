@@ -347,7 +347,7 @@ def accepted_rows():
         ("NumPy integer image_size", lambda: widgets.LatentExplorer(small_vae(), image_size=np.int64(56)).image_size, lambda r: r == 56),
         ("NumPy integer count", lambda: widgets.most_active_dimensions(Z + np.arange(4)[:, None], np.int32(1)), lambda r: r == [0]),
         ("NumPy integer index", lambda: widgets.slider_label(np.int64(1)), lambda r: r == "z₂"),
-        ("NumPy integer num_columns", lambda: plots.image_grid(DIGITS, num_columns=np.int64(2)), lambda r: len(r.axes) == 4),
+        ("NumPy integer num_columns", lambda: plots.image_grid(DIGITS, num_columns=np.int64(2)), lambda r: len(r.axes) == 2 and r.axes[0].images[0].get_array().shape == (28, 2 * 28 + plots.TILE_GAP)),
         ("NumPy float kl_weight", lambda: sampling.Sampling(kl_weight=np.float32(1.0)).kl_weight, lambda r: r == 1.0),
         ("NumPy seeds", lambda: evaluation.noise(np.int64(1), 0, 1, 1, 2), lambda r: r.shape == (1, 1, 2)),
         ("gray_levels of 0 and 1", lambda: widgets.gray_levels([0.0, 1.0]), lambda r: r.tolist() == [255, 0]),
