@@ -49,6 +49,24 @@ def _timestamp(text: str) -> float:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+def cache_note(source: str) -> str:
+    """What a cell's own comment says an empty model cache costs, or "".
+
+    The first block of consecutive comment lines that mentions the cache (the lessons
+    say it where they train, e.g. "# An empty cache trains six more (seeds 1 and 2 of
+    each β):" and "# about 50 s."), joined into one line without the ``#``.
+    """
+    blocks, block = [], []
+    for line in source.splitlines() + [""]:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            block.append(stripped.lstrip("#").strip())
+        elif block:
+            blocks.append(" ".join(block))
+            block = []
+    return next((text for text in blocks if "cache" in text.lower()), "")
+
+
 def time_notebook(path: Path, slow: float = SLOW_CELL_SECONDS) -> dict:
     """Execute one notebook on a fresh kernel; its seconds, kernel start-up and slow cells.
 
@@ -64,7 +82,8 @@ def time_notebook(path: Path, slow: float = SLOW_CELL_SECONDS) -> dict:
     timing : dict
         ``seconds`` (start of the kernel to the last reply), ``kernel_start_seconds``
         (until the first cell began), ``cells_seconds`` (sum over code cells) and
-        ``slow_cells``: ``[{"cell": index among code cells, "seconds", "first_line"}]``.
+        ``slow_cells``: ``[{"cell": index among code cells, "seconds", "first_line",
+        "cache_note"}]`` (``cache_note``: what the cell says an empty cache costs).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -97,14 +116,17 @@ def time_notebook(path: Path, slow: float = SLOW_CELL_SECONDS) -> dict:
         began = _timestamp(execution["iopub.status.busy"])
         seconds = _timestamp(execution["shell.execute_reply"]) - began
         first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
-        cells.append({"cell": index, "began": began, "seconds": round(seconds, 2), "first_line": first_line[:90]})
+        cells.append({"cell": index, "began": began, "seconds": round(seconds, 2), "first_line": first_line[:90],
+                      "cache_note": cache_note(cell.source)})  # fmt: skip
     first_began = min((cell["began"] for cell in cells), default=end)
     return {
         "seconds": round(end - start, 1),
         "kernel_start_seconds": round(first_began - start, 1),
         "cells_seconds": round(sum(cell["seconds"] for cell in cells), 1),
         "slow_cells": [
-            {key: cell[key] for key in ("cell", "seconds", "first_line")} for cell in cells if cell["seconds"] > slow
+            {key: cell[key] for key in ("cell", "seconds", "first_line", "cache_note")}
+            for cell in cells
+            if cell["seconds"] > slow
         ],
     }
 

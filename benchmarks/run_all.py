@@ -216,9 +216,10 @@ def markdown(results: dict) -> str:
             lines += ["", f"Cells slower than {n['slow_cell_seconds']} s, warm:", ""] + slow_cells_table(n["warm"]["lessons"])
         if "cold" in n:
             lines += ["", (f"Cells slower than {COLD_CELL_SECONDS:g} s on an empty cache (the lessons one after another, each "
-                           "on a fresh kernel, sharing one new cache, so a model is trained where it is first used): the cells "
-                           "that train. The first line of each is its own estimate of that time."), ""]
-            lines += slow_cells_table(n["cold"]["lessons"], COLD_CELL_SECONDS)
+                           "on a fresh kernel, sharing one new cache, so a model is trained where it is first used, and JAX "
+                           "compiles what a warm cache holds compiled), with what each cell's own comment says an empty cache "
+                           "costs (for the lesson run alone on an empty cache):"), ""]
+            lines += slow_cells_table(n["cold"]["lessons"], COLD_CELL_SECONDS, notes=True)
         lines += [""]
     if "suite" in benchmarks:
         lines += suite_markdown(benchmarks["suite"]["result"])
@@ -251,13 +252,16 @@ COLD_CELL_SECONDS = 2.0
 """The slow cells RESULTS.md lists from the cold run: those that train, not the imports."""
 
 
-def slow_cells_table(lessons: dict, slower_than: float = 0.0) -> list[str]:
-    """A table of each lesson's slow cells (``notebook_suite.time_notebook``'s), slowest first."""
-    lines = ["| lesson | cell | seconds | first line |", "|---|---|---|---|"]
+def slow_cells_table(lessons: dict, slower_than: float = 0.0, notes: bool = False) -> list[str]:
+    """A table of each lesson's slow cells (``notebook_suite.time_notebook``'s), slowest first;
+    with ``notes``, what each cell says an empty cache costs (its ``cache_note``) too."""
+    lines = ["| lesson | cell | seconds | first line |" + (" the cell's own note |" if notes else ""),
+             "|---|---|---|---|" + ("---|" if notes else "")]  # fmt: skip
     for name, lesson in lessons.items():
         for cell in sorted(lesson["slow_cells"], key=lambda cell: -cell["seconds"]):
             if cell["seconds"] > slower_than:
-                lines.append(f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |")
+                row = f"| {name} | {cell['cell']} | {cell['seconds']:.1f} | `{cell['first_line'].replace('|', '/')}` |"
+                lines.append(row + (f" {cell.get('cache_note', '').replace('|', '/')} |" if notes else ""))
     return lines
 
 

@@ -65,3 +65,19 @@ def test_slow_cells_are_listed_slowest_first_above_a_threshold():
         "| 08_studies.ipynb | 11 | 48.7 | `# An empty cache trains six more / about 50 s` |"
     ]
     assert [line.split(" | ")[1] for line in run_all.slow_cells_table(lessons)[2:]] == ["11", "3"]
+    lessons["08_studies.ipynb"]["slow_cells"][1]["cache_note"] = "An empty cache trains six more: about 50 s."
+    assert run_all.slow_cells_table(lessons, 2.0, notes=True)[2].endswith("| An empty cache trains six more: about 50 s. |")
+
+
+def test_a_cells_cache_note_is_its_comment_that_names_the_cache():
+    from benchmarks import notebook_suite
+
+    source = (
+        "import numpy as np  # not a note\n"
+        "# An empty cache trains six more (seeds 1 and 2 of each β):\n"
+        "# about 50 s.\n"
+        "scores = {}\n"
+        "# a later comment about the cache\n"
+    )
+    assert notebook_suite.cache_note(source) == "An empty cache trains six more (seeds 1 and 2 of each β): about 50 s."
+    assert notebook_suite.cache_note("# scores\nx = 1\n") == ""
