@@ -249,7 +249,7 @@ def markdown(results: dict) -> str:
 
 
 COLD_CELL_SECONDS = 2.0
-"""The slow cells RESULTS.md lists from the cold run: those that train, not the imports."""
+"""The slow cells RESULTS.md lists from the cold run: above the imports (about 2 s), mostly the cells that train."""
 
 
 def slow_cells_table(lessons: dict, slower_than: float = 0.0, notes: bool = False) -> list[str]:
