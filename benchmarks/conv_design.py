@@ -401,10 +401,10 @@ def epoch_curve(candidate: Candidate, x_train, x_test, epochs: int, every: int) 
     """Train ``candidate`` for ``epochs`` epochs, scoring it on ``x_test`` every ``every``.
 
     The training is ``train_and_score``'s (:func:`fit_candidate`) for another number
-    of epochs. Each score is taken on a second model given
-    the current weights, with the backend's global random state kept
-    (:func:`_global_random_state_kept`), so scoring draws nothing the training draws
-    from: the weights at epoch e are the same as those of a run stopped at epoch e.
+    of epochs. Each score is taken on a second model given the current weights, with
+    the backend's global random state kept (:func:`_global_random_state_kept`), so
+    scoring draws nothing the training draws from: the weights at epoch e are the same
+    as those of a run stopped at epoch e.
 
     Returns
     -------

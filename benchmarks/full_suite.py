@@ -98,7 +98,7 @@ def timed(command: list[str], environment: dict[str, str] | None = None) -> dict
 
 
 def run(alone: int = ALONE_FILES) -> dict:
-    """The whole suite once (wall, busy CPU, seconds per file), then ``alone`` files alone."""
+    """The whole suite once (wall, busy CPU, seconds per file), ``alone`` files alone, then the browser tests."""
     warm_up = timed([sys.executable, "-m", "pytest", "--nbval", "-q", "notebooks"])  # fills the model cache
     print(f"  warm-up, pytest --nbval notebooks: {warm_up['seconds']} s", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="vae-lessons-suite-") as folder:

@@ -17,9 +17,8 @@ trained) and then on the cache the cold run filled (warm: a teacher re-running t
   seconds with its first source line, from the timestamps nbclient records.
 
 With the suite's wall time goes the CPU-seconds the machine was busy meanwhile
-(``full_suite.timed``): over the core count, the shortest wall time the same
-work could take. Notebooks are
-  executed in memory: the files in the repository are never touched.
+(``full_suite.timed``): over the core count, the shortest wall time the same work could
+take. Notebooks are executed in memory: the files in the repository are never touched.
 
 The cache is a temporary folder (``VAE_LESSONS_CACHE``), so the user's cache is neither
 used nor changed; JAX's compilation cache lives in it (``jax-compilation``, see
