@@ -367,7 +367,8 @@ def test_student_edition_of_the_lessons_passes_nbval(tmp_path, execution_env):
         text = path.read_text()
         assert "Correct." not in text, f"{path.name}: a solution's output is left"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--nbval", "-p", "no:cacheprovider", *map(str, written)],
+        [sys.executable, "-m", "pytest", "-q", "--nbval", "-p", "no:cacheprovider", "-p", "vae_lessons.nbval_tolerance",
+         *map(str, written)],
         cwd=REPO, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
