@@ -79,6 +79,21 @@ def test_output_exclusions_are_deliberate(path):
             )
 
 
+# Cell tags and what reads them: the book (hide-cell), the student edition (solution),
+# nbval (nbval-ignore-output), vae_lessons.nbval_tolerance (from-training...).
+KNOWN_TAGS = re.compile(r"solution|hide-cell|nbval-ignore-output|from-training(-within-\d+(\.\d+)?)?")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_cell_tags_are_known(path):
+    """A misspelt tag would be ignored: from-trainig would compare a cell exactly."""
+    for index, cell in enumerate(load(path)["cells"]):
+        for tag in cell.get("metadata", {}).get("tags", []):
+            assert KNOWN_TAGS.fullmatch(tag), f"{path.name} cell {index}: unknown tag {tag!r}"
+        if any(tag.startswith("from-training") for tag in cell.get("metadata", {}).get("tags", [])):
+            assert cell["cell_type"] == "code" and cell["outputs"], f"{path.name} cell {index}: from-training on a cell without outputs"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_has_stored_outputs(path):
     code_cells = [cell for cell in load(path)["cells"] if cell["cell_type"] == "code"]
