@@ -22,15 +22,15 @@ import numpy as np
 
 from vae_lessons import architectures, cache, data, models, validation
 
-CACHE_FORMAT = 3  # bump when the meaning of a cached model changes
+CACHE_FORMAT = 4  # bump when the meaning of a cached model changes
 # 2: Sampling.kl_weight is a stored variable
-# 3: on JAX the conv VAE's convolutions are matrix products (vae_lessons.matmul_convolutions):
-#    the same model, trained with other rounding
+# 3: on JAX the conv VAE's convolutions were matrix products: other rounding
+# 4: the models train with Keras's own train step and convolutions: other rounding
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
-# Training steps Keras runs per call of its compiled train function, reading the logs (and
-# calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
-# weights, in less time (benchmarks/training_speed.py). On JAX the steps of one call are one
-# lax.scan XLA program (vae_lessons.fused_steps). 128 covers a whole epoch of the lessons'
+# Training steps Keras runs per call of its compiled train function (Keras's
+# steps_per_execution), reading the logs (and calling batch callbacks such as the NaN
+# guard) once per call: the same steps, so the same weights, in less time on JAX and
+# TensorFlow (benchmarks/training_speed.py). 128 covers a whole epoch of the lessons'
 # 3,600 digits at batch 32 (113 steps). Keras allows only 1 on PyTorch.
 STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 128
 
@@ -309,8 +309,8 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
         callbacks.append(CompactProgress(every=10))
     if config.binarized:
         # fresh black-and-white pixels every epoch; one fixed draw to validate on. The
-        # PyDataset shuffles its digits itself; Keras shuffling its batches' order too
-        # would move the short last batch mid-epoch, splitting fused_steps' scans
+        # PyDataset shuffles its digits itself, seeded by the config: Keras's shuffle
+        # would only reorder its batches again, from another random state
         inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed), "shuffle": False}
         x_validation = architectures.binarize(x_validation, seed=config.seed) if len(x_validation) else x_validation
     else:
