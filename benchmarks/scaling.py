@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks.scaling            # writes benchmarks/results/scaling.json
     python -m benchmarks.scaling --repeats 5 --batch-sizes 32 1024
 
-Every setting trains the default VAE (784-512-2) with ``distributed.train`` on the
+Every setting trains the default VAE (784-512-2) with ``training.train`` on the
 4,000 sample training digits (no validation split, so an epoch is pure training), in
 fresh processes:
 
@@ -67,7 +67,7 @@ def worker(devices: int, repeats: int, batch_size: int, cluster: list[str]) -> d
 
     seconds: list[float] = []
     x_train, _ = training.training_data(config)
-    distributed.train(config, distribution, callbacks=[EpochTimer()])
+    training.train(config, distribution=distribution, callbacks=[EpochTimer()])
     median = statistics.median(seconds[1:])
     return {
         "devices": keras.distribution.get_device_count() if distribution is not None else 1,

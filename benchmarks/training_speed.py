@@ -6,11 +6,9 @@ Usage::
     python -m benchmarks.training_speed --architecture conv  # lesson 9's conv VAE instead
 
 Each backend (JAX, TensorFlow, PyTorch: those installed) runs in its own subprocess
-with ``KERAS_BACKEND`` set. There it builds the default VAE (784-512-2) once per
-setting compared (:func:`keras_settings`: one step per execution; the package's
-``training.STEPS_PER_EXECUTION``, a whole epoch per execution, run by Keras's own loop;
-on JAX, the same executions fused by :mod:`vae_lessons.fused_steps`; for the conv VAE,
-Keras's own convolution layers against the package's matrix products), compiles each as
+with ``KERAS_BACKEND`` set. There it builds the model once per setting compared
+(:func:`keras_settings`: Keras's default of one step per execution, and the package's
+``training.STEPS_PER_EXECUTION``, a whole epoch per execution), compiles each as
 ``training.fit`` does (Adam, the NaN guard callback), trains one warm-up epoch on the
 default 3,600 training digits at batch 32 (compilation happens here), then times
 ``repeats`` samples of each setting in turn, round-robin, so a moment of load on the
@@ -150,85 +148,19 @@ def matmul_peak() -> dict:
     }
 
 
-def keras_settings(architecture: str = "mlp") -> dict:
-    """The Keras settings compared: name -> (``steps_per_execution``, train function, convolutions).
+def keras_settings() -> dict:
+    """The Keras settings compared: name -> ``steps_per_execution``.
 
-    The train function is ``"keras"`` (Keras's own loop: one compiled step per batch, what
-    Keras 3.15 does on JAX), ``"scan"`` (:mod:`vae_lessons.fused_steps`' scanned
-    executions, forced) or ``"package"`` (whichever the package's model chooses: scanned
-    on JAX unless the model has XLA convolutions). One step per execution is Keras's
-    default; the package's choice is ``training.STEPS_PER_EXECUTION``, a whole epoch per
-    execution. PyTorch allows only one step per execution. The convolutions (conv VAE
-    only) are ``"package"`` (:mod:`vae_lessons.matmul_convolutions`) or ``"keras"``
-    (Keras's ``Conv2D`` and ``Conv2DTranspose``, the same weights: :func:`with_keras_convolutions`).
+    One step per execution is Keras's default; the package's choice, marked
+    ``(package)``, is ``training.STEPS_PER_EXECUTION``, a whole epoch per execution.
+    PyTorch allows only one step per execution.
     """
-    import keras
-
     from vae_lessons import training
 
     package = training.STEPS_PER_EXECUTION
-    backend = keras.backend.backend()
-    if architecture != "mlp" and backend == "jax":  # elsewhere the package's layers are Keras's convolutions
-        return {
-            "Keras's Conv2D, steps_per_execution=1": (1, "keras", "keras"),
-            f"Keras's Conv2D, steps_per_execution={package}, Keras's loop": (package, "keras", "keras"),
-            f"matrix products, steps_per_execution={package}, Keras's loop": (package, "keras", "package"),
-            f"matrix products, steps_per_execution={package}, scanned (package)": (package, "package", "package"),
-        }
-    if backend == "torch":
-        return {"steps_per_execution=1 (package)": (1, "keras", "package")}
-    if backend != "jax":
-        return {"steps_per_execution=1": (1, "keras", "package"), f"steps_per_execution={package} (package)": (package, "keras", "package")}
-    return {
-        "steps_per_execution=1": (1, "keras", "package"),
-        f"steps_per_execution={package}, Keras's loop": (package, "keras", "package"),
-        "steps_per_execution=32, scanned": (32, "scan", "package"),
-        f"steps_per_execution={package}, scanned (package)": (package, "package", "package"),
-    }
-
-
-def with_keras_convolutions(vae):
-    """The same VAE with Keras's own ``Conv2D``/``Conv2DTranspose`` in place of the matrix-product ones.
-
-    Built by ``keras.models.clone_model`` from each layer's config, then given the same
-    weights: the same model, computed by XLA's (or the backend's) convolutions.
-    """
-    import keras
-
-    from vae_lessons import matmul_convolutions, models
-
-    keras_class = {
-        matmul_convolutions.MatmulConv2D: keras.layers.Conv2D,
-        matmul_convolutions.MatmulConv2DTranspose: keras.layers.Conv2DTranspose,
-    }
-
-    def clone_layer(layer):
-        layer_class = keras_class.get(type(layer), type(layer))
-        return layer_class.from_config(layer.get_config())
-
-    encoder = keras.models.clone_model(vae.encoder, clone_function=clone_layer)
-    decoder = keras.models.clone_model(vae.decoder, clone_function=clone_layer)
-    clone = models.VAE(encoder, decoder, name=vae.name)
-    clone.build((None, vae.encoder.inputs[0].shape[-1]))
-    clone.set_weights(vae.get_weights())
-    return clone
-
-
-def _use_train_function(vae, kind):
-    """Make ``vae`` train by Keras's own loop or by the scan, whatever the package would choose."""
-    import keras
-
-    from vae_lessons import fused_steps
-
-    if kind == "keras":  # Keras's own train function, bypassing fused_steps' override
-        vae.make_train_function = functools.partial(keras.Model.make_train_function, vae)
-    elif kind == "scan":
-
-        def make_scanned(force=False):
-            if vae.train_function is None or force:
-                vae.train_function = fused_steps._scanned_train_function(vae.train_step, vae.steps_per_execution)
-
-        vae.make_train_function = make_scanned
+    if package == 1:
+        return {"steps_per_execution=1 (package)": 1}
+    return {"steps_per_execution=1": 1, f"steps_per_execution={package} (package)": package}
 
 
 def worker(repeats: int, architecture: str = "mlp") -> dict:
@@ -246,12 +178,9 @@ def worker(repeats: int, architecture: str = "mlp") -> dict:
     x_train, _ = training.training_data(config)
     epochs = {}  # name -> function training one epoch, blocking until it is done
     first_epoch_seconds = {}
-    for name, (steps, kind, convolutions) in keras_settings(architecture).items():
+    for name, steps in keras_settings().items():
         training.set_seed(config.seed)
         vae = training.build(config)
-        if convolutions == "keras":
-            vae = with_keras_convolutions(vae)
-        _use_train_function(vae, kind)
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), steps_per_execution=steps)
 
         def epoch(vae=vae, count=1):

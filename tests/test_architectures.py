@@ -47,6 +47,9 @@ def test_the_decoder_mirrors_the_encoder():
     assert [tuple(layer.output.shape) for layer in decoder.layers[2:5]] == [(None, 7, 7, 16), (None, 14, 14, 8), (None, 28, 28, 1)]
     keras_io = architectures.build_conv_decoder(2, (32, 64), final_convolution=True)
     assert [layer.filters for layer in keras_io.layers if hasattr(layer, "filters")] == [64, 32, 1]
+    # Keras's own layers, not subclasses: what the student reads is what Keras documents
+    convolutions = [type(layer) for model in (encoder, keras_io) for layer in model.layers if hasattr(layer, "filters")]
+    assert convolutions == [keras.layers.Conv2D] * 2 + [keras.layers.Conv2DTranspose] * 2 + [keras.layers.Conv2D]
 
 
 @pytest.mark.parametrize(

@@ -286,6 +286,9 @@ def rows():
     add(expand("GlobalBatches", "shard", lambda s: distributed.GlobalBatches(DIGITS, 2, num_shards=2, shard=s), {"too large": 2, "negative": -1, "None": None}))
     add(expand("GlobalBatches", "num_shards", lambda n: distributed.GlobalBatches(DIGITS, 2, num_shards=n), BAD_POSITIVE_INTEGERS))
     add(expand("GlobalBatches", "multiple", lambda m: distributed.GlobalBatches(DIGITS, 2, multiple=m), BAD_POSITIVE_INTEGERS))
+    add(expand("GlobalBatches", "binarized", lambda b: distributed.GlobalBatches(DIGITS, 2, seed=0, binarized=b), {"None": None, "string": "yes", "number": 1}))
+    add(expand("GlobalBatches", "seed", lambda s: distributed.GlobalBatches(DIGITS, 2, seed=s, binarized=True), {"None, binarized": None}))
+    add(expand("GlobalBatches", "x", lambda x: distributed.GlobalBatches(x, 2, seed=0, binarized=True), {"0..255 pixels, binarized": np.full((2, 784), 255.0)}))
 
     # --- architectures ----------------------------------------------------------------
     add(expand("build_conv_encoder", "latent_dim", lambda n: architectures.build_conv_encoder(latent_dim=n), BAD_POSITIVE_INTEGERS))

@@ -95,6 +95,25 @@ def test_a_last_batch_smaller_than_the_devices_is_dropped():
     assert len(distributed.GlobalBatches(x, batch_size=4, multiple=2)) == 2  # 4, 4 (1 left: dropped)
 
 
+def test_binarized_global_batches_draw_each_global_batch_once_and_afresh_every_epoch():
+    x = np.random.default_rng(0).random((10, 784), dtype=np.float32)
+    one = distributed.GlobalBatches(x, batch_size=4, seed=2, multiple=2, binarized=True)
+    halves = [distributed.GlobalBatches(x, batch_size=4, seed=2, num_shards=2, shard=s, multiple=2, binarized=True) for s in (0, 1)]
+    grey = distributed.GlobalBatches(x, batch_size=4, seed=2, multiple=2)
+    first_epoch = [one[index][0] for index in range(len(one))]
+    for index, x_batch in enumerate(first_epoch):
+        assert set(np.unique(x_batch)) <= {0.0, 1.0}
+        np.testing.assert_array_equal(one[index][1], x_batch)
+        np.testing.assert_array_equal(one[index][0], x_batch)  # read again: the same draw
+        np.testing.assert_array_equal(np.concatenate([half[index][0] for half in halves]), x_batch)
+        # each pixel is 1 with its grey level's probability: the digits of the same order
+        assert abs(float(x_batch.mean()) - float(grey[index][0].mean())) < 0.05
+    for dataset in (one, *halves, grey):
+        dataset.on_epoch_end()
+    assert not np.array_equal(one[0][0], first_epoch[0]), "new pixels and a new order every epoch"
+    np.testing.assert_array_equal(np.concatenate([half[0][0] for half in halves]), one[0][0])
+
+
 @pytest.mark.skipif(ON_JAX, reason="checks the error on the backends without keras.distribution")
 def test_other_backends_get_a_clear_error():
     for request in (distributed.data_parallel, distributed.model_parallel):
@@ -113,13 +132,19 @@ def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_varia
         f"""
         import json
         import jax, numpy as np
+        import dataclasses, keras
         from vae_lessons import distributed, training
         config = training.TrainingConfig(**{CONFIG.__dict__!r})
-        one_vae, one = distributed.train(config)
-        two_vae, two = distributed.train(config, distributed.data_parallel())
-        split_vae, split = distributed.train(config, distributed.model_parallel(model_axis_size=2))
+        one_device = distributed.data_parallel(keras.distribution.list_devices()[:1])
+        one_vae, one = training.train(config, distribution=one_device)
+        two_vae, two = training.train(config, distribution=distributed.data_parallel())
+        split_vae, split = training.train(config, distribution=distributed.model_parallel(model_axis_size=2))
+        # the conv VAE on binarized digits with a KL warm-up: the same loop honours every setting
+        conv = dataclasses.replace(config, architecture="conv", filters=(4, 8), binarized=True, kl_warmup_epochs=2)
+        _, conv_one = training.train(conv, distribution=distributed.data_parallel(keras.distribution.list_devices()[:1]))
+        conv_vae, conv_two = training.train(conv, distribution=distributed.data_parallel())
         try:
-            distributed.train(training.TrainingConfig(batch_size=33, epochs=1), distributed.data_parallel())
+            training.train(training.TrainingConfig(batch_size=33, epochs=1), distribution=distributed.data_parallel())
             odd_batch = "accepted"
         except ValueError as error:
             odd_batch = str(error)
@@ -131,17 +156,21 @@ def test_two_devices_give_the_one_device_losses_with_replicated_or_sharded_varia
             "devices": jax.device_count(), "one": one, "two": two, "split": split,
             "two_layout": layout(two_vae), "split_layout": layout(split_vae),
             "two_difference": largest_difference(two_vae), "split_difference": largest_difference(split_vae),
-            "odd_batch": odd_batch,
+            "odd_batch": odd_batch, "conv_one": conv_one, "conv_two": conv_two,
+            "conv_layers": [type(layer).__name__ for layer in conv_vae.encoder.layers],
         }}))
         """,
         tmp_path, "two_devices", XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
     assert result["devices"] == 2
-    for name in ("two", "split"):
-        assert result[name].keys() == result["one"].keys()
-        for metric, values in result["one"].items():
+    for name, reference in (("two", "one"), ("split", "one"), ("conv_two", "conv_one")):
+        assert result[name].keys() == result[reference].keys()
+        for metric, values in result[reference].items():
             np.testing.assert_allclose(result[name][metric], values, rtol=RTOL_LOSS, err_msg=f"{name}: {metric}")
+    for name in ("two", "split"):
         assert result[f"{name}_difference"] < ATOL_WEIGHTS
+    assert "Conv2D" in result["conv_layers"]
+    assert result["conv_two"]["kl"][0] == 0.0 < result["conv_two"]["kl"][1]  # the warm-up's first epoch: no KL
     # DataParallel: every variable replicated (an empty partition spec) on both devices.
     for path, (spec, devices) in result["two_layout"].items():
         assert set(spec) <= {None} and devices == 2, path
@@ -182,7 +211,7 @@ process_id, port, output = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 distributed.initialize(f"127.0.0.1:{{port}}", num_processes=2, process_id=process_id)
 config = training.TrainingConfig(**{config!r})
 distribution = distributed.data_parallel()
-vae, history = distributed.train(config, distribution)
+vae, history = training.train(config, distribution=distribution)
 np.savez(output, *vae.get_weights(), devices=jax.device_count(), processes=distribution.num_processes)
 print("done", history["loss"])
 """
@@ -223,7 +252,8 @@ def test_two_processes_end_with_identical_weights_equal_to_one_process(tmp_path)
     for name in names:
         np.testing.assert_array_equal(first[name], second[name])
     # One process, one device, the same global batches (the same seed draws the same shuffle).
-    reference, _ = distributed.train(TWO_PROCESS_CONFIG)
+    one_device = distributed.data_parallel(keras.distribution.list_devices()[:1])
+    reference, _ = training.train(TWO_PROCESS_CONFIG, distribution=one_device)
     for index, weights in enumerate(reference.get_weights()):
         np.testing.assert_allclose(first[f"arr_{index}"], weights, atol=ATOL_WEIGHTS, rtol=0)
 
@@ -305,5 +335,5 @@ def test_training_with_no_validation_digits(tmp_path, monkeypatch):
     """``validation_size=0`` trains with no validation data (the scaling benchmark does)."""
     monkeypatch.setenv("VAE_LESSONS_CACHE", str(tmp_path))
     config = dataclasses.replace(CONFIG, validation_size=0, epochs=1)
-    vae, history = distributed.train(config, distributed.data_parallel())
+    vae, history = training.train(config, distribution=distributed.data_parallel())
     assert set(history) >= {"loss", "reconstruction", "kl"} and "val_loss" not in history

@@ -9,11 +9,11 @@ The modules mirror the lessons (dependencies run down the list; see ARCHITECTURE
     models        lesson 4  encoder, decoder, VAE (encode/decode, hooks); save and load
     architectures lesson 9  convolutional encoder and decoder, binarization, KL warm-up
     cache         lesson 4  the model cache: train once, load safely, never lose a training
-    training      lesson 4  seeded training, NaN guard, cached trained models
+    distributed   lesson 4  keras.distribution's settings; each process's slice of the batches
+    training      lesson 4  seeded training (one loop, on one device or distributed), NaN
+                            guard, cached trained models (command line: ``python -m vae_lessons.train``)
     original      lesson 8  the 2018 notebook's model, re-created with its bugs
     registry      lessons 7-9  the named trained models the lessons and benchmarks use
-    distributed   lesson 4  data-parallel training through keras.distribution
-                            (command line: ``python -m vae_lessons.train``)
     evaluation    lessons 7-8  held-out ELBO, importance-weighted likelihood, activity
     alt_text      figures' alternative text, for notebooks and the book
     plots         lessons 1-9  figures

@@ -16,9 +16,7 @@ image, each stride-2 transposed convolution of the decoder doubles it, and the l
 outputs the single channel of pixel means. ``dense_units`` adds the keras-io example's
 dense bottleneck between the convolutions and z, and ``final_convolution`` its extra
 full-resolution layer; the design study (``benchmarks/conv_design.py``) measured both.
-The convolutions are Keras's ``Conv2D`` and ``Conv2DTranspose`` computed as matrix
-products (:mod:`vae_lessons.matmul_convolutions`): the same layers, trained 2.3 to 2.6 times
-faster on JAX here (``benchmarks/training_speed.py --architecture conv``).
+The convolutions are Keras's own ``Conv2D`` and ``Conv2DTranspose`` layers.
 
 Also here, for the lesson's other questions: dynamic and fixed binarization of the
 digits (binarized MNIST), and :class:`KLWarmUp`, a callback that ramps the KL weight.
@@ -34,7 +32,6 @@ from keras import layers
 
 from vae_lessons import models, validation
 from vae_lessons.data import IMAGE_SHAPE, NUM_PIXELS
-from vae_lessons.matmul_convolutions import MatmulConv2D, MatmulConv2DTranspose
 from vae_lessons.sampling import Sampling
 
 DEFAULT_FILTERS = (16, 32)
@@ -89,7 +86,7 @@ def build_conv_encoder(latent_dim=2, filters=DEFAULT_FILTERS, dense_units=None, 
     hidden = layers.Reshape((*IMAGE_SHAPE, 1), name="to_image")(x)  # (batch, 784) -> (batch, 28, 28, 1)
     for index, count in enumerate(filters, start=1):
         # (batch, height, width, channels) -> (batch, height / 2, width / 2, count)
-        hidden = MatmulConv2D(
+        hidden = layers.Conv2D(
             count, kernel_size, strides=2, padding="same", activation="relu", name=f"encoder_conv_{index}"
         )(hidden)
     hidden = layers.Flatten(name="flatten")(hidden)  # (batch, 7, 7, 32) -> (batch, 1568)
@@ -135,12 +132,12 @@ def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, fin
     for index, count in enumerate(outputs, start=1):
         last = index == len(outputs) and not final_convolution
         # (batch, height, width, channels) -> (batch, 2 height, 2 width, count)
-        hidden = MatmulConv2DTranspose(
+        hidden = layers.Conv2DTranspose(
             count, kernel_size, strides=2, padding="same",
             activation="sigmoid" if last else "relu", name=f"decoder_conv_{index}",
         )(hidden)
     if final_convolution:
-        hidden = MatmulConv2D(1, kernel_size, padding="same", activation="sigmoid", name="decoder_output")(hidden)
+        hidden = layers.Conv2D(1, kernel_size, padding="same", activation="sigmoid", name="decoder_output")(hidden)
     x_reconstructed = layers.Reshape((NUM_PIXELS,), name="x_reconstructed")(hidden)  # (batch, 28, 28, 1) -> (batch, 784)
     return keras.Model(z, x_reconstructed, name="decoder")
 

@@ -2,8 +2,9 @@
 
 Nothing here re-implements distribution: Keras's own distribution API does the work
 (``keras.distribution``: ``DataParallel``, ``ModelParallel``, ``DeviceMesh``,
-``LayoutMap`` and ``initialize``). This module picks its settings for the VAE and feeds
-it the digits of a :class:`vae_lessons.training.TrainingConfig`:
+``LayoutMap`` and ``initialize``). This module picks its settings for the VAE and
+splits the digits between processes; training itself is the package's one training
+loop, ``training.train(config, distribution=...)`` (:mod:`vae_lessons.training`):
 
 - :func:`data_parallel` copies the model onto every device (all local CPUs, GPUs or
   TPUs, and, after :func:`initialize`, those of every process) and splits each batch
@@ -14,12 +15,12 @@ it the digits of a :class:`vae_lessons.training.TrainingConfig`:
   device. The default VAE is small; this is here to show the mechanism.
 - :func:`initialize` joins several processes (one per machine, or per GPU) into one
   cluster before anything else runs.
-- :func:`train` trains a configuration under a distribution (or none).
+- :class:`GlobalBatches` and :func:`batch_layout` say which digits each process feeds.
 
 Backends: Keras implements its distribution API on **JAX** only (its TensorFlow
 trainer ignores a distribution, and PyTorch has none); on TensorFlow or PyTorch the
-functions here that need it raise a ``ValueError`` saying so, and ``train(config)``
-without a distribution runs on one device as usual.
+functions here that need it raise a ``ValueError`` saying so, and training without a
+distribution runs on one device as usual.
 
 Every process loads the same digits and draws the same shuffled order of them each
 epoch (seeded by ``config.seed``); each process then feeds only its own slice of every
@@ -29,12 +30,10 @@ batches.
 
 from __future__ import annotations
 
-import contextlib
-
 import keras
 import numpy as np
 
-from vae_lessons import models, training, validation
+from vae_lessons import validation
 
 SUPPORTED_BACKENDS = ("jax",)
 
@@ -100,7 +99,7 @@ def data_parallel(devices=None) -> keras.distribution.DataParallel:
     Returns
     -------
     distribution : keras.distribution.DataParallel
-        With ``auto_shard_dataset=False``: :func:`train` gives each process its own
+        With ``auto_shard_dataset=False``: ``training.fit`` gives each process its own
         slice of the data itself.
     """
     check_backend()
@@ -153,7 +152,10 @@ class GlobalBatches(keras.utils.PyDataset):
     (Keras joins the parts into one global batch). Each global batch is trimmed to a
     multiple of ``multiple`` (the number of devices it is split across); only the last
     one can lose digits, at most ``multiple - 1``, different ones each epoch when
-    shuffled.
+    shuffled. With ``binarized=True`` every pixel is drawn afresh each epoch as a
+    Bernoulli sample of its grey level (dynamic binarization, as
+    :class:`vae_lessons.architectures.DynamicBinarization`), from draws made for the
+    whole global batch, so every process binarizes its slice as one process would.
 
     Hand-written rather than ``tf.data`` plus Keras's auto-sharding because that
     needs TensorFlow, which the JAX install does not have; arrays alone cannot do it
@@ -170,6 +172,8 @@ class GlobalBatches(keras.utils.PyDataset):
         Processes feeding each batch, and which one this is.
     multiple : int, default 1
         Each global batch is trimmed to a multiple of this.
+    binarized : bool, default False
+        Binarize the digits afresh every epoch; needs a ``seed`` and values in [0, 1].
 
     Yields
     ------
@@ -177,15 +181,22 @@ class GlobalBatches(keras.utils.PyDataset):
         ``rows = global rows / num_shards``; the VAE reconstructs its input.
     """
 
-    def __init__(self, x, batch_size, seed=None, num_shards=1, shard=0, multiple=1):
+    def __init__(self, x, batch_size, seed=None, num_shards=1, shard=0, multiple=1, binarized=False):
         super().__init__()
-        self.x = validation.check_array("x", x, shape=(None, None))
+        if not isinstance(binarized, (bool, np.bool_)):
+            raise TypeError(validation.message("binarized", "True or False", binarized))
+        self.binarized = bool(binarized)
+        pixel_range = {"minimum": 0.0, "maximum": 1.0} if self.binarized else {}
+        self.x = validation.check_array("x", x, shape=(None, None), **pixel_range)
         self.batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
         self.num_shards = validation.check_integer("num_shards", num_shards, minimum=1)
         self.shard = validation.check_integer("shard", shard, minimum=0, maximum=self.num_shards - 1)
         self.multiple = validation.check_integer("multiple", multiple, minimum=1)
-        seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        if seed is None and self.binarized:
+            raise ValueError(validation.message("seed", "an integer >= 0 with binarized=True (the pixels' draws need it)", seed))
+        self.seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
+        self._rng = None if self.seed is None else np.random.default_rng(self.seed)
+        self.epoch = 0
         self._order = self._next_order()
 
     def _next_order(self):
@@ -197,12 +208,17 @@ class GlobalBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        rows = rows[: len(rows) - len(rows) % self.multiple]
+        rows = rows[: len(rows) - len(rows) % self.multiple]  # the global batch
         per_shard = len(rows) // self.num_shards
-        rows = rows[self.shard * per_shard : (self.shard + 1) * per_shard]
-        return self.x[rows], self.x[rows]  # (rows, 784) twice: input and target
+        part = slice(self.shard * per_shard, (self.shard + 1) * per_shard)
+        x_batch = self.x[rows[part]]  # (rows / num_shards, 784)
+        if self.binarized:  # draws for the whole global batch: (rows, 784), this process's part
+            uniform = np.random.default_rng([self.seed, self.epoch, index]).random((len(rows), self.x.shape[1]), dtype=np.float32)
+            x_batch = (uniform[part] < x_batch).astype(np.float32)
+        return x_batch, x_batch  # twice: input and target
 
     def on_epoch_end(self):
+        self.epoch += 1
         self._order = self._next_order()
 
 
@@ -238,72 +254,10 @@ def batch_layout(distribution):
         raise ValueError(
             validation.message(
                 "distribution",
-                "auto_shard_dataset=False (train feeds each process its slice of every batch itself); "
+                "auto_shard_dataset=False (training.fit feeds each process its slice of every batch itself); "
                 "make it with distributed.data_parallel()",
                 distribution,
             )
         )
     return processes, distribution.data_shard_id, replicas
-
-
-def train(config: training.TrainingConfig = training.TrainingConfig(), distribution=None, verbose=0, callbacks=()):
-    """Train a VAE from scratch on ``config``, under ``distribution`` (or on one device).
-
-    Seeded like :func:`vae_lessons.training.train`; with the same config, one device,
-    two devices and two processes give the same losses up to floating-point rounding
-    (the tests check this). The data come from ``config.source``.
-
-    Parameters
-    ----------
-    config : TrainingConfig
-        ``batch_size`` is the global batch, split across all devices; it must be a
-        multiple of the number of devices.
-    distribution : keras.distribution.Distribution or None
-        e.g. :func:`data_parallel` or :func:`model_parallel`; None for one device.
-    verbose : {0, 1, 2}, default 0
-        Keras's progress display (1: a progress bar), shown by process 0 only.
-    callbacks : sequence of keras.callbacks.Callback, default ()
-        Extra callbacks (e.g. checkpoints, timers), after the NaN guard.
-
-    Returns
-    -------
-    vae : models.VAE
-        Its variables are laid out as ``distribution`` says.
-    history : dict of str to list of float
-        Per-epoch ``loss``, ``reconstruction``, ``kl`` and their ``val_`` versions.
-
-    Raises
-    ------
-    ValueError
-        If the backend is not JAX (with a distribution) or ``batch_size`` does not
-        split evenly across the devices.
-    FloatingPointError
-        If the loss became NaN or infinite.
-    """
-    num_shards, shard, multiple = batch_layout(distribution)
-    if config.batch_size % multiple:
-        raise ValueError(
-            validation.message("batch_size", f"a multiple of the {multiple} devices each batch is split across", config.batch_size)
-        )
-    x_train, x_validation = training.training_data(config)
-    train_batches = GlobalBatches(x_train, config.batch_size, config.seed, num_shards, shard, multiple)
-    validation_batches = (  # none when the configuration holds no digits out
-        GlobalBatches(x_validation, config.batch_size, None, num_shards, shard, multiple) if len(x_validation) else None
-    )
-    is_coordinator = num_shards == 1 or shard == 0
-    with distribution.scope() if distribution is not None else contextlib.nullcontext():
-        training.set_seed(config.seed)
-        vae_class = models.ConditionalVAE if config.conditional else models.VAE  # inputs with_labels(x, y)
-        vae = models.build_vae(config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class)
-        vae.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate))
-        history = vae.fit(
-            train_batches,
-            validation_data=validation_batches,
-            epochs=config.epochs,
-            callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks],
-            verbose=verbose if is_coordinator else 0,
-        ).history
-    history = {name: [float(value) for value in values] for name, values in history.items()}
-    training.check_finite(history)
-    return vae, history
 

@@ -53,7 +53,6 @@ from keras import layers, ops
 
 from vae_lessons import losses, validation
 from vae_lessons.data import NUM_CLASSES, NUM_PIXELS
-from vae_lessons.fused_steps import ScannedTrainSteps
 from vae_lessons.sampling import Sampling
 
 DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
@@ -120,7 +119,7 @@ def build_decoder(latent_dim=2, hidden_units=512, condition_dim=0):
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
-class VAE(ScannedTrainSteps, keras.Model):
+class VAE(keras.Model):
     """A variational autoencoder made of an encoder and a decoder.
 
     ``vae(x)`` returns the reconstruction, shape (batch, 784), decoded from a sampled

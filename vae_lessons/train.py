@@ -102,7 +102,7 @@ def main(argv=None) -> int:
         distribution = distributed.data_parallel() if arguments.distribute else None
         if distribution is not None:
             print(f"data-parallel over {distribution.num_model_replicas} devices in {distribution.num_processes} process(es)")
-        vae, history = distributed.train(config, distribution, verbose=0 if arguments.quiet else 1)
+        vae, history = training.train(config, distribution=distribution, verbose=0 if arguments.quiet else 1)
     except (TypeError, ValueError) as error:
         parse.error(str(error))
     except FloatingPointError as error:

@@ -1,15 +1,18 @@
 """Lesson 4: training, reproducibly, and caching trained models.
 
 ``train(config)`` trains a VAE from a :class:`TrainingConfig` on the digits its
-``source`` names (the shipped MNIST sample by default). ``trained_vae(config)`` does
-the same once and keeps the result in a user cache folder (``~/.cache/vae-lessons`` by
-default, or ``$VAE_LESSONS_CACHE``), so later lessons, tests and benchmarks load it
+``source`` names (the shipped MNIST sample by default), on one device or, with
+``distribution=``, on several (:mod:`vae_lessons.distributed`); :func:`fit` is the
+package's one training loop. ``trained_vae(config)`` does the same once and keeps the
+result in a user cache folder (``~/.cache/vae-lessons`` by default, or
+``$VAE_LESSONS_CACHE``), so later lessons, tests and benchmarks load it
 instead of retraining. A cache entry whose configuration, data, Keras version or
 backend differ, or whose files are damaged, is retrained, never trusted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -20,17 +23,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import architectures, cache, data, models, validation
+from vae_lessons import architectures, cache, data, distributed, models, validation
 
-CACHE_FORMAT = 3  # bump when the meaning of a cached model changes
+CACHE_FORMAT = 4  # bump when the meaning of a cached model changes
 # 2: Sampling.kl_weight is a stored variable
-# 3: on JAX the conv VAE's convolutions are matrix products (vae_lessons.matmul_convolutions):
-#    the same model, trained with other rounding
+# 3: on JAX the conv VAE's convolutions were matrix products: other rounding
+# 4: the models train with Keras's own train step and convolutions: other rounding
 MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
-# Training steps Keras runs per call of its compiled train function, reading the logs (and
-# calling batch callbacks such as the NaN guard) once per call: the same steps, so the same
-# weights, in less time (benchmarks/training_speed.py). On JAX the steps of one call are one
-# lax.scan XLA program (vae_lessons.fused_steps). 128 covers a whole epoch of the lessons'
+# Training steps Keras runs per call of its compiled train function (Keras's
+# steps_per_execution), reading the logs (and calling batch callbacks such as the NaN
+# guard) once per call: the same steps, so the same weights, in less time on JAX and
+# TensorFlow (benchmarks/training_speed.py). 128 covers a whole epoch of the lessons'
 # 3,600 digits at batch 32 (113 steps). Keras allows only 1 on PyTorch.
 STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 128
 
@@ -231,14 +234,25 @@ def format_epoch(epoch, epochs, logs):
     return f"epoch {epoch:>3}/{epochs}  " + "  ".join(parts)
 
 
-def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
+def train(config: TrainingConfig = TrainingConfig(), progress: bool = False, distribution=None, verbose=0, callbacks=()):
     """Train a VAE from scratch: seeded, so the same config and backend give the same weights.
+
+    Builds the model of ``config`` (:func:`build`, inside ``distribution.scope()`` when
+    there is one, so its variables are laid out as it says) and trains it with
+    :func:`fit`, the package's one training loop.
 
     Parameters
     ----------
     config : TrainingConfig
     progress : bool, default False
         Print a compact line every 10 epochs.
+    distribution : keras.distribution.Distribution or None
+        Train on several devices or processes (JAX only), e.g.
+        :func:`vae_lessons.distributed.data_parallel`; None for one device.
+    verbose : {0, 1, 2}, default 0
+        Keras's progress display (1: a progress bar).
+    callbacks : sequence of keras.callbacks.Callback, default ()
+        Extra callbacks (e.g. checkpoints, timers), after the package's own.
 
     Returns
     -------
@@ -248,11 +262,17 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False):
 
     Raises
     ------
+    ValueError
+        If a distribution is given on another backend than JAX, or ``batch_size``
+        does not split evenly across its devices.
     FloatingPointError
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
-    set_seed(config.seed)
-    return fit(build(config), config, progress=progress)
+    check_batch_layout(config, distribution)  # before building: a refused layout costs nothing
+    with _scope(distribution):
+        set_seed(config.seed)
+        vae = build(config)
+    return fit(vae, config, progress=progress, distribution=distribution, verbose=verbose, callbacks=callbacks)
 
 
 def build(config: TrainingConfig):
@@ -272,20 +292,29 @@ def build(config: TrainingConfig):
     return architectures.build_conv_vae(config.latent_dim, config.filters, kl_weight=config.kl_weight)
 
 
-def fit(vae, config: TrainingConfig, progress: bool = False):
+def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, verbose=0, callbacks=()):
     """Compile ``vae`` with Adam and fit it on the digits of ``config``, with the NaN guard.
 
-    The training loop shared by every model of the package; :func:`train` builds the
-    model first. Seed before building the model (:func:`set_seed`) for a reproducible run.
+    The package's one training loop: every model of the package, on one device or
+    under a distribution, trains here (:func:`train` builds the model first). Seed
+    before building the model (:func:`set_seed`) for a reproducible run. The digits
+    reach Keras as :func:`fit_data` says.
 
     Parameters
     ----------
     vae : models.VAE
-        Built, not yet trained.
+        Built, not yet trained; under a distribution, built inside ``distribution.scope()``.
     config : TrainingConfig
-        Data split, epochs, batch size and learning rate.
+        Data and its split, epochs, batch size, learning rate, binarization, KL warm-up.
     progress : bool, default False
         Print a compact line every 10 epochs.
+    distribution : keras.distribution.Distribution or None
+        Train on several devices or processes (JAX only); ``batch_size`` is then the
+        global batch, a multiple of the devices it is split across. None: one device.
+    verbose : {0, 1, 2}, default 0
+        Keras's progress display; with several processes, shown by process 0 only.
+    callbacks : sequence of keras.callbacks.Callback, default ()
+        Extra callbacks, after the NaN guard, the KL warm-up and the progress lines.
 
     Returns
     -------
@@ -297,34 +326,94 @@ def fit(vae, config: TrainingConfig, progress: bool = False):
         raise TypeError(validation.message("vae", "a vae_lessons models.VAE (built, e.g. by models.build_vae)", type(vae).__name__))
     if not isinstance(config, TrainingConfig):
         raise TypeError(validation.message("config", "a training.TrainingConfig", config))
-    x_train, x_validation = training_data(config)
-    vae.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
-    callbacks = [keras.callbacks.TerminateOnNaN()]
+    _, shard, _ = check_batch_layout(config, distribution)
+    is_coordinator = shard == 0  # with several processes, process 0 prints
+    all_callbacks = [keras.callbacks.TerminateOnNaN()]
     if config.kl_warmup_epochs:
-        callbacks.append(architectures.KLWarmUp(config.kl_warmup_epochs, target=config.kl_weight))
-    if progress:
-        callbacks.append(CompactProgress(every=10))
-    if config.binarized:
-        # fresh black-and-white pixels every epoch; one fixed draw to validate on. The
-        # PyDataset shuffles its digits itself; Keras shuffling its batches' order too
-        # would move the short last batch mid-epoch, splitting fused_steps' scans
-        inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed), "shuffle": False}
-        x_validation = architectures.binarize(x_validation, seed=config.seed) if len(x_validation) else x_validation
-    else:
-        inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
-    history = vae.fit(
-        **inputs,
-        validation_data=(x_validation, x_validation) if len(x_validation) else None,
-        epochs=config.epochs,
-        callbacks=callbacks,
-        verbose=0,
-    ).history
+        all_callbacks.append(architectures.KLWarmUp(config.kl_warmup_epochs, target=config.kl_weight))
+    if progress and is_coordinator:
+        all_callbacks.append(CompactProgress(every=10))
+    inputs, validation_data = fit_data(config, distribution)
+    with _scope(distribution):
+        vae.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+            steps_per_execution=STEPS_PER_EXECUTION,
+        )
+        history = vae.fit(
+            **inputs,
+            validation_data=validation_data,
+            epochs=config.epochs,
+            callbacks=[*all_callbacks, *callbacks],
+            verbose=verbose if is_coordinator else 0,
+        ).history
     history = {name: [float(value) for value in values] for name, values in history.items()}
     check_finite(history)
     return vae, history
+
+
+def fit_data(config: TrainingConfig, distribution=None):
+    """What :func:`fit` gives Keras's ``fit``: the training inputs and the validation data.
+
+    On one device: the digits as arrays, shuffled by Keras (``shuffle=True``), or, for
+    a ``binarized`` config, a :class:`vae_lessons.architectures.DynamicBinarization`.
+    Under a distribution: :class:`vae_lessons.distributed.GlobalBatches`, so that each
+    process feeds its slice of the same global batches, each trimmed to a multiple of
+    the devices it is split across. Either input shuffles with its own seeded order, so
+    one device and a distribution see different orders; one device and several under
+    a distribution see the same. A ``binarized`` config validates on one fixed draw.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    distribution : keras.distribution.Distribution or None
+
+    Returns
+    -------
+    inputs : dict
+        Keyword arguments of ``keras.Model.fit``: ``x`` (and ``y``, ``batch_size``) and ``shuffle``.
+    validation_data : (x_validation, x_validation), keras.utils.PyDataset or None
+        None when the config holds no digits out.
+    """
+    x_train, x_validation = training_data(config)
+    if config.binarized and len(x_validation):
+        x_validation = architectures.binarize(x_validation, seed=config.seed)  # one fixed draw to validate on
+    if distribution is None:
+        if config.binarized:
+            # fresh black-and-white pixels every epoch. The PyDataset shuffles its digits
+            # itself, seeded by the config: Keras's shuffle would only reorder its batches
+            # again, from another random state
+            inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed), "shuffle": False}
+        else:
+            inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
+        return inputs, ((x_validation, x_validation) if len(x_validation) else None)
+    num_shards, shard, multiple = distributed.batch_layout(distribution)
+    layout = {"num_shards": num_shards, "shard": shard, "multiple": multiple}
+    # every process must read the same global batches in the same order: no Keras shuffle
+    batches = distributed.GlobalBatches(x_train, config.batch_size, config.seed, binarized=config.binarized, **layout)
+    inputs = {"x": batches, "shuffle": False}
+    validation_data = distributed.GlobalBatches(x_validation, config.batch_size, **layout) if len(x_validation) else None
+    return inputs, validation_data
+
+
+def check_batch_layout(config: TrainingConfig, distribution=None):
+    """Check that ``config.batch_size`` splits evenly across the distribution's devices.
+
+    Returns
+    -------
+    num_shards, shard, multiple : int
+        As :func:`vae_lessons.distributed.batch_layout` (1, 0, 1 without a distribution).
+    """
+    num_shards, shard, multiple = distributed.batch_layout(distribution)
+    if config.batch_size % multiple:
+        raise ValueError(
+            validation.message("batch_size", f"a multiple of the {multiple} devices each batch is split across", config.batch_size)
+        )
+    return num_shards, shard, multiple
+
+
+def _scope(distribution):
+    """``distribution.scope()``, or a context that does nothing without a distribution."""
+    return contextlib.nullcontext() if distribution is None else distribution.scope()
 
 
 def check_finite(history):
