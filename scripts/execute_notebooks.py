@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -32,11 +33,17 @@ EXECUTION_ENV = {"KERAS_BACKEND": "jax", "PYTHONHASHSEED": "0"}
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Number code cells 1, 2, ... in order and strip stray metadata, in place.
+    """Number code cells 1, 2, ... in order, strip stray metadata and merge each run of
+    stream outputs into one, in place.
 
     nbval needs execution counts (it treats a cell without one as never run), so a
-    clean notebook carries exactly the counts of a fresh top-to-bottom run.
+    clean notebook carries exactly the counts of a fresh top-to-bottom run. Where a
+    kernel splits a cell's printed text into several stream outputs depends on timing,
+    not on the code: merged (nbconvert's ``CoalesceStreamsPreprocessor``, as nbval does
+    before it compares), a re-executed lesson differs from its stored copy only where
+    its text does.
     """
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})
     notebook.metadata = nbformat.from_dict(
         {key: value for key, value in notebook.metadata.items() if key in ALLOWED_NOTEBOOK_METADATA}
     )

@@ -59,6 +59,10 @@ def test_notebook_is_clean(path):
             continue
         code_cells += 1  # a fresh top-to-bottom run numbers the code cells 1, 2, ...
         assert cell["execution_count"] == code_cells, f"{where}: execution count {cell['execution_count']}"
+        assert not any(
+            first["output_type"] == second["output_type"] == "stream" and first["name"] == second["name"]
+            for first, second in zip(cell["outputs"], cell["outputs"][1:])
+        ), f"{where}: a stream split in pieces (scripts/execute_notebooks.py merges them)"
         for output in cell["outputs"]:
             assert output.get("execution_count", code_cells) == code_cells, f"{where}: execution count in output"
             assert output["output_type"] != "error", f"{where}: stored error"
