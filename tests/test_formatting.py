@@ -31,3 +31,17 @@ def test_lesson_code_is_formatted_to_fit_the_book():
         f"lesson code is not formatted to {line_length()} columns; run `ruff format notebooks/`, "
         f"then re-execute the changed notebooks:\n{result.stdout[-4000:]}{result.stderr[-2000:]}"
     )
+
+
+def test_no_lesson_code_line_is_longer_than_the_book_column():
+    """``ruff format`` cannot split a long string; such a line scrolls sideways in the book."""
+    import json
+
+    limit = line_length()
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                assert len(line) <= limit, f"{path.name} cell {index}: {len(line)} characters > {limit}: {line}"
