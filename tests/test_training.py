@@ -143,3 +143,71 @@ def test_default_model_beats_the_original_notebook():
     elbo = losses.elbo(x_test, vae.decode(z_mean), z_mean, z_log_var)  # (1000,)
     negative_elbo = -float(np.mean(keras.ops.convert_to_numpy(elbo)))
     assert negative_elbo < 168.0, negative_elbo
+
+
+class StopButton(keras.callbacks.Callback):
+    """Jupyter's stop button, pressed inside ``fit``: a KeyboardInterrupt once epoch
+    ``epoch`` (from 0) has run its training steps, before that epoch ends."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.stop_epoch = epoch
+        self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.stop_epoch:
+            raise KeyboardInterrupt
+
+
+def test_the_stop_button_leaves_the_model_of_the_last_finished_epoch():
+    config = training.TrainingConfig(**{**TINY.__dict__, "epochs": 3})
+    two_epochs, _ = training.train(TINY)  # TINY: the same run, 2 epochs
+    training.set_seed(config.seed)
+    vae = training.build(config)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        training.fit(vae, config, callbacks=[StopButton(epoch=2)])
+    assert "stopped after 2 of 3 epochs" in " ".join(stopped.value.__notes__)
+    for kept, finished in zip(weights_of(vae), weights_of(two_epochs)):
+        np.testing.assert_allclose(kept, finished, rtol=1e-6, atol=1e-7)
+    z = np.zeros((3, 2), "float32")
+    np.testing.assert_allclose(vae.decode(z), two_epochs.decode(z), rtol=1e-5, atol=1e-7)
+    _, history = training.fit(vae, TINY)  # and it trains again
+    assert len(history["loss"]) == 2 and all(map(math.isfinite, history["loss"]))
+
+
+def test_a_failure_inside_the_first_step_leaves_a_working_model():
+    """On JAX, Keras takes the variables out of the model for the epoch; a step that
+    fails (here: a bug in the loss) must not leave the model without them."""
+
+    class BrokenLoss(models.VAE):
+        def compute_loss(self, *args, **kwargs):
+            raise RuntimeError("a bug in the loss")
+
+    vae = models.build_vae(2, 16, seed=0, vae_class=BrokenLoss)
+    before = weights_of(vae)
+    with pytest.raises(RuntimeError, match="a bug in the loss") as failed:
+        training.fit(vae, TINY)
+    assert "during its first epoch (of 2): the model keeps its initial weights" in " ".join(failed.value.__notes__)
+    for kept, initial in zip(weights_of(vae), before):
+        np.testing.assert_array_equal(kept, initial)
+    assert vae.decode(np.zeros((1, 2), "float32")).shape == (1, 784)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"conditional": True}, "argument `config.conditional`. Expected False, as the model is a VAE, not a ConditionalVAE"),
+        ({"latent_dim": 3}, "argument `config.latent_dim`. Expected 2, the model's latent_dim. Received: config.latent_dim=3"),
+    ],
+)
+def test_fit_refuses_a_config_that_does_not_describe_the_model(setting, message):
+    vae = models.build_vae(2, 16, seed=0)
+    before = weights_of(vae)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        training.fit(vae, training.TrainingConfig(**{**TINY.__dict__, **setting}))
+    assert not vae.compiled  # refused before anything was done to it
+    for kept, initial in zip(weights_of(vae), before):
+        np.testing.assert_array_equal(kept, initial)

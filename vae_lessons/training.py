@@ -321,11 +321,22 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
     vae : models.VAE
         The same model, trained.
     history : dict of str to list of float
+
+    Raises
+    ------
+    ValueError
+        If ``vae`` does not match ``config`` (``latent_dim``, ``conditional``): refused
+        before training, the model untouched.
+    KeyboardInterrupt, or any error raised during training
+        Jupyter's stop button, or a failure halfway: ``vae`` still works, with the
+        weights of the last epoch it finished (its initial weights if none), and the
+        error's note says so (:class:`LastEpoch`).
     """
     if not isinstance(vae, models.VAE):
         raise TypeError(validation.message("vae", "a vae_lessons models.VAE (built, e.g. by models.build_vae)", type(vae).__name__))
     if not isinstance(config, TrainingConfig):
         raise TypeError(validation.message("config", "a training.TrainingConfig", config))
+    check_model_matches(vae, config)
     _, shard, _ = check_batch_layout(config, distribution)
     is_coordinator = shard == 0  # with several processes, process 0 prints
     all_callbacks = [keras.callbacks.TerminateOnNaN()]
@@ -334,21 +345,88 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
     if progress and is_coordinator:
         all_callbacks.append(CompactProgress(every=10))
     inputs, validation_data = fit_data(config, distribution)
+    last_epoch = LastEpoch()
     with _scope(distribution):
         vae.compile(
             optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
             steps_per_execution=STEPS_PER_EXECUTION,
         )
-        history = vae.fit(
-            **inputs,
-            validation_data=validation_data,
-            epochs=config.epochs,
-            callbacks=[*all_callbacks, *callbacks],
-            verbose=verbose if is_coordinator else 0,
-        ).history
+        try:
+            history = vae.fit(
+                **inputs,
+                validation_data=validation_data,
+                epochs=config.epochs,
+                callbacks=[last_epoch, *all_callbacks, *callbacks],
+                verbose=verbose if is_coordinator else 0,
+            ).history
+        except BaseException as error:  # the stop button raises KeyboardInterrupt
+            error.add_note(last_epoch.restore(config.epochs))
+            raise
     history = {name: [float(value) for value in values] for name, values in history.items()}
     check_finite(history)
     return vae, history
+
+
+def check_model_matches(vae, config: TrainingConfig) -> None:
+    """Refuse a model that ``config`` does not describe, naming both, before any training.
+
+    ``config.latent_dim`` must be the model's, and ``config.conditional`` must say
+    whether it is a :class:`vae_lessons.models.ConditionalVAE` (whose inputs carry the
+    labels): otherwise Keras would fail halfway with a shape error that names neither.
+    """
+    conditional = isinstance(vae, models.ConditionalVAE)
+    if config.conditional != conditional:
+        kind = "a ConditionalVAE" if conditional else f"a {type(vae).__name__}, not a ConditionalVAE"
+        raise ValueError(validation.message("config.conditional", f"{conditional}, as the model is {kind}", config.conditional))
+    if config.latent_dim != vae.latent_dim:
+        raise ValueError(validation.message("config.latent_dim", f"{vae.latent_dim}, the model's latent_dim", config.latent_dim))
+
+
+class LastEpoch(keras.callbacks.Callback):
+    """Keeps the model's state at the start of training and at the end of each epoch, to
+    put it back when training stops halfway (:func:`fit`).
+
+    On JAX, Keras takes the variables' values out of the model while an epoch runs and
+    puts them back at its end; an interrupt or an error inside the epoch (the stop
+    button, a shape error in the first step) can leave the model without them, and it
+    then fails at its next use. :meth:`restore` gives it back the last complete state:
+    the model's weights, the optimizer's and the metrics' variables. It keeps one copy
+    of them, made on their device (``keras.ops.copy``, so a distributed model's copy is
+    laid out as the model is), and refreshes it at the end of each epoch.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epochs_done = 0
+        self._saved = None
+
+    def _variables(self):
+        model = self.model
+        optimizer = [] if model.optimizer is None else model.optimizer.variables
+        return [*model.trainable_variables, *model.non_trainable_variables, *optimizer, *model.metrics_variables]
+
+    def _save(self):
+        self._saved = [(variable, keras.ops.copy(variable.value)) for variable in self._variables()]
+
+    def on_train_begin(self, logs=None):
+        self._save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_done = epoch + 1
+        self._save()
+
+    def restore(self, epochs: int) -> str:
+        """Put the last saved state back; returns a sentence saying which, for the error's note."""
+        if self._saved is None:  # stopped before training began: nothing was taken out
+            return "Training stopped before its first step; the model is unchanged."
+        for variable, value in self._saved:
+            variable.assign(value)
+        if self.epochs_done:
+            return (
+                f"Training stopped after {self.epochs_done} of {epochs} epochs: the model keeps the weights "
+                f"of the end of epoch {self.epochs_done}, and works."
+            )
+        return f"Training stopped during its first epoch (of {epochs}): the model keeps its initial weights, and works."
 
 
 def fit_data(config: TrainingConfig, distribution=None):
