@@ -1,4 +1,5 @@
 import math
+import signal
 
 import keras
 import numpy as np
@@ -176,6 +177,46 @@ def test_the_stop_button_leaves_the_model_of_the_last_finished_epoch():
     np.testing.assert_allclose(vae.decode(z), two_epochs.decode(z), rtol=1e-5, atol=1e-7)
     _, history = training.fit(vae, TINY)  # and it trains again
     assert len(history["loss"]) == 2 and all(map(math.isfinite, history["loss"]))
+
+
+class PressStopButton(keras.callbacks.Callback):
+    """Sends this process SIGINT, as Jupyter's stop button does, ``times`` times at the
+    first report of epoch ``epoch`` (from 0): its end where Keras runs the whole epoch in
+    one call (``steps_per_execution``), its first step on PyTorch."""
+
+    def __init__(self, epoch, times=1):
+        super().__init__()
+        self.stop_epoch, self.times, self.epoch = epoch, times, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.stop_epoch and self.times:  # (on PyTorch, every step reports)
+            for _ in range(self.times):
+                signal.raise_signal(signal.SIGINT)
+            self.times = 0
+
+
+def test_sigint_ends_training_cleanly_at_the_next_step():
+    """The stop button (SIGINT) is taken at the next step Keras reports, never lost inside
+    Keras or JAX; the model keeps its last step, and SIGINT is Python's again after."""
+    config = training.TrainingConfig(**{**TINY.__dict__, "epochs": 3})
+    two_epochs, _ = training.train(TINY)
+    training.set_seed(config.seed)
+    vae = training.build(config)
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        training.fit(vae, config, callbacks=[PressStopButton(epoch=1)])
+    assert "stopped during epoch 2 of 3 (the stop button)" in " ".join(stopped.value.__notes__)
+    if training.STEPS_PER_EXECUTION >= 8:  # TINY's epoch in one call: its steps all ran
+        for kept, finished in zip(weights_of(vae), weights_of(two_epochs)):
+            np.testing.assert_allclose(kept, finished, rtol=1e-6, atol=1e-7)
+    assert vae.decode(np.zeros((1, 2), "float32")).shape == (1, 784)
+    assert signal.getsignal(signal.SIGINT) is handler
+    with pytest.raises(KeyboardInterrupt) as twice:  # pressed twice: at once
+        training.fit(training.build(config), config, callbacks=[PressStopButton(epoch=0, times=2)])
+    assert "during its first epoch (of 3): the model keeps its initial weights" in " ".join(twice.value.__notes__)
 
 
 def test_a_failure_inside_the_first_step_leaves_a_working_model():

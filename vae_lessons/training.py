@@ -18,6 +18,8 @@ import json
 import math
 import os
 import random
+import signal
+import threading
 from pathlib import Path
 
 import keras
@@ -345,8 +347,8 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
     if progress and is_coordinator:
         all_callbacks.append(CompactProgress(every=10))
     inputs, validation_data = fit_data(config, distribution)
-    last_epoch = LastEpoch()
-    with _scope(distribution):
+    last_epoch, stop_button = LastEpoch(), StopButton()
+    with _scope(distribution), stop_button.listening():
         vae.compile(
             optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
             steps_per_execution=STEPS_PER_EXECUTION,
@@ -356,12 +358,20 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
                 **inputs,
                 validation_data=validation_data,
                 epochs=config.epochs,
-                callbacks=[last_epoch, *all_callbacks, *callbacks],
+                callbacks=[last_epoch, stop_button, *all_callbacks, *callbacks],
                 verbose=verbose if is_coordinator else 0,
             ).history
-        except BaseException as error:  # the stop button raises KeyboardInterrupt
+        except BaseException as error:  # an error, or the stop button pressed twice
             error.add_note(last_epoch.restore(config.epochs))
             raise
+    if stop_button.pressed:
+        done = len(history.get("loss", []))
+        interrupt = KeyboardInterrupt()
+        interrupt.add_note(
+            f"Training stopped during epoch {done} of {config.epochs} (the stop button): "
+            "the model keeps the weights of its last training step, and works."
+        )
+        raise interrupt
     history = {name: [float(value) for value in values] for name, values in history.items()}
     check_finite(history)
     return vae, history
@@ -380,6 +390,49 @@ def check_model_matches(vae, config: TrainingConfig) -> None:
         raise ValueError(validation.message("config.conditional", f"{conditional}, as the model is {kind}", config.conditional))
     if config.latent_dim != vae.latent_dim:
         raise ValueError(validation.message("config.latent_dim", f"{vae.latent_dim}, the model's latent_dim", config.latent_dim))
+
+
+class StopButton(keras.callbacks.Callback):
+    """Jupyter's stop button (and Ctrl-C) ends training cleanly at the next training step.
+
+    The stop button sends the kernel SIGINT, which Python turns into a KeyboardInterrupt
+    wherever the main thread happens to be: inside Keras's or JAX's own code, which may
+    catch it or be left halfway. While :meth:`listening`, the first SIGINT only sets
+    :attr:`pressed`; at its next report (the end of a training call, or of an epoch) this
+    callback sets Keras's ``model.stop_training``, so Keras ends ``fit`` itself, the
+    model whole, and :func:`fit` then raises the KeyboardInterrupt. A second SIGINT
+    interrupts at once, as the first one would have. Only in the main thread (signals
+    are delivered there); elsewhere nothing changes.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.pressed = False
+
+    @contextlib.contextmanager
+    def listening(self):
+        """Take SIGINT over for the duration of a ``with`` block; the previous handler after."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def press(signum, frame):
+            if self.pressed:  # pressed again: at once
+                raise KeyboardInterrupt
+            self.pressed = True
+
+        signal.signal(signal.SIGINT, press)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _stop_if_pressed(self, *args, **kwargs):
+        if self.pressed:
+            self.model.stop_training = True
+
+    on_train_batch_end = on_epoch_begin = on_epoch_end = _stop_if_pressed
 
 
 class LastEpoch(keras.callbacks.Callback):
