@@ -201,7 +201,23 @@ def binarize(x, seed=0):
     x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
     """
     x = _check_flat_digits(x)
-    seed = validation.check_integer("seed", seed, minimum=0)
+    return draw_binary(x, validation.check_integer("seed", seed, minimum=0))
+
+
+def draw_binary(x, seed):
+    """The draw behind every binarization: pixel ``x[i, j]`` is 1 where a uniform number
+    from ``numpy.random.default_rng(seed)`` falls below it.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, float32, shape (n, 784), values in [0, 1] (checked by the callers)
+    seed : int or sequence of int
+        What ``numpy.random.default_rng`` takes, e.g. ``[seed, epoch, batch]``.
+
+    Returns
+    -------
+    x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
+    """
     uniform = np.random.default_rng(seed).random(x.shape, dtype=np.float32)  # (n, 784)
     return (uniform < x).astype(np.float32)
 
@@ -242,8 +258,7 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        uniform = np.random.default_rng([self.seed, self.epoch, index]).random((len(rows), NUM_PIXELS), dtype=np.float32)
-        x_binary = (uniform < self.x[rows]).astype(np.float32)  # (batch, 784)
+        x_binary = draw_binary(self.x[rows], [self.seed, self.epoch, index])  # (batch, 784)
         return x_binary, x_binary
 
     def on_epoch_end(self):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from vae_lessons import validation
+from vae_lessons import architectures, validation
 
 SUPPORTED_BACKENDS = ("jax",)
 
@@ -211,10 +211,10 @@ class GlobalBatches(keras.utils.PyDataset):
         rows = rows[: len(rows) - len(rows) % self.multiple]  # the global batch
         per_shard = len(rows) // self.num_shards
         part = slice(self.shard * per_shard, (self.shard + 1) * per_shard)
-        x_batch = self.x[rows[part]]  # (rows / num_shards, 784)
-        if self.binarized:  # draws for the whole global batch: (rows, 784), this process's part
-            uniform = np.random.default_rng([self.seed, self.epoch, index]).random((len(rows), self.x.shape[1]), dtype=np.float32)
-            x_batch = (uniform[part] < x_batch).astype(np.float32)
+        if self.binarized:  # drawn for the whole global batch (rows, 784); this process's part
+            x_batch = architectures.draw_binary(self.x[rows], [self.seed, self.epoch, index])[part]
+        else:
+            x_batch = self.x[rows[part]]  # (rows / num_shards, 784)
         return x_batch, x_batch  # twice: input and target
 
     def on_epoch_end(self):
