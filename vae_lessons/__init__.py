@@ -72,7 +72,8 @@ JAX_COMPILATION_CACHE = {
     # JAX's default, 1.0, skips nearly all of ours: the lessons' many small programs
     # (one per operation and shape in eager code) add up to seconds per lesson
     "jax_persistent_cache_min_compile_time_secs": 0.0,
-    "jax_compilation_cache_max_size": 2**30,  # bytes; a size limit also makes JAX lock the files
+    "jax_compilation_cache_max_size": 2
+    ** 30,  # bytes; a size limit also makes JAX lock the files
 }
 """The persistent compilation cache's settings on JAX (see the module's docstring)."""
 
@@ -86,7 +87,9 @@ def _model_cache_folder() -> str:
     """
     if os.environ.get("VAE_LESSONS_CACHE"):
         return os.path.expanduser(os.environ["VAE_LESSONS_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
     return os.path.join(base, "vae-lessons")
 
 
@@ -111,7 +114,10 @@ def _use_jax_compilation_cache() -> None:
     if os.environ.get("JAX_COMPILATION_CACHE_DIR", ours) != ours:
         return
     jax = sys.modules.get("jax")
-    if jax is not None and jax.config.jax_compilation_cache_dir not in (None, ours):
+    if jax is not None and jax.config.jax_compilation_cache_dir not in (
+        None,
+        ours,
+    ):
         return
     folder = os.path.join(_model_cache_folder(), "jax-compilation")
     try:  # a folder JAX could not write to would warn at every lesson's first compilation
@@ -120,16 +126,27 @@ def _use_jax_compilation_cache() -> None:
     except OSError:
         usable = False
     if not usable:
-        if ours is not None:  # an inherited default of ours: not for this cache
-            for name in ("JAX_COMPILATION_CACHE_DIR", "VAE_LESSONS_JAX_COMPILATION_CACHE"):
+        if (
+            ours is not None
+        ):  # an inherited default of ours: not for this cache
+            for name in (
+                "JAX_COMPILATION_CACHE_DIR",
+                "VAE_LESSONS_JAX_COMPILATION_CACHE",
+            ):
                 os.environ.pop(name, None)
             if jax is not None:
                 jax.config.update("jax_compilation_cache_dir", None)
         return
     os.environ["VAE_LESSONS_JAX_COMPILATION_CACHE"] = folder
-    settings = {**JAX_COMPILATION_CACHE, "jax_compilation_cache_dir": folder}
+    settings = {
+        **JAX_COMPILATION_CACHE,
+        "jax_compilation_cache_dir": folder,
+    }
     for name, value in settings.items():
-        if name != "jax_compilation_cache_dir" and name.upper() in os.environ:
+        if (
+            name != "jax_compilation_cache_dir"
+            and name.upper() in os.environ
+        ):
             continue  # the user's, or ours inherited
         os.environ[name.upper()] = str(value)
         if jax is not None:

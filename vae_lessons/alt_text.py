@@ -48,10 +48,20 @@ def describe(figure, text):
     from matplotlib.figure import Figure
 
     if not isinstance(figure, Figure):
-        raise TypeError(validation.message("figure", "a matplotlib Figure", figure))
+        raise TypeError(
+            validation.message("figure", "a matplotlib Figure", figure)
+        )
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(validation.message("text", "a non-empty description of what the figure shows", text))
-    _DESCRIPTIONS[figure] = " ".join(text.split())  # one line: it becomes an HTML attribute
+        raise ValueError(
+            validation.message(
+                "text",
+                "a non-empty description of what the figure shows",
+                text,
+            )
+        )
+    _DESCRIPTIONS[figure] = " ".join(
+        text.split()
+    )  # one line: it becomes an HTML attribute
     return figure
 
 
@@ -94,7 +104,9 @@ def register_display(shell):
 
     try:  # configures the inline backend once, on first import: do it before us,
         import matplotlib_inline.backend_inline  # noqa: F401  (or ipywidgets'
-    except ImportError:  # interact, importing it later, would reset our formats)
+    except (
+        ImportError
+    ):  # interact, importing it later, would reset our formats)
         pass
     select_figure_formats(shell, {"png"})
     formatters = shell.display_formatter.formatters

@@ -40,10 +40,19 @@ DEFAULT_FILTERS = (16, 32)
 def check_filters(filters):
     """Filters of the stride-2 convolutions: a non-empty tuple of positive ints that fits 28 x 28."""
     expected = "a non-empty list of positive integers, at most 2 (28 halves twice: 14, 7)"
-    if isinstance(filters, (str, bytes)) or not hasattr(filters, "__len__") or not filters:
+    if (
+        isinstance(filters, (str, bytes))
+        or not hasattr(filters, "__len__")
+        or not filters
+    ):
         raise TypeError(validation.message("filters", expected, filters))
-    checked = tuple(validation.check_integer("filters", value, minimum=1) for value in filters)
-    if IMAGE_SHAPE[0] % 2 ** len(checked) or IMAGE_SHAPE[1] % 2 ** len(checked):
+    checked = tuple(
+        validation.check_integer("filters", value, minimum=1)
+        for value in filters
+    )
+    if IMAGE_SHAPE[0] % 2 ** len(checked) or IMAGE_SHAPE[1] % 2 ** len(
+        checked
+    ):
         # 28 -> 14 -> 7 -> 4 with 'same' padding, and the decoder could not get back to 28
         raise ValueError(validation.message("filters", expected, filters))
     return checked
@@ -55,7 +64,13 @@ def _check_dense_units(dense_units):
     return validation.check_integer("dense_units", dense_units, minimum=1)
 
 
-def build_conv_encoder(latent_dim=2, filters=DEFAULT_FILTERS, dense_units=None, kernel_size=3, sampling=None):
+def build_conv_encoder(
+    latent_dim=2,
+    filters=DEFAULT_FILTERS,
+    dense_units=None,
+    kernel_size=3,
+    sampling=None,
+):
     """The convolutional encoder q(z|x): x -> (z_mean, z_log_var, z).
 
     Parameters
@@ -77,28 +92,52 @@ def build_conv_encoder(latent_dim=2, filters=DEFAULT_FILTERS, dense_units=None, 
     encoder : keras.Model
         Input (batch, 784); outputs ``[z_mean, z_log_var, z]``, each (batch, latent_dim).
     """
-    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
+    latent_dim = validation.check_integer(
+        "latent_dim", latent_dim, minimum=1
+    )
     filters = check_filters(filters)
     dense_units = _check_dense_units(dense_units)
-    kernel_size = validation.check_integer("kernel_size", kernel_size, minimum=1)
+    kernel_size = validation.check_integer(
+        "kernel_size", kernel_size, minimum=1
+    )
     sampling = Sampling(name="z") if sampling is None else sampling
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
-    hidden = layers.Reshape((*IMAGE_SHAPE, 1), name="to_image")(x)  # (batch, 784) -> (batch, 28, 28, 1)
+    hidden = layers.Reshape((*IMAGE_SHAPE, 1), name="to_image")(
+        x
+    )  # (batch, 784) -> (batch, 28, 28, 1)
     for index, count in enumerate(filters, start=1):
         # (batch, height, width, channels) -> (batch, height / 2, width / 2, count)
         hidden = layers.Conv2D(
-            count, kernel_size, strides=2, padding="same", activation="relu", name=f"encoder_conv_{index}"
+            count,
+            kernel_size,
+            strides=2,
+            padding="same",
+            activation="relu",
+            name=f"encoder_conv_{index}",
         )(hidden)
-    hidden = layers.Flatten(name="flatten")(hidden)  # (batch, 7, 7, 32) -> (batch, 1568)
+    hidden = layers.Flatten(name="flatten")(
+        hidden
+    )  # (batch, 7, 7, 32) -> (batch, 1568)
     if dense_units is not None:
-        hidden = layers.Dense(dense_units, activation="relu", name="encoder_dense")(hidden)  # -> (batch, dense_units)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)  # -> (batch, latent_dim)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(hidden)  # -> (batch, latent_dim)
+        hidden = layers.Dense(
+            dense_units, activation="relu", name="encoder_dense"
+        )(hidden)  # -> (batch, dense_units)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(
+        hidden
+    )  # -> (batch, latent_dim)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(
+        hidden
+    )  # -> (batch, latent_dim)
     z = sampling([z_mean, z_log_var])
     return keras.Model(x, [z_mean, z_log_var, z], name="encoder")
 
 
-def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, final_convolution=False):
+def build_conv_decoder(
+    latent_dim=2,
+    filters=DEFAULT_FILTERS,
+    kernel_size=3,
+    final_convolution=False,
+):
     """The convolutional decoder p(x|z): z -> Bernoulli means of the 784 pixels.
 
     Parameters
@@ -117,32 +156,62 @@ def build_conv_decoder(latent_dim=2, filters=DEFAULT_FILTERS, kernel_size=3, fin
     decoder : keras.Model
         Input (batch, latent_dim); output (batch, 784) in [0, 1].
     """
-    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
+    latent_dim = validation.check_integer(
+        "latent_dim", latent_dim, minimum=1
+    )
     filters = check_filters(filters)
-    kernel_size = validation.check_integer("kernel_size", kernel_size, minimum=1)
+    kernel_size = validation.check_integer(
+        "kernel_size", kernel_size, minimum=1
+    )
     if not isinstance(final_convolution, (bool, np.bool_)):
-        raise TypeError(validation.message("final_convolution", "True or False", final_convolution))
+        raise TypeError(
+            validation.message(
+                "final_convolution", "True or False", final_convolution
+            )
+        )
     scale = 2 ** len(filters)
     height, width = IMAGE_SHAPE[0] // scale, IMAGE_SHAPE[1] // scale
-    channels = list(reversed(filters))  # transposed convolutions from coarse to fine
+    channels = list(
+        reversed(filters)
+    )  # transposed convolutions from coarse to fine
     outputs = channels if final_convolution else [*channels[1:], 1]
     z = keras.Input(shape=(latent_dim,), name="z")
-    hidden = layers.Dense(height * width * filters[-1], activation="relu", name="decoder_dense")(z)
-    hidden = layers.Reshape((height, width, filters[-1]), name="to_feature_maps")(hidden)  # -> (batch, 7, 7, 32)
+    hidden = layers.Dense(
+        height * width * filters[-1],
+        activation="relu",
+        name="decoder_dense",
+    )(z)
+    hidden = layers.Reshape(
+        (height, width, filters[-1]), name="to_feature_maps"
+    )(hidden)  # -> (batch, 7, 7, 32)
     for index, count in enumerate(outputs, start=1):
         last = index == len(outputs) and not final_convolution
         # (batch, height, width, channels) -> (batch, 2 height, 2 width, count)
         hidden = layers.Conv2DTranspose(
-            count, kernel_size, strides=2, padding="same",
-            activation="sigmoid" if last else "relu", name=f"decoder_conv_{index}",
+            count,
+            kernel_size,
+            strides=2,
+            padding="same",
+            activation="sigmoid" if last else "relu",
+            name=f"decoder_conv_{index}",
         )(hidden)
     if final_convolution:
-        hidden = layers.Conv2D(1, kernel_size, padding="same", activation="sigmoid", name="decoder_output")(hidden)
-    x_reconstructed = layers.Reshape((NUM_PIXELS,), name="x_reconstructed")(hidden)  # (batch, 28, 28, 1) -> (batch, 784)
+        hidden = layers.Conv2D(
+            1,
+            kernel_size,
+            padding="same",
+            activation="sigmoid",
+            name="decoder_output",
+        )(hidden)
+    x_reconstructed = layers.Reshape((NUM_PIXELS,), name="x_reconstructed")(
+        hidden
+    )  # (batch, 28, 28, 1) -> (batch, 784)
     return keras.Model(z, x_reconstructed, name="decoder")
 
 
-def build_conv_vae(latent_dim=2, filters=DEFAULT_FILTERS, kl_weight=1.0, seed=None):
+def build_conv_vae(
+    latent_dim=2, filters=DEFAULT_FILTERS, kl_weight=1.0, seed=None
+):
     """The convolutional VAE: :func:`build_conv_encoder` and its mirror decoder.
 
     Parameters
@@ -173,16 +242,40 @@ def build_conv_vae(latent_dim=2, filters=DEFAULT_FILTERS, kl_weight=1.0, seed=No
 def _check_flat_digits(x, name="x"):
     """Digits as float32 (n, 784) in [0, 1], or a Keras-style error naming ``name``."""
     array = np.asarray(x)
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise TypeError(validation.message(f"{name}.dtype", "a numeric array", array.dtype))
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(
+        array.dtype, np.complexfloating
+    ):
+        raise TypeError(
+            validation.message(
+                f"{name}.dtype", "a numeric array", array.dtype
+            )
+        )
     if array.ndim != 2 or array.shape[1] != NUM_PIXELS or len(array) == 0:
-        expected = "(n, 784) with n >= 1 (use data.flatten_and_scale(images))"
-        raise ValueError(validation.message(f"{name}.shape", expected, array.shape))
+        expected = (
+            "(n, 784) with n >= 1 (use data.flatten_and_scale(images))"
+        )
+        raise ValueError(
+            validation.message(f"{name}.shape", expected, array.shape)
+        )
     if not np.isfinite(array).all():
-        raise ValueError(validation.message(name, "finite pixel values in [0, 1]", "an array with NaN or infinity"))
+        raise ValueError(
+            validation.message(
+                name,
+                "finite pixel values in [0, 1]",
+                "an array with NaN or infinity",
+            )
+        )
     if array.min() < 0 or array.max() > 1:
-        expected = "pixel values in [0, 1] (use data.flatten_and_scale(images))"
-        raise ValueError(validation.message(f"({name}.min(), {name}.max())", expected, (float(array.min()), float(array.max()))))
+        expected = (
+            "pixel values in [0, 1] (use data.flatten_and_scale(images))"
+        )
+        raise ValueError(
+            validation.message(
+                f"({name}.min(), {name}.max())",
+                expected,
+                (float(array.min()), float(array.max())),
+            )
+        )
     return array.astype(np.float32, copy=False)
 
 
@@ -218,7 +311,9 @@ def draw_binary(x, seed):
     -------
     x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
     """
-    uniform = np.random.default_rng(seed).random(x.shape, dtype=np.float32)  # (n, 784)
+    uniform = np.random.default_rng(seed).random(
+        x.shape, dtype=np.float32
+    )  # (n, 784)
     return (uniform < x).astype(np.float32)
 
 
@@ -245,20 +340,30 @@ class DynamicBinarization(keras.utils.PyDataset):
     def __init__(self, x, batch_size=32, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.x = _check_flat_digits(x)
-        self.batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        self.batch_size = validation.check_integer(
+            "batch_size", batch_size, minimum=1
+        )
         self.seed = validation.check_integer("seed", seed, minimum=0)
         self.epoch = 0
         self.order = self._shuffled_order()
 
     def _shuffled_order(self):
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(
+            len(self.x)
+        )
 
     def __len__(self):
-        return math.ceil(len(self.x) / self.batch_size)  # a last, smaller batch
+        return math.ceil(
+            len(self.x) / self.batch_size
+        )  # a last, smaller batch
 
     def __getitem__(self, index):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        x_binary = draw_binary(self.x[rows], [self.seed, self.epoch, index])  # (batch, 784)
+        rows = self.order[
+            index * self.batch_size : (index + 1) * self.batch_size
+        ]
+        x_binary = draw_binary(
+            self.x[rows], [self.seed, self.epoch, index]
+        )  # (batch, 784)
         return x_binary, x_binary
 
     def on_epoch_end(self):
@@ -299,7 +404,9 @@ class KLWarmUp(keras.callbacks.Callback):
 
     def __init__(self, warmup_epochs, target=1.0):
         super().__init__()
-        self.warmup_epochs = validation.check_integer("warmup_epochs", warmup_epochs, minimum=1)
+        self.warmup_epochs = validation.check_integer(
+            "warmup_epochs", warmup_epochs, minimum=1
+        )
         self.target = validation.check_number("target", target, minimum=0)
 
     def weight(self, epoch):
@@ -309,7 +416,9 @@ class KLWarmUp(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         layers_found = _sampling_layers(self.model)
         if not layers_found:
-            raise ValueError("KLWarmUp: the model has no Sampling layer whose KL weight it could ramp")
+            raise ValueError(
+                "KLWarmUp: the model has no Sampling layer whose KL weight it could ramp"
+            )
         self.layers = layers_found
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -83,11 +83,15 @@ def cache_entry(metadata: dict) -> Path:
     folder : Path
         ``cache_dir() / "<backend>-<first 16 hex digits of the SHA-256 of metadata>"``.
     """
-    key = hashlib.sha256(json.dumps(metadata, sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        json.dumps(metadata, sort_keys=True).encode()
+    ).hexdigest()[:16]
     return cache_dir() / f"{keras.backend.backend()}-{key}"
 
 
-def cached(metadata: dict, train_function, model_type=models.VAE, check_model=None):
+def cached(
+    metadata: dict, train_function, model_type=models.VAE, check_model=None
+):
     """Load the model cached under ``metadata``, or train it once and cache it.
 
     The one cache mechanism of the package. An entry is trusted only if its metadata
@@ -127,16 +131,26 @@ def cached(metadata: dict, train_function, model_type=models.VAE, check_model=No
             try:  # another kernel may have stored it while we waited
                 return load_entry(folder, metadata, model_type, check_model)
             except ValueError as error:
-                warnings.warn(f"retraining: ignoring a damaged or stale cache entry ({error})", CacheWarning, stacklevel=3)
+                warnings.warn(
+                    f"retraining: ignoring a damaged or stale cache entry ({error})",
+                    CacheWarning,
+                    stacklevel=3,
+                )
         model, history = train_function()
         try:
             _write_entry(folder, metadata, model, history)
         except OSError as error:
-            warnings.warn(_store_failure_message(folder, error), CacheWarning, stacklevel=3)
+            warnings.warn(
+                _store_failure_message(folder, error),
+                CacheWarning,
+                stacklevel=3,
+            )
     return model, history
 
 
-def architecture_check(latent_dim: int, hidden_units: int, condition_dim: int = 0):
+def architecture_check(
+    latent_dim: int, hidden_units: int, condition_dim: int = 0
+):
     """A ``check_model`` for :func:`cached`: the model must be the MLP VAE of this size.
 
     Compares the shapes of the trainable weights of the encoder and decoder built by
@@ -157,12 +171,27 @@ def architecture_check(latent_dim: int, hidden_units: int, condition_dim: int = 
     """
     pixels, hidden, latent = models.NUM_PIXELS, hidden_units, latent_dim
     expected = sorted(
-        [(pixels + condition_dim, hidden), (hidden,), (hidden, latent), (latent,), (hidden, latent), (latent,)]  # encoder
-        + [(latent + condition_dim, hidden), (hidden,), (hidden, pixels), (pixels,)]  # decoder
+        [
+            (pixels + condition_dim, hidden),
+            (hidden,),
+            (hidden, latent),
+            (latent,),
+            (hidden, latent),
+            (latent,),
+        ]  # encoder
+        + [
+            (latent + condition_dim, hidden),
+            (hidden,),
+            (hidden, pixels),
+            (pixels,),
+        ]  # decoder
     )
 
     def check(model):
-        shapes = sorted(tuple(int(size) for size in weight.shape) for weight in model.trainable_weights)
+        shapes = sorted(
+            tuple(int(size) for size in weight.shape)
+            for weight in model.trainable_weights
+        )
         if shapes != expected:
             raise ValueError(
                 f"holds a model of weight shapes {shapes}, expected latent_dim={latent_dim} and "
@@ -172,7 +201,9 @@ def architecture_check(latent_dim: int, hidden_units: int, condition_dim: int = 
     return check
 
 
-def load_entry(folder: Path, metadata: dict, model_type=models.VAE, check_model=None):
+def load_entry(
+    folder: Path, metadata: dict, model_type=models.VAE, check_model=None
+):
     """Load and check one cache entry.
 
     Parameters
@@ -196,22 +227,36 @@ def load_entry(folder: Path, metadata: dict, model_type=models.VAE, check_model=
         meta = json.loads((folder / "meta.json").read_text())
         history = json.loads((folder / "history.json").read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{folder}: unreadable entry ({type(error).__name__}: {error})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("model_sha256"), str):
-        raise ValueError(f"{folder / 'meta.json'}: malformed (expected an object with model_sha256)")
+        raise ValueError(
+            f"{folder}: unreadable entry ({type(error).__name__}: {error})"
+        ) from None
+    if not isinstance(meta, dict) or not isinstance(
+        meta.get("model_sha256"), str
+    ):
+        raise ValueError(  # noqa: TRY004 (a damaged file is a bad value, not a bad type)
+            f"{folder / 'meta.json'}: malformed (expected an object with model_sha256)"
+        )
     if meta.get("metadata") != metadata:
-        raise ValueError(f"{folder}: made for another configuration or version")
+        raise ValueError(
+            f"{folder}: made for another configuration or version"
+        )
     _check_history(history, folder / "history.json")
     model_path = folder / "model.keras"
     try:
         checksum = hashlib.sha256(model_path.read_bytes()).hexdigest()
     except OSError as error:
-        raise ValueError(f"{model_path}: unreadable ({type(error).__name__}: {error})") from None
+        raise ValueError(
+            f"{model_path}: unreadable ({type(error).__name__}: {error})"
+        ) from None
     if checksum != meta["model_sha256"]:
         raise ValueError(f"{model_path}: checksum mismatch")
-    model = models.load_vae(model_path)  # raises ValueError if not loadable safely
+    model = models.load_vae(
+        model_path
+    )  # raises ValueError if not loadable safely
     if not isinstance(model, model_type):
-        raise ValueError(f"{model_path}: holds a {type(model).__name__}, expected a {model_type.__name__}")
+        raise ValueError(  # noqa: TRY004 (a damaged file is a bad value, not a bad type)
+            f"{model_path}: holds a {type(model).__name__}, expected a {model_type.__name__}"
+        )
     if check_model is not None:
         try:
             check_model(model)
@@ -223,18 +268,28 @@ def load_entry(folder: Path, metadata: dict, model_type=models.VAE, check_model=
 def _check_history(history, path: Path) -> None:
     """Raise ValueError unless ``history`` maps names to equally long, non-empty lists of finite numbers."""
     if not isinstance(history, dict) or "loss" not in history:
-        raise ValueError(f"{path}: malformed (expected an object with a 'loss' list)")
+        raise ValueError(
+            f"{path}: malformed (expected an object with a 'loss' list)"
+        )
     lengths = set()
     for name, values in history.items():
         if not isinstance(values, list) or not values:
             raise ValueError(f"{path}: {name!r} is not a non-empty list")
         for value in values:
             # json gives int/float for numbers; bool is an int but not a loss.
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{path}: {name!r} holds {value!r}, not a finite number")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ValueError(
+                    f"{path}: {name!r} holds {value!r}, not a finite number"
+                )
         lengths.add(len(values))
     if len(lengths) != 1:
-        raise ValueError(f"{path}: the lists have different lengths {sorted(lengths)}")
+        raise ValueError(
+            f"{path}: the lists have different lengths {sorted(lengths)}"
+        )
 
 
 def store_entry(folder: Path, metadata: dict, model, history) -> None:
@@ -273,10 +328,19 @@ def _write_entry(folder: Path, metadata: dict, model, history) -> None:
     try:
         models.save_vae(model, staging / "model.keras")
         (staging / "history.json").write_text(json.dumps(history))
-        meta = {"metadata": metadata, "model_sha256": hashlib.sha256((staging / "model.keras").read_bytes()).hexdigest()}
-        (staging / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+        meta = {
+            "metadata": metadata,
+            "model_sha256": hashlib.sha256(
+                (staging / "model.keras").read_bytes()
+            ).hexdigest(),
+        }
+        (staging / "meta.json").write_text(
+            json.dumps(meta, indent=1, sort_keys=True)
+        )
         if folder.exists() or folder.is_symlink():
-            _discard(folder)  # a damaged or stale entry: renamed aside, then removed
+            _discard(
+                folder
+            )  # a damaged or stale entry: renamed aside, then removed
         try:
             os.rename(staging, folder)
         except OSError:
@@ -288,7 +352,9 @@ def _write_entry(folder: Path, metadata: dict, model, history) -> None:
 
 
 def _discard(path: Path) -> None:
-    aside = path.parent / f"{_DISCARDED_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
+    aside = (
+        path.parent / f"{_DISCARDED_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
+    )
     try:
         os.rename(path, aside)
     except FileNotFoundError:
@@ -326,7 +392,9 @@ def _entry_lock(folder: Path):
     Without a lock (read-only or missing folder, a lock held for over
     :data:`LOCK_TIMEOUT`) the store is still atomic; two kernels may then both train.
     """
-    lock = filelock.FileLock(str(folder.with_name(folder.name + ".lock")), timeout=LOCK_TIMEOUT)
+    lock = filelock.FileLock(
+        str(folder.with_name(folder.name + ".lock")), timeout=LOCK_TIMEOUT
+    )
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
@@ -348,4 +416,12 @@ def _store_failure_message(folder: Path, error: OSError) -> str:
     )
 
 
-__all__ = ["CacheWarning", "architecture_check", "cache_dir", "cache_entry", "cached", "load_entry", "store_entry"]
+__all__ = [
+    "CacheWarning",
+    "architecture_check",
+    "cache_dir",
+    "cache_entry",
+    "cached",
+    "load_entry",
+    "store_entry",
+]

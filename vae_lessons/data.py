@@ -28,7 +28,9 @@ NUM_PIXELS = 28 * 28
 NUM_CLASSES = 10
 
 SAMPLE_PATH = Path(__file__).parent / "_data" / "mnist_sample.npz"
-SAMPLE_SHA256 = "513ed39c4030a0d0cc97bf7db51405f7640acd68b8d29328e9a80cdaff64b607"
+SAMPLE_SHA256 = (
+    "513ed39c4030a0d0cc97bf7db51405f7640acd68b8d29328e9a80cdaff64b607"
+)
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -37,7 +39,10 @@ IDX_FILES = {
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-_IDX_MAGIC = {0x00000803: 3, 0x00000801: 1}  # unsigned-byte images (3-D), labels (1-D)
+_IDX_MAGIC = {
+    0x00000803: 3,
+    0x00000801: 1,
+}  # unsigned-byte images (3-D), labels (1-D)
 
 
 def load_mnist(source: str | Path = "sample"):
@@ -76,7 +81,9 @@ def load_mnist(source: str | Path = "sample"):
     if isinstance(source, str) and source == "keras":
         import keras
 
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        (x_train, y_train), (x_test, y_test) = (
+            keras.datasets.mnist.load_data()
+        )
         return _validated_splits(
             "keras.datasets.mnist", x_train, y_train, x_test, y_test
         )
@@ -116,22 +123,41 @@ def read_idx(path: str | Path) -> np.ndarray:
             # Read the header, then at most the body it declares plus one byte: a
             # small file that inflates to gigabytes (a gzip bomb) is never inflated.
             magic_bytes = file.read(4)
-            magic = int.from_bytes(magic_bytes, "big") if len(magic_bytes) == 4 else None
+            magic = (
+                int.from_bytes(magic_bytes, "big")
+                if len(magic_bytes) == 4
+                else None
+            )
             if magic is not None and magic not in _IDX_MAGIC:
-                raise ValueError(f"{path}: not an unsigned-byte IDX file (magic number {magic:#010x})")
+                raise ValueError(
+                    f"{path}: not an unsigned-byte IDX file (magic number {magic:#010x})"
+                )
             num_dims = _IDX_MAGIC.get(magic, 0)
             dims_bytes = file.read(4 * num_dims)
             if magic is None or len(dims_bytes) < 4 * num_dims:
-                raise ValueError(f"{path}: truncated IDX header ({len(magic_bytes) + len(dims_bytes)} bytes)")
-            shape = tuple(int.from_bytes(dims_bytes[4 * i : 4 * i + 4], "big") for i in range(num_dims))
+                raise ValueError(
+                    f"{path}: truncated IDX header ({len(magic_bytes) + len(dims_bytes)} bytes)"
+                )
+            shape = tuple(
+                int.from_bytes(dims_bytes[4 * i : 4 * i + 4], "big")
+                for i in range(num_dims)
+            )
             if num_dims == 3 and shape[1:] != IMAGE_SHAPE:
-                raise ValueError(f"{path}: expected images of shape (n, 28, 28), the header says {shape}")
+                raise ValueError(
+                    f"{path}: expected images of shape (n, 28, 28), the header says {shape}"
+                )
             body_size = math.prod(shape)
             body = file.read(body_size + 1)
     except ValueError:
         raise
-    except (OSError, EOFError, zlib.error) as error:  # not gzip, truncated, corrupt body
-        raise ValueError(f"{path}: not a readable gzip file ({type(error).__name__}: {error})") from None
+    except (
+        OSError,
+        EOFError,
+        zlib.error,
+    ) as error:  # not gzip, truncated, corrupt body
+        raise ValueError(
+            f"{path}: not a readable gzip file ({type(error).__name__}: {error})"
+        ) from None
     if len(body) != body_size:
         header_size = 4 + 4 * num_dims
         raise ValueError(
@@ -172,9 +198,13 @@ def validate_images(images: np.ndarray, name: str = "images") -> None:
     """
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name}: expected shape (n, 28, 28), got {images.shape}")
+        raise ValueError(
+            f"{name}: expected shape (n, 28, 28), got {images.shape}"
+        )
     if not np.issubdtype(images.dtype, np.integer):
-        raise ValueError(f"{name}: expected integer pixels (uint8), got {images.dtype}")
+        raise ValueError(
+            f"{name}: expected integer pixels (uint8), got {images.dtype}"
+        )
     if images.size and (images.min() < 0 or images.max() > 255):
         raise ValueError(
             f"{name}: pixel values must lie in [0, 255], found "
@@ -182,7 +212,9 @@ def validate_images(images: np.ndarray, name: str = "images") -> None:
         )
 
 
-def validate_labels(labels: np.ndarray, num_images: int, name: str = "labels") -> None:
+def validate_labels(
+    labels: np.ndarray, num_images: int, name: str = "labels"
+) -> None:
     """Check that ``labels`` is an integer array of shape (num_images,) in 0..9.
 
     Raises
@@ -197,7 +229,9 @@ def validate_labels(labels: np.ndarray, num_images: int, name: str = "labels") -
             f"got {labels.shape}"
         )
     if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{name}: expected integer labels, got {labels.dtype}")
+        raise ValueError(
+            f"{name}: expected integer labels, got {labels.dtype}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
         raise ValueError(
             f"{name}: labels must lie in 0..9, found [{labels.min()}, {labels.max()}]"
@@ -217,7 +251,12 @@ def flatten_and_scale(images: np.ndarray) -> np.ndarray:
         ``images / 255``, one row per digit.
     """
     validate_images(images)
-    return np.asarray(images, dtype=np.float32).reshape(len(images), NUM_PIXELS) / 255.0
+    return (
+        np.asarray(images, dtype=np.float32).reshape(
+            len(images), NUM_PIXELS
+        )
+        / 255.0
+    )
 
 
 def class_counts(labels: np.ndarray) -> dict[int, int]:
@@ -238,7 +277,9 @@ def class_counts(labels: np.ndarray) -> dict[int, int]:
     return {digit: int(count) for digit, count in enumerate(counts)}
 
 
-def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+def stratified_indices(
+    labels: np.ndarray, size: int, seed: int
+) -> np.ndarray:
     """Pick ``size`` distinct indices with (as nearly as possible) equal class shares.
 
     Sampling is *without replacement*, so no digit is picked twice (the original
@@ -260,20 +301,35 @@ def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     """
     labels = np.asarray(labels)
     validate_labels(labels, num_images=len(labels))
-    size = validation.check_integer("size", size, minimum=0, maximum=len(labels))
+    size = validation.check_integer(
+        "size", size, minimum=0, maximum=len(labels)
+    )
     seed = validation.check_integer("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
-    per_class = [rng.permutation(np.flatnonzero(labels == c)) for c in range(NUM_CLASSES)]
+    per_class = [
+        rng.permutation(np.flatnonzero(labels == c))
+        for c in range(NUM_CLASSES)
+    ]
     # Share `size` out in proportion to each class's frequency (largest remainders).
-    exact = np.array([len(p) for p in per_class]) * size / len(labels) if len(labels) else np.zeros(NUM_CLASSES)
+    exact = (
+        np.array([len(p) for p in per_class]) * size / len(labels)
+        if len(labels)
+        else np.zeros(NUM_CLASSES)
+    )
     quota = np.floor(exact).astype(int)
-    for c in np.argsort(-(exact - quota), kind="stable")[: size - quota.sum()]:
+    for c in np.argsort(-(exact - quota), kind="stable")[
+        : size - quota.sum()
+    ]:
         quota[c] += 1
-    chosen = np.concatenate([p[:q] for p, q in zip(per_class, quota)]).astype(np.int64)
+    chosen = np.concatenate(
+        [p[:q] for p, q in zip(per_class, quota)]
+    ).astype(np.int64)
     return rng.permutation(chosen)
 
 
-def stratified_subset(images: np.ndarray, labels: np.ndarray, size: int, seed: int):
+def stratified_subset(
+    images: np.ndarray, labels: np.ndarray, size: int, seed: int
+):
     """A random, class-balanced subset of ``size`` digits, without replacement.
 
     Parameters
@@ -293,7 +349,9 @@ def stratified_subset(images: np.ndarray, labels: np.ndarray, size: int, seed: i
     return np.asarray(images)[indices], np.asarray(labels)[indices]
 
 
-def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_size: int, seed: int):
+def train_validation_split(
+    images: np.ndarray, labels: np.ndarray, validation_size: int, seed: int
+):
     """Split *training* digits into disjoint, stratified training and validation sets.
 
     The validation digits come from the training arrays and are removed from them
@@ -314,7 +372,9 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
         Shapes (n - validation_size, ...) and (validation_size, ...).
     """
     _check_same_length(images, labels)
-    validation_size = validation.check_integer("validation_size", validation_size, minimum=0, maximum=len(labels))
+    validation_size = validation.check_integer(
+        "validation_size", validation_size, minimum=0, maximum=len(labels)
+    )
     validation_indices = stratified_indices(labels, validation_size, seed)
     is_train = np.ones(len(labels), dtype=bool)
     is_train[validation_indices] = False
@@ -330,8 +390,15 @@ def _check_same_length(images, labels) -> None:
     """Raise ValueError unless there is one label per image."""
     for name, value in (("images", images), ("labels", labels)):
         if np.ndim(value) == 0:
-            raise ValueError(validation.message(name, "an array with one row per digit", value))
-    num_images, num_labels = len(np.asarray(images)), len(np.asarray(labels))
+            raise ValueError(
+                validation.message(
+                    name, "an array with one row per digit", value
+                )
+            )
+    num_images, num_labels = (
+        len(np.asarray(images)),
+        len(np.asarray(labels)),
+    )
     if num_images != num_labels:
         raise ValueError(
             f"images and labels must have the same length (one label per image); "
@@ -357,15 +424,19 @@ def _check_sha256(path: Path, expected: str) -> None:
 
 
 def _load_npz(path: Path):
-    if not zipfile.is_zipfile(path):  # np.load would try a pickle, then advise allow_pickle
+    if not zipfile.is_zipfile(
+        path
+    ):  # np.load would try a pickle, then advise allow_pickle
         raise ValueError(
             f"{path}: not a readable .npz archive (not a zip of .npy arrays like Keras's mnist.npz)"
         )
     try:
         with np.load(path, allow_pickle=False) as archive:
             files = archive.files
-            arrays = {key: archive[key] for key in _NPZ_KEYS if key in files}
-    except Exception as error:  # zipfile.BadZipFile, EOFError, OSError, an object array, ...
+            arrays = {
+                key: archive[key] for key in _NPZ_KEYS if key in files
+            }
+    except Exception as error:  # noqa: BLE001 -- zipfile.BadZipFile, EOFError, OSError, an object array, ...
         raise ValueError(
             f"{path}: not a readable .npz archive ({type(error).__name__}: {error})"
         ) from None
@@ -378,17 +449,28 @@ def _load_npz(path: Path):
 
 
 def _load_idx_folder(folder: Path):
-    missing = [name for name in IDX_FILES.values() if not (folder / name).is_file()]
+    missing = [
+        name for name in IDX_FILES.values() if not (folder / name).is_file()
+    ]
     if missing:
         raise ValueError(f"{folder}: missing IDX files {missing}")
-    arrays = {key: read_idx(folder / name) for key, name in IDX_FILES.items()}
-    return _validated_splits(str(folder), *(arrays[key] for key in _NPZ_KEYS))
+    arrays = {
+        key: read_idx(folder / name) for key, name in IDX_FILES.items()
+    }
+    return _validated_splits(
+        str(folder), *(arrays[key] for key in _NPZ_KEYS)
+    )
 
 
 def _validated_splits(name, x_train, y_train, x_test, y_test):
-    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+    for split, images, labels in (
+        ("train", x_train, y_train),
+        ("test", x_test, y_test),
+    ):
         validate_images(images, name=f"{name} (x_{split})")
-        validate_labels(labels, num_images=len(images), name=f"{name} (y_{split})")
+        validate_labels(
+            labels, num_images=len(images), name=f"{name} (y_{split})"
+        )
     x_train, y_train, x_test, y_test = (
         np.ascontiguousarray(array, dtype=np.uint8)
         for array in (x_train, y_train, x_test, y_test)

@@ -59,7 +59,9 @@ def check_backend() -> None:
         )
 
 
-def initialize(coordinator_address: str, num_processes: int, process_id: int) -> None:
+def initialize(
+    coordinator_address: str, num_processes: int, process_id: int
+) -> None:
     """Join this process to a cluster of ``num_processes``: ``keras.distribution.initialize``.
 
     Call it in every process, first thing (before any computation), with the same
@@ -79,11 +81,29 @@ def initialize(coordinator_address: str, num_processes: int, process_id: int) ->
     """
     check_backend()
     host, _, port = str(coordinator_address).rpartition(":")
-    if not isinstance(coordinator_address, str) or not host or not port.isdigit():
-        raise ValueError(validation.message("coordinator_address", "a 'host:port' string", coordinator_address))
-    num_processes = validation.check_integer("num_processes", num_processes, minimum=1)
-    process_id = validation.check_integer("process_id", process_id, minimum=0, maximum=num_processes - 1)
-    keras.distribution.initialize(coordinator_address, num_processes=num_processes, process_id=process_id)
+    if (
+        not isinstance(coordinator_address, str)
+        or not host
+        or not port.isdigit()
+    ):
+        raise ValueError(
+            validation.message(
+                "coordinator_address",
+                "a 'host:port' string",
+                coordinator_address,
+            )
+        )
+    num_processes = validation.check_integer(
+        "num_processes", num_processes, minimum=1
+    )
+    process_id = validation.check_integer(
+        "process_id", process_id, minimum=0, maximum=num_processes - 1
+    )
+    keras.distribution.initialize(
+        coordinator_address,
+        num_processes=num_processes,
+        process_id=process_id,
+    )
 
 
 def data_parallel(devices=None) -> keras.distribution.DataParallel:
@@ -103,10 +123,14 @@ def data_parallel(devices=None) -> keras.distribution.DataParallel:
         slice of the data itself.
     """
     check_backend()
-    return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
+    return keras.distribution.DataParallel(
+        devices=devices, auto_shard_dataset=False
+    )
 
 
-def model_parallel(model_axis_size: int = 2, devices=None) -> keras.distribution.ModelParallel:
+def model_parallel(
+    model_axis_size: int = 2, devices=None
+) -> keras.distribution.ModelParallel:
     """Data and model parallelism: the hidden layers are split across ``model_axis_size`` devices.
 
     The devices form a ``DeviceMesh`` of shape (len(devices) / model_axis_size,
@@ -128,19 +152,38 @@ def model_parallel(model_axis_size: int = 2, devices=None) -> keras.distribution
     distribution : keras.distribution.ModelParallel
     """
     check_backend()
-    devices = list(devices) if devices is not None else keras.distribution.list_devices()
-    model_axis_size = validation.check_integer("model_axis_size", model_axis_size, minimum=1)
+    devices = (
+        list(devices)
+        if devices is not None
+        else keras.distribution.list_devices()
+    )
+    model_axis_size = validation.check_integer(
+        "model_axis_size", model_axis_size, minimum=1
+    )
     if len(devices) % model_axis_size:
         raise ValueError(
-            validation.message("model_axis_size", f"a divisor of the {len(devices)} devices", model_axis_size)
+            validation.message(
+                "model_axis_size",
+                f"a divisor of the {len(devices)} devices",
+                model_axis_size,
+            )
         )
     mesh = keras.distribution.DeviceMesh(
-        shape=(len(devices) // model_axis_size, model_axis_size), axis_names=("batch", "model"), devices=devices
+        shape=(len(devices) // model_axis_size, model_axis_size),
+        axis_names=("batch", "model"),
+        devices=devices,
     )
     layout_map = keras.distribution.LayoutMap(mesh)
-    layout_map[r".*_hidden/kernel"] = (None, "model")  # (inputs, hidden_units): split the hidden units
+    layout_map[r".*_hidden/kernel"] = (
+        None,
+        "model",
+    )  # (inputs, hidden_units): split the hidden units
     layout_map[r".*_hidden/bias"] = ("model",)  # (hidden_units,)
-    return keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch", auto_shard_dataset=False)
+    return keras.distribution.ModelParallel(
+        layout_map=layout_map,
+        batch_dim_name="batch",
+        auto_shard_dataset=False,
+    )
 
 
 class GlobalBatches(keras.utils.PyDataset):
@@ -181,38 +224,85 @@ class GlobalBatches(keras.utils.PyDataset):
         ``rows = global rows / num_shards``; the VAE reconstructs its input.
     """
 
-    def __init__(self, x, batch_size, seed=None, num_shards=1, shard=0, multiple=1, binarized=False):
+    def __init__(
+        self,
+        x,
+        batch_size,
+        seed=None,
+        num_shards=1,
+        shard=0,
+        multiple=1,
+        binarized=False,
+    ):
         super().__init__()
         if not isinstance(binarized, (bool, np.bool_)):
-            raise TypeError(validation.message("binarized", "True or False", binarized))
+            raise TypeError(
+                validation.message("binarized", "True or False", binarized)
+            )
         self.binarized = bool(binarized)
-        pixel_range = {"minimum": 0.0, "maximum": 1.0} if self.binarized else {}
-        self.x = validation.check_array("x", x, shape=(None, None), **pixel_range)
-        self.batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
-        self.num_shards = validation.check_integer("num_shards", num_shards, minimum=1)
-        self.shard = validation.check_integer("shard", shard, minimum=0, maximum=self.num_shards - 1)
-        self.multiple = validation.check_integer("multiple", multiple, minimum=1)
+        pixel_range = (
+            {"minimum": 0.0, "maximum": 1.0} if self.binarized else {}
+        )
+        self.x = validation.check_array(
+            "x", x, shape=(None, None), **pixel_range
+        )
+        self.batch_size = validation.check_integer(
+            "batch_size", batch_size, minimum=1
+        )
+        self.num_shards = validation.check_integer(
+            "num_shards", num_shards, minimum=1
+        )
+        self.shard = validation.check_integer(
+            "shard", shard, minimum=0, maximum=self.num_shards - 1
+        )
+        self.multiple = validation.check_integer(
+            "multiple", multiple, minimum=1
+        )
         if seed is None and self.binarized:
-            raise ValueError(validation.message("seed", "an integer >= 0 with binarized=True (the pixels' draws need it)", seed))
-        self.seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
-        self._rng = None if self.seed is None else np.random.default_rng(self.seed)
+            raise ValueError(
+                validation.message(
+                    "seed",
+                    "an integer >= 0 with binarized=True (the pixels' draws need it)",
+                    seed,
+                )
+            )
+        self.seed = (
+            None
+            if seed is None
+            else validation.check_integer("seed", seed, minimum=0)
+        )
+        self._rng = (
+            None if self.seed is None else np.random.default_rng(self.seed)
+        )
         self.epoch = 0
         self._order = self._next_order()
 
     def _next_order(self):
-        return np.arange(len(self.x)) if self._rng is None else self._rng.permutation(len(self.x))
+        return (
+            np.arange(len(self.x))
+            if self._rng is None
+            else self._rng.permutation(len(self.x))
+        )
 
     def __len__(self):
         full, rest = divmod(len(self.x), self.batch_size)
-        return full + (rest >= self.multiple)  # a last batch trimmed to nothing is dropped
+        return full + (
+            rest >= self.multiple
+        )  # a last batch trimmed to nothing is dropped
 
     def __getitem__(self, index):
-        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        rows = rows[: len(rows) - len(rows) % self.multiple]  # the global batch
+        rows = self._order[
+            index * self.batch_size : (index + 1) * self.batch_size
+        ]
+        rows = rows[
+            : len(rows) - len(rows) % self.multiple
+        ]  # the global batch
         per_shard = len(rows) // self.num_shards
         part = slice(self.shard * per_shard, (self.shard + 1) * per_shard)
         if self.binarized:  # drawn for the whole global batch (rows, 784); this process's part
-            x_batch = architectures.draw_binary(self.x[rows], [self.seed, self.epoch, index])[part]
+            x_batch = architectures.draw_binary(
+                self.x[rows], [self.seed, self.epoch, index]
+            )[part]
         else:
             x_batch = self.x[rows[part]]  # (rows / num_shards, 784)
         return x_batch, x_batch  # twice: input and target
@@ -241,7 +331,10 @@ def batch_layout(distribution):
     if distribution is None:
         return 1, 0, 1
     check_backend()
-    replicas, processes = distribution.num_model_replicas, distribution.num_processes
+    replicas, processes = (
+        distribution.num_model_replicas,
+        distribution.num_processes,
+    )
     if replicas % processes:
         raise ValueError(
             validation.message(
@@ -260,4 +353,3 @@ def batch_layout(distribution):
             )
         )
     return processes, distribution.data_shard_id, replicas
-

@@ -34,8 +34,12 @@ import numpy as np
 from vae_lessons import losses, models, sampling, validation
 from vae_lessons.data import NUM_PIXELS
 
-DEFAULT_MAX_ROWS = 16_384  # decoded rows per chunk: about 50 MB of float32 pixels
-ACTIVITY_THRESHOLD = 0.01  # Burda et al. (2016): active if Var_x(z_mean) > 0.01
+DEFAULT_MAX_ROWS = (
+    16_384  # decoded rows per chunk: about 50 MB of float32 pixels
+)
+ACTIVITY_THRESHOLD = (
+    0.01  # Burda et al. (2016): active if Var_x(z_mean) > 0.01
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,13 +69,19 @@ class HeldOutScore:
 def check_model(vae):
     """Check that ``vae`` is a :class:`vae_lessons.models.VAE` and return it."""
     if not isinstance(vae, models.VAE):
-        raise TypeError(validation.message("vae", "a vae_lessons models.VAE", type(vae).__name__))
+        raise TypeError(
+            validation.message(
+                "vae", "a vae_lessons models.VAE", type(vae).__name__
+            )
+        )
     return vae
 
 
 def check_digits(x, name="x"):
     """Check and return digits as float32 vectors in [0, 1], shape (n, 784), n >= 1."""
-    return validation.check_array(name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0)
+    return validation.check_array(
+        name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
+    )
 
 
 def noise(seed, first_digit, num_digits, num_samples, latent_dim):
@@ -94,14 +104,26 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     epsilon : numpy.ndarray, float64, shape (num_digits, num_samples, latent_dim)
     """
     validation.check_integer("seed", seed, minimum=0)
-    first_digit = validation.check_integer("first_digit", first_digit, minimum=0)
-    num_digits = validation.check_integer("num_digits", num_digits, minimum=1)
-    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
-    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
-    return np.stack([
-        np.random.default_rng([seed, first_digit + i]).standard_normal((num_samples, latent_dim))
-        for i in range(num_digits)
-    ])
+    first_digit = validation.check_integer(
+        "first_digit", first_digit, minimum=0
+    )
+    num_digits = validation.check_integer(
+        "num_digits", num_digits, minimum=1
+    )
+    num_samples = validation.check_integer(
+        "num_samples", num_samples, minimum=1
+    )
+    latent_dim = validation.check_integer(
+        "latent_dim", latent_dim, minimum=1
+    )
+    return np.stack(
+        [
+            np.random.default_rng([seed, first_digit + i]).standard_normal(
+                (num_samples, latent_dim)
+            )
+            for i in range(num_digits)
+        ]
+    )
 
 
 class _BernoulliLogLikelihood(keras.layers.Layer):
@@ -114,7 +136,9 @@ class _BernoulliLogLikelihood(keras.layers.Layer):
         return x_shape[:1]
 
 
-_LOG_LIKELIHOOD_MODELS = weakref.WeakKeyDictionary()  # vae -> its log_likelihood_model
+_LOG_LIKELIHOOD_MODELS = (
+    weakref.WeakKeyDictionary()
+)  # vae -> its log_likelihood_model
 
 
 def log_likelihood_model(vae):
@@ -139,7 +163,9 @@ def log_likelihood_model(vae):
         return _LOG_LIKELIHOOD_MODELS[vae]
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
     z = keras.Input(shape=(vae.latent_dim,), name="z")
-    log_likelihood = _BernoulliLogLikelihood(name="log_likelihood")(x, vae.decoder(z))
+    log_likelihood = _BernoulliLogLikelihood(name="log_likelihood")(
+        x, vae.decoder(z)
+    )
     model = keras.Model([x, z], log_likelihood, name="log_likelihood")
     _LOG_LIKELIHOOD_MODELS[vae] = model
     return model
@@ -147,7 +173,9 @@ def log_likelihood_model(vae):
 
 def _decoded_log_likelihood(model, x, z):
     """log p(x|z) for digit rows x (rows, 784) and latent rows z (rows, latent_dim), float64."""
-    log_likelihood = model.predict_on_batch([np.asarray(x, np.float32), np.asarray(z, np.float32)])
+    log_likelihood = model.predict_on_batch(
+        [np.asarray(x, np.float32), np.asarray(z, np.float32)]
+    )
     return np.asarray(log_likelihood, dtype=np.float64)
 
 
@@ -171,16 +199,28 @@ def elbo_terms(vae, x, seed=0, batch_size=1000):
     """
     check_model(vae)
     x = check_digits(x)
-    batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+    batch_size = validation.check_integer(
+        "batch_size", batch_size, minimum=1
+    )
     z_mean, z_log_var = vae.encode(x, batch_size=batch_size)
-    kl = keras.ops.convert_to_numpy(losses.kl_divergence(z_mean, z_log_var)).astype(np.float64)
+    kl = keras.ops.convert_to_numpy(
+        losses.kl_divergence(z_mean, z_log_var)
+    ).astype(np.float64)
     model = log_likelihood_model(vae)
     reconstruction = np.empty(len(x))
     for start in range(0, len(x), batch_size):
         stop = min(start + batch_size, len(x))
-        epsilon = noise(seed, start, stop - start, 1, vae.latent_dim)[:, 0]  # (batch, latent_dim)
-        z = keras.ops.convert_to_numpy(sampling.reparameterize(z_mean[start:stop], z_log_var[start:stop], epsilon))  # (batch, latent_dim)
-        reconstruction[start:stop] = -_decoded_log_likelihood(model, x[start:stop], z)
+        epsilon = noise(seed, start, stop - start, 1, vae.latent_dim)[
+            :, 0
+        ]  # (batch, latent_dim)
+        z = keras.ops.convert_to_numpy(
+            sampling.reparameterize(
+                z_mean[start:stop], z_log_var[start:stop], epsilon
+            )
+        )  # (batch, latent_dim)
+        reconstruction[start:stop] = -_decoded_log_likelihood(
+            model, x[start:stop], z
+        )
     return reconstruction, kl
 
 
@@ -199,9 +239,15 @@ def held_out_score(vae, x, seed=0, batch_size=1000):
     -------
     score : HeldOutScore
     """
-    reconstruction, kl = elbo_terms(vae, x, seed=seed, batch_size=batch_size)
+    reconstruction, kl = elbo_terms(
+        vae, x, seed=seed, batch_size=batch_size
+    )
     negative_elbo = reconstruction + kl
-    standard_error = float(negative_elbo.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+    standard_error = (
+        float(negative_elbo.std(ddof=1) / math.sqrt(len(x)))
+        if len(x) > 1
+        else math.nan
+    )
     return HeldOutScore(
         negative_elbo=float(negative_elbo.mean()),
         reconstruction=float(reconstruction.mean()),
@@ -229,18 +275,32 @@ def log_importance_weights(model, x, z_mean, z_log_var, epsilon):
         Gaussian log-densities float32 from :func:`vae_lessons.losses.log_normal_density`.
     """
     batch, num_samples, latent_dim = epsilon.shape
-    z_mean = np.asarray(z_mean, np.float32)[:, None, :]  # (batch, 1, latent_dim)
+    z_mean = np.asarray(z_mean, np.float32)[
+        :, None, :
+    ]  # (batch, 1, latent_dim)
     z_log_var = np.asarray(z_log_var, np.float32)[:, None, :]
-    z = keras.ops.convert_to_numpy(sampling.reparameterize(z_mean, z_log_var, epsilon))  # (batch, num_samples, latent_dim)
+    z = keras.ops.convert_to_numpy(
+        sampling.reparameterize(z_mean, z_log_var, epsilon)
+    )  # (batch, num_samples, latent_dim)
     x_rows = np.repeat(x, num_samples, axis=0)  # (batch * num_samples, 784)
-    log_likelihood = _decoded_log_likelihood(model, x_rows, z.reshape(-1, latent_dim)).reshape(batch, num_samples)
-    log_prior = losses.log_normal_density(z, np.zeros_like(z), np.zeros_like(z))  # (batch, num_samples)
-    log_posterior = losses.log_normal_density(z, z_mean, z_log_var)  # broadcast over num_samples
-    log_density_ratio = keras.ops.convert_to_numpy(log_prior - log_posterior).astype(np.float64)
+    log_likelihood = _decoded_log_likelihood(
+        model, x_rows, z.reshape(-1, latent_dim)
+    ).reshape(batch, num_samples)
+    log_prior = losses.log_normal_density(
+        z, np.zeros_like(z), np.zeros_like(z)
+    )  # (batch, num_samples)
+    log_posterior = losses.log_normal_density(
+        z, z_mean, z_log_var
+    )  # broadcast over num_samples
+    log_density_ratio = keras.ops.convert_to_numpy(
+        log_prior - log_posterior
+    ).astype(np.float64)
     return log_likelihood + log_density_ratio
 
 
-def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEFAULT_MAX_ROWS):
+def importance_weighted_log_likelihood(
+    vae, x, num_samples, seed=0, max_rows=DEFAULT_MAX_ROWS
+):
     """Importance-weighted estimate of ``log p(x)`` per digit (the IWAE bound), in nats.
 
     For each digit, draws ``z_1 ... z_k ~ q(z|x)`` (``k = num_samples``) and returns
@@ -270,7 +330,9 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
     """
     check_model(vae)
     x = check_digits(x)
-    num_samples = validation.check_integer("num_samples", num_samples, minimum=1)
+    num_samples = validation.check_integer(
+        "num_samples", num_samples, minimum=1
+    )
     max_rows = validation.check_integer("max_rows", max_rows, minimum=1)
     validation.check_integer("seed", seed, minimum=0)
     z_mean, z_log_var = vae.encode(x)
@@ -280,13 +342,30 @@ def importance_weighted_log_likelihood(vae, x, num_samples, seed=0, max_rows=DEF
     result = np.empty(len(x))
     for start in range(0, len(x), digits_per_chunk):
         stop = min(start + digits_per_chunk, len(x))
-        streams = [np.random.default_rng([seed, i]) for i in range(start, stop)]
-        running = np.full(stop - start, -np.inf)  # log sum of the weights so far
+        streams = [
+            np.random.default_rng([seed, i]) for i in range(start, stop)
+        ]
+        running = np.full(
+            stop - start, -np.inf
+        )  # log sum of the weights so far
         for done in range(0, num_samples, samples_per_chunk):
             count = min(samples_per_chunk, num_samples - done)
-            epsilon = np.stack([stream.standard_normal((count, vae.latent_dim)) for stream in streams])
-            log_weights = log_importance_weights(model, x[start:stop], z_mean[start:stop], z_log_var[start:stop], epsilon)
-            chunk = keras.ops.convert_to_numpy(keras.ops.logsumexp(log_weights, axis=1))  # (digits,)
+            epsilon = np.stack(
+                [
+                    stream.standard_normal((count, vae.latent_dim))
+                    for stream in streams
+                ]
+            )
+            log_weights = log_importance_weights(
+                model,
+                x[start:stop],
+                z_mean[start:stop],
+                z_log_var[start:stop],
+                epsilon,
+            )
+            chunk = keras.ops.convert_to_numpy(
+                keras.ops.logsumexp(log_weights, axis=1)
+            )  # (digits,)
             running = np.logaddexp(running, chunk)
         result[start:stop] = running - math.log(num_samples)
     return result
@@ -306,7 +385,9 @@ def mean_kl_per_dimension(z_mean, z_log_var):
         ("posterior collapse" in that dimension).
     """
     z_mean, z_log_var = _check_latents(z_mean, z_log_var)
-    kl = losses.kl_divergence_per_dimension(z_mean, z_log_var)  # (n, latent_dim)
+    kl = losses.kl_divergence_per_dimension(
+        z_mean, z_log_var
+    )  # (n, latent_dim)
     return keras.ops.convert_to_numpy(kl).astype(np.float64).mean(axis=0)
 
 
@@ -323,9 +404,17 @@ def latent_activity(z_mean):
     activity : numpy.ndarray, float64, shape (latent_dim,)
         ``Var_x(E_q[z_j | x])`` per dimension j.
     """
-    z_mean = validation.check_array("z_mean", z_mean, shape=(None, None)).astype(np.float64)
+    z_mean = validation.check_array(
+        "z_mean", z_mean, shape=(None, None)
+    ).astype(np.float64)
     if len(z_mean) < 2:
-        raise ValueError(validation.message("z_mean", "an array of shape (n, latent_dim) with n >= 2", z_mean.shape))
+        raise ValueError(
+            validation.message(
+                "z_mean",
+                "an array of shape (n, latent_dim) with n >= 2",
+                z_mean.shape,
+            )
+        )
     return z_mean.var(axis=0)
 
 
@@ -348,7 +437,9 @@ def active_dimensions(z_mean, threshold=ACTIVITY_THRESHOLD):
 
 def _check_latents(z_mean, z_log_var):
     z_mean = validation.check_array("z_mean", z_mean, shape=(None, None))
-    z_log_var = validation.check_array("z_log_var", z_log_var, shape=z_mean.shape)
+    z_log_var = validation.check_array(
+        "z_log_var", z_log_var, shape=z_mean.shape
+    )
     return z_mean, z_log_var
 
 
@@ -378,7 +469,9 @@ class PairedDifference:
         Student's t with 2 degrees of freedom needs 4.3 standard errors for 95%, so a
         difference of 2 to 4 standard errors over 3 seeds is suggestive, not established.
         """
-        num_standard_errors = validation.check_number("num_standard_errors", num_standard_errors, minimum=0)
+        num_standard_errors = validation.check_number(
+            "num_standard_errors", num_standard_errors, minimum=0
+        )
         return abs(self.mean) <= num_standard_errors * self.standard_error
 
 
@@ -411,10 +504,14 @@ def paired_difference(a, b):
     validation.check_array("b", b, shape=np.shape(a))
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if len(a) < 2:
-        raise ValueError(validation.message("a", "at least 2 paired values", len(a)))
+        raise ValueError(
+            validation.message("a", "at least 2 paired values", len(a))
+        )
     differences = a - b  # (n,)
     return PairedDifference(
         mean=float(differences.mean()),
-        standard_error=float(differences.std(ddof=1) / math.sqrt(len(differences))),
+        standard_error=float(
+            differences.std(ddof=1) / math.sqrt(len(differences))
+        ),
         count=len(differences),
     )

@@ -41,11 +41,20 @@ def reconstruction_loss(x, x_reconstructed):
         loss stays finite: at most about 16.1 nats per pixel.
     """
     epsilon = keras.config.epsilon()
-    x = ops.convert_to_tensor(validation.check_numeric("x", x), dtype="float32")
-    x_reconstructed = ops.convert_to_tensor(validation.check_numeric("x_reconstructed", x_reconstructed), dtype="float32")
-    validation.check_same_shape(x=x.shape, x_reconstructed=x_reconstructed.shape)
+    x = ops.convert_to_tensor(
+        validation.check_numeric("x", x), dtype="float32"
+    )
+    x_reconstructed = ops.convert_to_tensor(
+        validation.check_numeric("x_reconstructed", x_reconstructed),
+        dtype="float32",
+    )
+    validation.check_same_shape(
+        x=x.shape, x_reconstructed=x_reconstructed.shape
+    )
     probabilities = ops.clip(x_reconstructed, epsilon, 1.0 - epsilon)
-    log_likelihood = x * ops.log(probabilities) + (1.0 - x) * ops.log(1.0 - probabilities)  # (batch, 784)
+    log_likelihood = x * ops.log(probabilities) + (1.0 - x) * ops.log(
+        1.0 - probabilities
+    )  # (batch, 784)
     return -ops.sum(log_likelihood, axis=-1)
 
 
@@ -61,9 +70,15 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     kl : tensor, shape (batch, latent_dim)
         ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
     """
-    z_mean = ops.convert_to_tensor(validation.check_numeric("z_mean", z_mean), dtype="float32")
-    z_log_var = ops.convert_to_tensor(validation.check_numeric("z_log_var", z_log_var), dtype="float32")
-    validation.check_same_shape(z_mean=z_mean.shape, z_log_var=z_log_var.shape)
+    z_mean = ops.convert_to_tensor(
+        validation.check_numeric("z_mean", z_mean), dtype="float32"
+    )
+    z_log_var = ops.convert_to_tensor(
+        validation.check_numeric("z_log_var", z_log_var), dtype="float32"
+    )
+    validation.check_same_shape(
+        z_mean=z_mean.shape, z_log_var=z_log_var.shape
+    )
     return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
 
 
@@ -94,7 +109,10 @@ def elbo(x, x_reconstructed, z_mean, z_log_var):
     elbo : tensor, shape (batch,)
         A lower bound on log p(x), in nats (negative numbers; higher is better).
     """
-    return -(reconstruction_loss(x, x_reconstructed) + kl_divergence(z_mean, z_log_var))
+    return -(
+        reconstruction_loss(x, x_reconstructed)
+        + kl_divergence(z_mean, z_log_var)
+    )
 
 
 def log_normal_density(z, mean, log_var):
@@ -109,10 +127,18 @@ def log_normal_density(z, mean, log_var):
     log_density : tensor, shape (...)
     """
     named = {"z": z, "mean": mean, "log_var": log_var}
-    z, mean, log_var = (ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32") for n, t in named.items())
-    validation.check_broadcastable(z=z.shape, mean=mean.shape, log_var=log_var.shape)
+    z, mean, log_var = (
+        ops.convert_to_tensor(
+            validation.check_numeric(n, t), dtype="float32"
+        )
+        for n, t in named.items()
+    )
+    validation.check_broadcastable(
+        z=z.shape, mean=mean.shape, log_var=log_var.shape
+    )
     return -0.5 * ops.sum(
-        LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var), axis=-1
+        LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var),
+        axis=-1,
     )
 
 
@@ -159,12 +185,18 @@ def monte_carlo_standard_error(samples, axis=0):
     standard_error : tensor, the shape of ``samples`` without ``axis``
     """
     axis = validation.check_integer("axis", axis)
-    samples = ops.convert_to_tensor(validation.check_numeric("samples", samples), dtype="float32")
+    samples = ops.convert_to_tensor(
+        validation.check_numeric("samples", samples), dtype="float32"
+    )
     shape = tuple(ops.shape(samples))
     if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
-        raise ValueError(validation.message(
-            "samples", f"at least 2 draws along axis {axis} (shape shown)",
-            shape))
+        raise ValueError(
+            validation.message(
+                "samples",
+                f"at least 2 draws along axis {axis} (shape shown)",
+                shape,
+            )
+        )
     num_draws = shape[axis]
     variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
     return ops.sqrt(variance / num_draws)

@@ -58,7 +58,14 @@ from vae_lessons.sampling import Sampling
 DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
 
 
-def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, sampling_class=Sampling, condition_dim=0):
+def build_encoder(
+    latent_dim=2,
+    hidden_units=512,
+    kl_weight=1.0,
+    seed=None,
+    sampling_class=Sampling,
+    condition_dim=0,
+):
     """The encoder q(z|x): x -> (z_mean, z_log_var, z).
 
     Parameters
@@ -81,16 +88,39 @@ def build_encoder(latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, samp
         Input (batch, 784 + condition_dim); outputs ``[z_mean, z_log_var, z]``, each
         (batch, latent_dim).
     """
-    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
-    hidden_units = validation.check_integer("hidden_units", hidden_units, minimum=1)
-    condition_dim = validation.check_integer("condition_dim", condition_dim, minimum=0)
-    if not (isinstance(sampling_class, type) and issubclass(sampling_class, Sampling)):
-        raise TypeError(validation.message("sampling_class", "a subclass of sampling.Sampling", sampling_class))
+    latent_dim = validation.check_integer(
+        "latent_dim", latent_dim, minimum=1
+    )
+    hidden_units = validation.check_integer(
+        "hidden_units", hidden_units, minimum=1
+    )
+    condition_dim = validation.check_integer(
+        "condition_dim", condition_dim, minimum=0
+    )
+    if not (
+        isinstance(sampling_class, type)
+        and issubclass(sampling_class, Sampling)
+    ):
+        raise TypeError(
+            validation.message(
+                "sampling_class",
+                "a subclass of sampling.Sampling",
+                sampling_class,
+            )
+        )
     x = keras.Input(shape=(NUM_PIXELS + condition_dim,), name="x")
-    hidden = layers.Dense(hidden_units, activation="relu", name="encoder_hidden")(x)  # (batch, 784 + condition_dim) -> (batch, 512)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)  # (batch, 512) -> (batch, latent_dim)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(hidden)  # (batch, 512) -> (batch, latent_dim)
-    z = sampling_class(kl_weight=kl_weight, seed=seed, name="z")([z_mean, z_log_var])
+    hidden = layers.Dense(
+        hidden_units, activation="relu", name="encoder_hidden"
+    )(x)  # (batch, 784 + condition_dim) -> (batch, 512)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(
+        hidden
+    )  # (batch, 512) -> (batch, latent_dim)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(
+        hidden
+    )  # (batch, 512) -> (batch, latent_dim)
+    z = sampling_class(kl_weight=kl_weight, seed=seed, name="z")(
+        [z_mean, z_log_var]
+    )
     return keras.Model(x, [z_mean, z_log_var, z], name="encoder")
 
 
@@ -109,12 +139,22 @@ def build_decoder(latent_dim=2, hidden_units=512, condition_dim=0):
     decoder : keras.Model
         Input (batch, latent_dim + condition_dim); output (batch, 784) in [0, 1].
     """
-    latent_dim = validation.check_integer("latent_dim", latent_dim, minimum=1)
-    hidden_units = validation.check_integer("hidden_units", hidden_units, minimum=1)
-    condition_dim = validation.check_integer("condition_dim", condition_dim, minimum=0)
+    latent_dim = validation.check_integer(
+        "latent_dim", latent_dim, minimum=1
+    )
+    hidden_units = validation.check_integer(
+        "hidden_units", hidden_units, minimum=1
+    )
+    condition_dim = validation.check_integer(
+        "condition_dim", condition_dim, minimum=0
+    )
     z = keras.Input(shape=(latent_dim + condition_dim,), name="z")
-    hidden = layers.Dense(hidden_units, activation="relu", name="decoder_hidden")(z)  # (batch, latent_dim + condition_dim) -> (batch, 512)
-    x_reconstructed = layers.Dense(NUM_PIXELS, activation="sigmoid", name="x_reconstructed")(hidden)  # -> (batch, 784)
+    hidden = layers.Dense(
+        hidden_units, activation="relu", name="decoder_hidden"
+    )(z)  # (batch, latent_dim + condition_dim) -> (batch, 512)
+    x_reconstructed = layers.Dense(
+        NUM_PIXELS, activation="sigmoid", name="x_reconstructed"
+    )(hidden)  # -> (batch, 784)
     return keras.Model(z, x_reconstructed, name="decoder")
 
 
@@ -144,7 +184,9 @@ class VAE(keras.Model):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.reconstruction_tracker = keras.metrics.Mean(
+            name="reconstruction"
+        )
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     @property
@@ -152,7 +194,7 @@ class VAE(keras.Model):
         return int(self.decoder.inputs[0].shape[-1]) - self.condition_dim
 
     def call(self, x, training=False):
-        z_mean, z_log_var, z = self.encoder(x, training=training)
+        _z_mean, _z_log_var, z = self.encoder(x, training=training)
         return self.decoder(z, training=training)
 
     def reconstruction_loss(self, x, x_reconstructed):
@@ -173,12 +215,18 @@ class VAE(keras.Model):
         """
         return losses.reconstruction_loss(x, x_reconstructed)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         target = x if y is None else y
         reconstruction = ops.mean(self.reconstruction_loss(target, y_pred))
-        kl = ops.sum(ops.stack(self.losses))  # the Sampling layer's kl_weight * mean KL
+        kl = ops.sum(
+            ops.stack(self.losses)
+        )  # the Sampling layer's kl_weight * mean KL
         batch_size = ops.shape(y_pred)[0]
-        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch_size)
+        self.reconstruction_tracker.update_state(
+            reconstruction, sample_weight=batch_size
+        )
         self.kl_tracker.update_state(kl, sample_weight=batch_size)
         return reconstruction + kl
 
@@ -241,11 +289,19 @@ class VAE(keras.Model):
             If ``x`` is not numeric, has another shape, or values outside [0, 1],
             or if ``labels`` do not suit the model.
         """
-        x = validation.check_array("x", x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0)
-        batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        x = validation.check_array(
+            "x", x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
+        )
+        batch_size = validation.check_integer(
+            "batch_size", batch_size, minimum=1
+        )
         inputs = self.encoder_inputs(x, labels)
-        z_mean, z_log_var, _ = self.encoder.predict(inputs, batch_size=batch_size, verbose=0)
-        return np.asarray(z_mean, np.float32), np.asarray(z_log_var, np.float32)
+        z_mean, z_log_var, _ = self.encoder.predict(
+            inputs, batch_size=batch_size, verbose=0
+        )
+        return np.asarray(z_mean, np.float32), np.asarray(
+            z_log_var, np.float32
+        )
 
     def decode(self, z, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Decode latent points into Bernoulli means of the pixels: the one way to decode.
@@ -271,9 +327,14 @@ class VAE(keras.Model):
             ``labels`` do not suit the model.
         """
         z = validation.check_array("z", z, shape=(None, self.latent_dim))
-        batch_size = validation.check_integer("batch_size", batch_size, minimum=1)
+        batch_size = validation.check_integer(
+            "batch_size", batch_size, minimum=1
+        )
         inputs = self.decoder_inputs(z, labels)
-        return np.asarray(self.decoder.predict(inputs, batch_size=batch_size, verbose=0), np.float32)
+        return np.asarray(
+            self.decoder.predict(inputs, batch_size=batch_size, verbose=0),
+            np.float32,
+        )
 
     def get_config(self):
         return {
@@ -285,8 +346,12 @@ class VAE(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        encoder = keras.saving.deserialize_keras_object(
+            config.pop("encoder")
+        )
+        decoder = keras.saving.deserialize_keras_object(
+            config.pop("decoder")
+        )
         return cls(encoder, decoder, **config)
 
 
@@ -294,7 +359,11 @@ def _refuse_labels(labels):
     """Raise if labels reach a model that is not conditional."""
     if labels is not None:
         raise ValueError(
-            validation.message("labels", "None: this VAE is not conditional (use a models.ConditionalVAE)", type(labels).__name__)
+            validation.message(
+                "labels",
+                "None: this VAE is not conditional (use a models.ConditionalVAE)",
+                type(labels).__name__,
+            )
         )
 
 
@@ -319,14 +388,29 @@ def check_labels(labels, n):
     """
     expected = f"integer labels between 0 and {NUM_CLASSES - 1}, one per row (shape ({n},)) or one for all"
     if labels is None:
-        raise ValueError(validation.message("labels", f"{expected}: a conditional VAE needs the labels", None))
+        raise ValueError(
+            validation.message(
+                "labels",
+                f"{expected}: a conditional VAE needs the labels",
+                None,
+            )
+        )
     if validation._is_integer(labels):
-        labels = np.full(n, validation.check_integer("labels", labels, minimum=0, maximum=NUM_CLASSES - 1))
+        labels = np.full(
+            n,
+            validation.check_integer(
+                "labels", labels, minimum=0, maximum=NUM_CLASSES - 1
+            ),
+        )
     array = np.asarray(labels)
     if not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(f"Invalid value received for argument `labels`. Expected {expected}. Received: labels.dtype={array.dtype}")
+        raise TypeError(
+            f"Invalid value received for argument `labels`. Expected {expected}. Received: labels.dtype={array.dtype}"
+        )
     if array.shape != (n,):
-        raise ValueError(f"Invalid value received for argument `labels`. Expected {expected}. Received: labels.shape={array.shape}")
+        raise ValueError(
+            f"Invalid value received for argument `labels`. Expected {expected}. Received: labels.shape={array.shape}"
+        )
     if array.min() < 0 or array.max() >= NUM_CLASSES:
         raise ValueError(
             f"Invalid value received for argument `labels`. Expected {expected}. "
@@ -348,7 +432,9 @@ def one_hot(labels):
     one_hot : numpy.ndarray, float32, shape (n, 10)
     """
     labels = np.asarray(labels)
-    return np.eye(NUM_CLASSES, dtype=np.float32)[check_labels(labels, len(labels))]
+    return np.eye(NUM_CLASSES, dtype=np.float32)[
+        check_labels(labels, len(labels))
+    ]
 
 
 def with_labels(rows, labels):
@@ -371,7 +457,9 @@ def with_labels(rows, labels):
     """
     rows = np.asarray(rows, dtype=np.float32)
     labels = check_labels(labels, len(rows))
-    return np.concatenate([rows, np.eye(NUM_CLASSES, dtype=np.float32)[labels]], axis=1)  # (n, columns) -> (n, columns + 10)
+    return np.concatenate(
+        [rows, np.eye(NUM_CLASSES, dtype=np.float32)[labels]], axis=1
+    )  # (n, columns) -> (n, columns + 10)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -390,19 +478,31 @@ class ConditionalVAE(VAE):
     condition_dim = NUM_CLASSES
 
     def call(self, inputs, training=False):
-        z_mean, z_log_var, z = self.encoder(inputs, training=training)  # (batch, 794) -> 3 x (batch, latent_dim)
-        label_one_hot = inputs[:, NUM_PIXELS:]  # (batch, 794) -> (batch, 10)
-        return self.decoder(ops.concatenate([z, label_one_hot], axis=-1), training=training)  # (batch, latent_dim + 10) -> (batch, 784)
+        _z_mean, _z_log_var, z = self.encoder(
+            inputs, training=training
+        )  # (batch, 794) -> 3 x (batch, latent_dim)
+        label_one_hot = inputs[
+            :, NUM_PIXELS:
+        ]  # (batch, 794) -> (batch, 10)
+        return self.decoder(
+            ops.concatenate([z, label_one_hot], axis=-1), training=training
+        )  # (batch, latent_dim + 10) -> (batch, 784)
 
     def reconstruction_loss(self, x, x_reconstructed):
         """The Bernoulli loss of the pixels: a (batch, 794) target's label columns are dropped."""
-        return super().reconstruction_loss(x[:, :NUM_PIXELS], x_reconstructed)
+        return super().reconstruction_loss(
+            x[:, :NUM_PIXELS], x_reconstructed
+        )
 
     def encoder_inputs(self, x, labels=None):
-        return with_labels(x, labels)  # (n, 784) -> (n, 794); refuses missing labels
+        return with_labels(
+            x, labels
+        )  # (n, 784) -> (n, 794); refuses missing labels
 
     def decoder_inputs(self, z, labels=None):
-        return with_labels(z, labels)  # (n, latent_dim) -> (n, latent_dim + 10)
+        return with_labels(
+            z, labels
+        )  # (n, latent_dim) -> (n, latent_dim + 10)
 
     def encode(self, x, labels=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Encode labelled digits: ``(z_mean, z_log_var)`` of q(z|x, y), each (n, latent_dim).
@@ -430,7 +530,14 @@ class ConditionalVAE(VAE):
 
 
 def build_vae(
-    latent_dim=2, hidden_units=512, kl_weight=1.0, seed=None, sampling_class=Sampling, vae_class=None, name="vae", **options
+    latent_dim=2,
+    hidden_units=512,
+    kl_weight=1.0,
+    seed=None,
+    sampling_class=Sampling,
+    vae_class=None,
+    name="vae",
+    **options,
 ):
     """Build an (uncompiled) VAE with the original notebook's architecture by default.
 
@@ -459,12 +566,23 @@ def build_vae(
     """
     vae_class = VAE if vae_class is None else vae_class
     if not (isinstance(vae_class, type) and issubclass(vae_class, VAE)):
-        raise TypeError(validation.message("vae_class", "a subclass of models.VAE", vae_class))
+        raise TypeError(
+            validation.message(
+                "vae_class", "a subclass of models.VAE", vae_class
+            )
+        )
     condition_dim = vae_class.condition_dim
     encoder = build_encoder(
-        latent_dim, hidden_units, kl_weight=kl_weight, seed=seed, sampling_class=sampling_class, condition_dim=condition_dim
+        latent_dim,
+        hidden_units,
+        kl_weight=kl_weight,
+        seed=seed,
+        sampling_class=sampling_class,
+        condition_dim=condition_dim,
     )
-    decoder = build_decoder(latent_dim, hidden_units, condition_dim=condition_dim)
+    decoder = build_decoder(
+        latent_dim, hidden_units, condition_dim=condition_dim
+    )
     vae = vae_class(encoder, decoder, name=name, **options)
     vae.build((None, NUM_PIXELS + condition_dim))
     return vae
@@ -472,7 +590,13 @@ def build_vae(
 
 def _check_path(path):
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(validation.message("path", "a file path (str or pathlib.Path) ending in .keras", path))
+        raise TypeError(
+            validation.message(
+                "path",
+                "a file path (str or pathlib.Path) ending in .keras",
+                path,
+            )
+        )
     return path
 
 
@@ -487,11 +611,17 @@ def save_vae(vae, path):
     """
     path = Path(_check_path(path))
     if not isinstance(vae, VAE):
-        raise TypeError(validation.message("vae", "a vae_lessons models.VAE", type(vae).__name__))
+        raise TypeError(
+            validation.message(
+                "vae", "a vae_lessons models.VAE", type(vae).__name__
+            )
+        )
     if path.suffix != ".keras":
         raise ValueError(f"{path}: the file name must end in .keras")
     if path.exists():
-        raise ValueError(f"{path}: file exists; choose a new name or delete it first")
+        raise ValueError(
+            f"{path}: file exists; choose a new name or delete it first"
+        )
     with _no_tensorflow_probe():
         vae.save(path)
 
@@ -525,35 +655,57 @@ def _no_tensorflow_probe():
     try:
         yield
     finally:
-        probe._available = None  # asked again, for real, the next time anyone asks
+        probe._available = (
+            None  # asked again, for real, the next time anyone asks
+        )
 
 
 # Layers that run code or read files named in a config: a VAE of this package holds
 # none of them, so an archive naming one is refused before Keras reads it, whatever the
 # Keras version (Keras's safe_mode refuses them too since 3.12: defence in depth).
 _REFUSED_CLASSES = frozenset(
-    {"Lambda", "StringLookup", "IntegerLookup", "TextVectorization", "TFSMLayer",
-     "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "__lambda__",
-     # Keras functions that earlier bypasses called from a config (CVE-2025-8747, -9906).
-     "enable_unsafe_deserialization", "get_file"}
+    {
+        "Lambda",
+        "StringLookup",
+        "IntegerLookup",
+        "TextVectorization",
+        "TFSMLayer",
+        "TorchModuleWrapper",
+        "JaxLayer",
+        "FlaxLayer",
+        "__lambda__",
+        # Keras functions that earlier bypasses called from a config (CVE-2025-8747, -9906).
+        "enable_unsafe_deserialization",
+        "get_file",
+    }
 )
 
 
 def _refuse_unsafe_config(path, config):
     """Raise ValueError if a .keras config names a class outside Keras and vae_lessons, or a refused one."""
     stack = [config]
-    while stack:  # every nested object of the config (iterative: no recursion limit)
+    while (
+        stack
+    ):  # every nested object of the config (iterative: no recursion limit)
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
             module, class_name = node.get("module"), node.get("class_name")
-            if isinstance(class_name, str) and class_name in _REFUSED_CLASSES:
-                raise ValueError(f"{path}: refused: the model config holds a {class_name} (code or file access on loading)")
-            if module is not None and not (
-                isinstance(module, str) and module.split(".")[0] in ("keras", "vae_lessons")
+            if (
+                isinstance(class_name, str)
+                and class_name in _REFUSED_CLASSES
             ):
-                raise ValueError(f"{path}: refused: the model config names {module!r}, outside Keras and vae_lessons")
+                raise ValueError(
+                    f"{path}: refused: the model config holds a {class_name} (code or file access on loading)"
+                )
+            if module is not None and not (
+                isinstance(module, str)
+                and module.split(".")[0] in ("keras", "vae_lessons")
+            ):
+                raise ValueError(
+                    f"{path}: refused: the model config names {module!r}, outside Keras and vae_lessons"
+                )
             stack.extend(node.values())
 
 
@@ -563,12 +715,16 @@ def _read_config(path):
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("config.json")
             if info.file_size > _MAX_CONFIG_BYTES:
-                raise ValueError(f"{path}: config.json of {info.file_size} bytes is too large for a VAE")
+                raise ValueError(
+                    f"{path}: config.json of {info.file_size} bytes is too large for a VAE"
+                )
             return json.loads(archive.read(info))
     except ValueError:
         raise
-    except Exception as error:  # zipfile.BadZipFile, KeyError (no config.json), OSError, ...
-        raise ValueError(f"{path}: not a loadable vae_lessons model ({type(error).__name__}: {error})") from None
+    except Exception as error:  # noqa: BLE001 -- zipfile.BadZipFile, KeyError (no config.json), OSError, ...
+        raise ValueError(
+            f"{path}: not a loadable vae_lessons model ({type(error).__name__}: {error})"
+        ) from None
 
 
 _MAX_CONFIG_BYTES = 1_000_000  # a VAE's config is about 10 kB
@@ -604,12 +760,12 @@ def load_vae(path):
     _refuse_unsafe_config(path, _read_config(path))
     try:
         model = keras.saving.load_model(path, safe_mode=True, compile=False)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (any failure becomes one clear error)
         raise ValueError(
             f"{path}: not a loadable vae_lessons model ({type(error).__name__}: {error})"
         ) from None
     if not isinstance(model, VAE):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 (a damaged file is a bad value, not a bad type)
             f"{path}: holds a {type(model).__name__}, not a vae_lessons VAE"
         )
     return model

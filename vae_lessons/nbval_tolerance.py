@@ -87,7 +87,11 @@ def tolerance(stored: str, within: float = 0.0) -> float:
 
     ``within`` is a cell's stated absolute tolerance (``from-training-within-0.5``).
     """
-    return max(RELATIVE * abs(_value(stored)), LAST_DIGITS * _last_digit(stored), within)
+    return max(
+        RELATIVE * abs(_value(stored)),
+        LAST_DIGITS * _last_digit(stored),
+        within,
+    )
 
 
 def cell_tolerance(tags) -> float | None:
@@ -105,7 +109,9 @@ def _skeleton(text: str) -> list[str]:
     return [re.sub(r"\s+", "", part) for part in NUMBER.split(text)]
 
 
-def differences(stored: str, fresh: str, within: float = 0.0) -> list[str] | None:
+def differences(
+    stored: str, fresh: str, within: float = 0.0
+) -> list[str] | None:
     """The numbers of ``fresh`` that are out of tolerance, or None if the words differ.
 
     Returns
@@ -121,7 +127,9 @@ def differences(stored: str, fresh: str, within: float = 0.0) -> list[str] | Non
         allowed = tolerance(old, within)
         change = abs(_value(new) - _value(old))
         if not math.isfinite(_value(new)) or change > allowed * (1 + 1e-9):
-            lines.append(f"{new} is {change:.3g} from the stored {old}; allowed: {allowed:.3g}")
+            lines.append(
+                f"{new} is {change:.3g} from the stored {old}; allowed: {allowed:.3g}"
+            )
     return lines
 
 
@@ -130,20 +138,34 @@ def _snap(stored_outputs, fresh_outputs, within, notes):
     by the stored text; numbers out of tolerance are described in ``notes``."""
     snapped = []
     for index, fresh in enumerate(fresh_outputs):
-        fresh = copy.deepcopy(fresh)  # nbformat's NotebookNode: nbval reads attributes
+        fresh = copy.deepcopy(
+            fresh
+        )  # nbformat's NotebookNode: nbval reads attributes
         snapped.append(fresh)
-        stored = stored_outputs[index] if index < len(stored_outputs) else None
-        if stored is None or stored.get("output_type") != fresh.get("output_type"):
+        stored = (
+            stored_outputs[index] if index < len(stored_outputs) else None
+        )
+        if stored is None or stored.get("output_type") != fresh.get(
+            "output_type"
+        ):
             continue
         if fresh.get("output_type") == "stream":
             fields, stored_fields = fresh, stored
-            keys = ["text"] if stored.get("name") == fresh.get("name") else []
+            keys = (
+                ["text"] if stored.get("name") == fresh.get("name") else []
+            )
         else:
-            fields, stored_fields = fresh.get("data", {}), stored.get("data", {})
+            fields, stored_fields = (
+                fresh.get("data", {}),
+                stored.get("data", {}),
+            )
             keys = list(fields)
         for key in keys:
             old, new = stored_fields.get(key), fields.get(key)
-            if not (isinstance(old, str) and isinstance(new, str)) or old == new:
+            if (
+                not (isinstance(old, str) and isinstance(new, str))
+                or old == new
+            ):
                 continue
             problems = differences(old, new, within)
             if problems == []:
@@ -156,7 +178,9 @@ def _snap(stored_outputs, fresh_outputs, within, notes):
 def _compare_within_tolerance(item, original, within):
     def compare_outputs(test, ref, skip_compare=None):
         notes = []
-        matched = original(_snap(ref, test, within, notes), ref, skip_compare)
+        matched = original(
+            _snap(ref, test, within, notes), ref, skip_compare
+        )
         if not matched and notes:
             item.comparison_traceback.append(
                 f"Numbers outside the tolerance of a '{TAG}' cell "
@@ -172,11 +196,17 @@ def pytest_collection_modifyitems(items):
     """Give nbval's cells tagged ``from-training`` the tolerant comparison."""
     try:
         from nbval.plugin import IPyNbCell
-    except ImportError:  # nbval is not installed: no notebooks are collected
+    except (
+        ImportError
+    ):  # nbval is not installed: no notebooks are collected
         return
     for item in items:
         if not isinstance(item, IPyNbCell):
             continue
-        within = cell_tolerance(item.cell.get("metadata", {}).get("tags", []))
+        within = cell_tolerance(
+            item.cell.get("metadata", {}).get("tags", [])
+        )
         if within is not None:
-            item.compare_outputs = _compare_within_tolerance(item, item.compare_outputs, within)
+            item.compare_outputs = _compare_within_tolerance(
+                item, item.compare_outputs, within
+            )

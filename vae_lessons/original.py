@@ -33,9 +33,18 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from vae_lessons import cache, losses, models, sampling, training, validation
+from vae_lessons import (
+    cache,
+    losses,
+    models,
+    sampling,
+    training,
+    validation,
+)
 
-ORIGINAL_CONFIG = training.TrainingConfig(epochs=50, batch_size=128, train_size=1000)
+ORIGINAL_CONFIG = training.TrainingConfig(
+    epochs=50, batch_size=128, train_size=1000
+)
 """The 2018 notebook's training settings: 1,000 digits, 50 epochs, batch 128, Adam 1e-3.
 
 ``training.trained_vae(ORIGINAL_CONFIG)`` is the *corrected* model trained on exactly
@@ -58,7 +67,10 @@ class SharedEpsilonSampling(sampling.Sampling):
     """
 
     def noise_shape(self, z_mean):
-        return (1, ops.shape(z_mean)[-1])  # (1, latent_dim): the bug, broadcast over the batch
+        return (
+            1,
+            ops.shape(z_mean)[-1],
+        )  # (1, latent_dim): the bug, broadcast over the batch
 
 
 def keras2_binary_crossentropy(target, output):
@@ -89,9 +101,15 @@ def keras2_binary_crossentropy(target, output):
     loss : tensor, shape (batch, 784)
         One value per pixel, in nats.
     """
-    target = ops.expand_dims(ops.convert_to_tensor(target, dtype="float32"), -1)  # (batch, 784, 1)
-    output = ops.expand_dims(ops.convert_to_tensor(output, dtype="float32"), -1)
-    return losses.reconstruction_loss(target, output)  # summed over the last axis, one pixel: (batch, 784)
+    target = ops.expand_dims(
+        ops.convert_to_tensor(target, dtype="float32"), -1
+    )  # (batch, 784, 1)
+    output = ops.expand_dims(
+        ops.convert_to_tensor(output, dtype="float32"), -1
+    )
+    return losses.reconstruction_loss(
+        target, output
+    )  # summed over the last axis, one pixel: (batch, 784)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -112,7 +130,9 @@ class OriginalVAE(models.VAE):
 
     def __init__(self, encoder, decoder, swapped_bce=True, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.swapped_bce = validation.check_choice("swapped_bce", swapped_bce, (True, False))
+        self.swapped_bce = validation.check_choice(
+            "swapped_bce", swapped_bce, (True, False)
+        )
 
     def reconstruction_loss(self, x, x_reconstructed):
         """The training loss per digit: with ``swapped_bce``, the 2018 argument order.
@@ -130,14 +150,18 @@ class OriginalVAE(models.VAE):
         loss : tensor, shape (batch,)
         """
         if self.swapped_bce:
-            return losses.reconstruction_loss(x_reconstructed, x)  # arguments swapped, as written in 2018
+            return losses.reconstruction_loss(
+                x_reconstructed, x
+            )  # arguments swapped, as written in 2018
         return super().reconstruction_loss(x, x_reconstructed)
 
     def get_config(self):
         return {**super().get_config(), "swapped_bce": self.swapped_bce}
 
 
-def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=None):
+def build_original_vae(
+    latent_dim=2, hidden_units=512, swapped_bce=True, seed=None
+):
     """Build the 2018 notebook's VAE: shared epsilon, optionally the swapped loss.
 
     Built by :func:`vae_lessons.models.build_vae` with the two hooks: the sampling
@@ -170,7 +194,10 @@ def build_original_vae(latent_dim=2, hidden_units=512, swapped_bce=True, seed=No
     )
 
 
-def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
+def train_original(
+    config: training.TrainingConfig = ORIGINAL_CONFIG,
+    swapped_bce: bool = True,
+):
     """Train the original model on ``training.training_data(config)``, seeded.
 
     The same digits, seed, optimizer and NaN guard as
@@ -188,15 +215,29 @@ def train_original(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bc
     history : dict of str to list of float
     """
     if not isinstance(config, training.TrainingConfig):
-        raise TypeError(validation.message("config", "a training.TrainingConfig", config))
+        raise TypeError(
+            validation.message(
+                "config", "a training.TrainingConfig", config
+            )
+        )
     if config.kl_weight != 1.0:
-        raise ValueError(validation.message("config.kl_weight", "1 (the original model has no KL weight)", config.kl_weight))
+        raise ValueError(
+            validation.message(
+                "config.kl_weight",
+                "1 (the original model has no KL weight)",
+                config.kl_weight,
+            )
+        )
     training.set_seed(config.seed)
-    vae = build_original_vae(config.latent_dim, config.hidden_units, swapped_bce=swapped_bce)
+    vae = build_original_vae(
+        config.latent_dim, config.hidden_units, swapped_bce=swapped_bce
+    )
     return training.fit(vae, config)
 
 
-def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) -> dict:
+def original_cache_metadata(
+    config: training.TrainingConfig, swapped_bce: bool
+) -> dict:
     """What a cached original model must match: the corrected model's metadata plus the variant."""
     return {
         **training.cache_metadata(config),
@@ -206,12 +247,17 @@ def original_cache_metadata(config: training.TrainingConfig, swapped_bce: bool) 
     }
 
 
-def original_cache_path(config: training.TrainingConfig, swapped_bce: bool) -> Path:
+def original_cache_path(
+    config: training.TrainingConfig, swapped_bce: bool
+) -> Path:
     """The cache folder of one original model on the current backend."""
     return cache.cache_entry(original_cache_metadata(config, swapped_bce))
 
 
-def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swapped_bce: bool = True):
+def trained_original_vae(
+    config: training.TrainingConfig = ORIGINAL_CONFIG,
+    swapped_bce: bool = True,
+):
     """The original model for ``config``: loaded from the cache, or trained once and cached.
 
     Parameters
@@ -231,7 +277,9 @@ def trained_original_vae(config: training.TrainingConfig = ORIGINAL_CONFIG, swap
         original_cache_metadata(config, swapped_bce),
         lambda: train_original(config, swapped_bce=swapped_bce),
         model_type=OriginalVAE,
-        check_model=cache.architecture_check(config.latent_dim, config.hidden_units),
+        check_model=cache.architecture_check(
+            config.latent_dim, config.hidden_units
+        ),
     )
 
 

@@ -20,7 +20,12 @@ from matplotlib.patches import Rectangle
 
 from vae_lessons import alt_text
 from vae_lessons.data import IMAGE_SHAPE, NUM_CLASSES
-from vae_lessons.validation import check_array, check_integer, check_number, message
+from vae_lessons.validation import (
+    check_array,
+    check_integer,
+    check_number,
+    message,
+)
 
 DIGIT_COLORS = matplotlib.colormaps["tab10"].colors
 
@@ -37,7 +42,9 @@ def _show_figures_as_png_in_jupyter():
         return
     shell = get_ipython()
     if shell is not None:
-        alt_text.register_display(shell)  # PNG, with each figure's alternative text
+        alt_text.register_display(
+            shell
+        )  # PNG, with each figure's alternative text
 
 
 _show_figures_as_png_in_jupyter()
@@ -48,11 +55,21 @@ def _as_images(images, name="images"):
     if images.ndim == 2 and images.shape[1] == math.prod(IMAGE_SHAPE):
         images = images.reshape((-1,) + IMAGE_SHAPE)
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(message(name, "an array of shape (n, 784) or (n, 28, 28)", images.shape))
-    return check_array(name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=255)  # n >= 1, finite
+        raise ValueError(
+            message(
+                name,
+                "an array of shape (n, 784) or (n, 28, 28)",
+                images.shape,
+            )
+        )
+    return check_array(
+        name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=255
+    )  # n >= 1, finite
 
 
-def _check_mapping(name, value, expected="a non-empty dict of label to values"):
+def _check_mapping(
+    name, value, expected="a non-empty dict of label to values"
+):
     if not isinstance(value, dict):
         raise TypeError(message(name, expected, value))
     if not value:
@@ -64,7 +81,9 @@ def _listed(items, limit=20):
     """``items`` joined with commas for a description; the first ``limit``, then "..."."""
     items = [str(item) for item in items]
     shown = ", ".join(items[:limit])
-    return shown + (f" ... ({len(items)} in all)" if len(items) > limit else "")
+    return shown + (
+        f" ... ({len(items)} in all)" if len(items) > limit else ""
+    )
 
 
 def _number(value, decimals=1):
@@ -76,7 +95,9 @@ TILE_GAP = 7
 """Blank pixels between neighbouring digits in a row of tiles (:func:`_draw_tiles`)."""
 
 
-def _draw_tiles(axis, images, num_columns=None, top=1, frame_color=None, titles=None):
+def _draw_tiles(
+    axis, images, num_columns=None, top=1, frame_color=None, titles=None
+):
     """Draw a row of digits side by side into one ``axis``: one image, not one Axes each.
 
     Each digit in an Axes of its own cost matplotlib about a second per 60 digits
@@ -100,21 +121,46 @@ def _draw_tiles(axis, images, num_columns=None, top=1, frame_color=None, titles=
     """
     height, width = IMAGE_SHAPE
     num_columns = len(images) if num_columns is None else num_columns
-    lefts = np.arange(len(images)) * (width + TILE_GAP)  # (n,) first column of each digit
-    canvas = np.full((height, num_columns * (width + TILE_GAP) - TILE_GAP), np.nan)  # NaN: a gap
+    lefts = np.arange(len(images)) * (
+        width + TILE_GAP
+    )  # (n,) first column of each digit
+    canvas = np.full(
+        (height, num_columns * (width + TILE_GAP) - TILE_GAP), np.nan
+    )  # NaN: a gap
     for left, image in zip(lefts, images):
         canvas[:, left : left + width] = image
-    colormap = matplotlib.colormaps["gray_r"].with_extremes(bad=(0, 0, 0, 0))  # gaps: transparent
-    axis.imshow(canvas, cmap=colormap, vmin=0, vmax=top, interpolation="nearest")
+    colormap = matplotlib.colormaps["gray_r"].with_extremes(
+        bad=(0, 0, 0, 0)
+    )  # gaps: transparent
+    axis.imshow(
+        canvas, cmap=colormap, vmin=0, vmax=top, interpolation="nearest"
+    )
     axis.set_xticks([])
     axis.set_yticks([])
     for spine in axis.spines.values():
         spine.set_visible(False)
     if frame_color is not None:
-        frames = [Rectangle((left - 0.5, -0.5), width, height) for left in lefts]
-        axis.add_collection(PatchCollection(frames, facecolor="none", edgecolor=frame_color, linewidth=0.8, clip_on=False))
+        frames = [
+            Rectangle((left - 0.5, -0.5), width, height) for left in lefts
+        ]
+        axis.add_collection(
+            PatchCollection(
+                frames,
+                facecolor="none",
+                edgecolor=frame_color,
+                linewidth=0.8,
+                clip_on=False,
+            )
+        )
     for left, text in zip(lefts, titles if titles is not None else ()):
-        axis.text(left + (width - 1) / 2, -1.5, text, ha="center", va="bottom", fontsize=8)
+        axis.text(
+            left + (width - 1) / 2,
+            -1.5,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
 
 
 def _ink(images):
@@ -123,7 +169,9 @@ def _ink(images):
     return images / 255 if images.max(initial=0) > 1 else images
 
 
-def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
+def image_grid(
+    images, num_columns=10, titles=None, title=None, cell_size=0.9
+):
     """Show digits in a grid, without axes.
 
     Parameters
@@ -143,21 +191,48 @@ def image_grid(images, num_columns=10, titles=None, title=None, cell_size=0.9):
     """
     images = _as_images(images)
     num_columns = check_integer("num_columns", num_columns, minimum=1)
-    cell_size = check_number("cell_size", cell_size, minimum=0, maximum=10, above=True)  # inches
-    if titles is not None and (isinstance(titles, str) or not hasattr(titles, "__len__") or len(titles) != len(images)):
-        raise ValueError(message("titles", f"{len(images)} titles, one per image", titles))
+    cell_size = check_number(
+        "cell_size", cell_size, minimum=0, maximum=10, above=True
+    )  # inches
+    if titles is not None and (
+        isinstance(titles, str)
+        or not hasattr(titles, "__len__")
+        or len(titles) != len(images)
+    ):
+        raise ValueError(
+            message(
+                "titles", f"{len(images)} titles, one per image", titles
+            )
+        )
     num_rows = max(1, math.ceil(len(images) / num_columns))
-    figure = Figure(figsize=(num_columns * cell_size, num_rows * cell_size + (0.4 if title else 0)))
+    figure = Figure(
+        figsize=(
+            num_columns * cell_size,
+            num_rows * cell_size + (0.4 if title else 0),
+        )
+    )
     top = 255 if images.max() > 1 else 1
-    for row, axis in enumerate(figure.subplots(num_rows, 1, squeeze=False)[:, 0]):
+    for row, axis in enumerate(
+        figure.subplots(num_rows, 1, squeeze=False)[:, 0]
+    ):
         shown = slice(row * num_columns, (row + 1) * num_columns)
-        _draw_tiles(axis, images[shown], num_columns, top, titles=None if titles is None else titles[shown])
+        _draw_tiles(
+            axis,
+            images[shown],
+            num_columns,
+            top,
+            titles=None if titles is None else titles[shown],
+        )
     if title:
         figure.suptitle(title)
     figure.tight_layout()
     text = f"Grid of {len(images)} digit images, {num_rows} row{'s' if num_rows > 1 else ''} of up to {num_columns}"
     text += f", titled '{title}'" if title else ""
-    text += f"; captions in reading order: {_listed(titles)}." if titles is not None else "."
+    text += (
+        f"; captions in reading order: {_listed(titles)}."
+        if titles is not None
+        else "."
+    )
     return alt_text.describe(figure, text)
 
 
@@ -172,18 +247,33 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     -------
     figure : matplotlib.figure.Figure
     """
-    originals, reconstructions = _as_images(originals, "originals"), _as_images(reconstructions, "reconstructions")
+    originals, reconstructions = (
+        _as_images(originals, "originals"),
+        _as_images(reconstructions, "reconstructions"),
+    )
     num_columns = check_integer("num_columns", num_columns, minimum=1)
     if len(originals) != len(reconstructions):
-        raise ValueError(message("reconstructions", f"{len(originals)} images, as many as the originals", reconstructions.shape))
+        raise ValueError(
+            message(
+                "reconstructions",
+                f"{len(originals)} images, as many as the originals",
+                reconstructions.shape,
+            )
+        )
     count = min(num_columns, len(originals))
     figure = Figure(figsize=(count * 0.9, 2.1))
-    for axis, images, label in zip(figure.subplots(2, 1), (originals, reconstructions), ("original", "reconstruction")):
+    for axis, images, label in zip(
+        figure.subplots(2, 1),
+        (originals, reconstructions),
+        ("original", "reconstruction"),
+    ):
         _draw_tiles(axis, images[:count])
         axis.set_title(label, fontsize=8, loc="left")
     figure.tight_layout()
     # (count, 28, 28) -> (count,): mean absolute pixel difference per digit, on a 0-1 scale
-    errors = np.abs(_ink(originals[:count]) - _ink(reconstructions[:count])).mean(axis=(1, 2))
+    errors = np.abs(
+        _ink(originals[:count]) - _ink(reconstructions[:count])
+    ).mean(axis=(1, 2))
     # Which digit is worst is not named: with errors this close, another machine's training
     # (its last-bit rounding) can change it, and the description must hold on every machine.
     return alt_text.describe(
@@ -194,7 +284,9 @@ def comparison_grid(originals, reconstructions, num_columns=10):
     )
 
 
-def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", point_size=6):
+def latent_scatter(
+    z, labels, title="Encoder means z_mean of the test digits", point_size=6
+):
     """Scatter 2-D latent points, coloured by digit.
 
     Parameters
@@ -212,31 +304,58 @@ def latent_scatter(z, labels, title="Encoder means z_mean of the test digits", p
     expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({len(z)},)"
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(message("labels", expected, labels))
-    if labels.shape != (len(z),) or labels.min() < 0 or labels.max() >= NUM_CLASSES:  # else an empty plot
+    if (
+        labels.shape != (len(z),)
+        or labels.min() < 0
+        or labels.max() >= NUM_CLASSES
+    ):  # else an empty plot
         raise ValueError(message("labels", expected, labels))
-    point_size = check_number("point_size", point_size, minimum=0, above=True)
+    point_size = check_number(
+        "point_size", point_size, minimum=0, above=True
+    )
     figure = Figure(figsize=(6, 5))
     axis = figure.subplots()
     for digit in range(NUM_CLASSES):
         chosen = labels == digit
-        axis.scatter(z[chosen, 0], z[chosen, 1], s=point_size, color=DIGIT_COLORS[digit], label=str(digit))
+        axis.scatter(
+            z[chosen, 0],
+            z[chosen, 1],
+            s=point_size,
+            color=DIGIT_COLORS[digit],
+            label=str(digit),
+        )
     axis.set_xlabel("$z_1$")
     axis.set_ylabel("$z_2$")
     axis.set_title(title)
-    axis.legend(title="digit", loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2)
+    axis.legend(
+        title="digit",
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        markerscale=2,
+    )
     figure.tight_layout()
     text = (
         f"{title}: scatter of {len(z):,} points, z1 across (from {_number(z[:, 0].min(), 0)} to "
         f"{_number(z[:, 0].max(), 0)}) and z2 up (from {_number(z[:, 1].min(), 0)} to {_number(z[:, 1].max(), 0)}), "
         "coloured by digit label."
     )
-    digits = [digit for digit in range(NUM_CLASSES) if np.any(labels == digit)]
+    digits = [
+        digit for digit in range(NUM_CLASSES) if np.any(labels == digit)
+    ]
     if len(digits) >= 2:
-        centres = np.stack([z[labels == digit].mean(axis=0) for digit in digits])  # (classes, 2)
-        distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1)  # (classes, classes)
+        centres = np.stack(
+            [z[labels == digit].mean(axis=0) for digit in digits]
+        )  # (classes, 2)
+        distances = np.linalg.norm(
+            centres[:, None] - centres[None, :], axis=-1
+        )  # (classes, classes)
         far = np.unravel_index(np.argmax(distances), distances.shape)
-        axis_index = int(np.argmax(np.abs(centres[far[0]] - centres[far[1]])))  # the axis that separates them
-        first, second = sorted(far, key=lambda index: centres[index, axis_index])
+        axis_index = int(
+            np.argmax(np.abs(centres[far[0]] - centres[far[1]]))
+        )  # the axis that separates them
+        first, second = sorted(
+            far, key=lambda index: centres[index, axis_index]
+        )
         text += (
             f" The {digits[first]}s and {digits[second]}s have the farthest-apart centres, at "
             f"z{axis_index + 1} = {_number(centres[first, axis_index])} and {_number(centres[second, axis_index])}."
@@ -257,14 +376,24 @@ def normal_quantile_grid(num_points=15):
     z : numpy.ndarray, float32, shape (num_points**2, 2)
         Row-major: the first row has the largest z_2, left to right increasing z_1.
     """
-    num_points = check_integer("num_points", num_points, minimum=2, maximum=100)
+    num_points = check_integer(
+        "num_points", num_points, minimum=2, maximum=100
+    )
     probabilities = (np.arange(num_points) + 0.5) / num_points
-    values = np.array([NormalDist().inv_cdf(p) for p in probabilities], dtype=np.float32)
+    values = np.array(
+        [NormalDist().inv_cdf(p) for p in probabilities], dtype=np.float32
+    )
     z_1, z_2 = np.meshgrid(values, values[::-1])
     return np.stack([z_1.ravel(), z_2.ravel()], axis=1)
 
 
-def manifold(images, num_points, title="Digits decoded on a grid of Normal quantiles", size=5.5, values=None):
+def manifold(
+    images,
+    num_points,
+    title="Digits decoded on a grid of Normal quantiles",
+    size=5.5,
+    values=None,
+):
     """Tile decoded digits (from :func:`normal_quantile_grid`) into one picture.
 
     Parameters
@@ -285,23 +414,47 @@ def manifold(images, num_points, title="Digits decoded on a grid of Normal quant
     """
     images = _as_images(images)
     num_points = check_integer("num_points", num_points, minimum=1)
-    size = check_number("size", size, minimum=0, maximum=50, above=True)  # inches
+    size = check_number(
+        "size", size, minimum=0, maximum=50, above=True
+    )  # inches
     if len(images) != num_points**2:
-        raise ValueError(message("images", f"num_points**2 = {num_points**2} images", images.shape))
+        raise ValueError(
+            message(
+                "images",
+                f"num_points**2 = {num_points**2} images",
+                images.shape,
+            )
+        )
     rows = images.reshape(num_points, num_points, *IMAGE_SHAPE)
-    canvas = rows.transpose(0, 2, 1, 3).reshape(num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1])
+    canvas = rows.transpose(0, 2, 1, 3).reshape(
+        num_points * IMAGE_SHAPE[0], num_points * IMAGE_SHAPE[1]
+    )
     figure = Figure(figsize=(size, size))
     axis = figure.subplots()
-    axis.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    axis.imshow(
+        canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest"
+    )
     if values is None:
         axis.set_axis_off()
     else:
-        labels = [f"{value:.2g}" for value in np.asarray(values, dtype=float)]
+        labels = [
+            f"{value:.2g}" for value in np.asarray(values, dtype=float)
+        ]
         if len(labels) != num_points:
-            raise ValueError(message("values", f"{num_points} values, one per grid point", len(labels)))
-        centres = (np.arange(num_points) + 0.5) * IMAGE_SHAPE[0]  # pixel centre of each cell
+            raise ValueError(
+                message(
+                    "values",
+                    f"{num_points} values, one per grid point",
+                    len(labels),
+                )
+            )
+        centres = (np.arange(num_points) + 0.5) * IMAGE_SHAPE[
+            0
+        ]  # pixel centre of each cell
         axis.set_xticks(centres, labels, fontsize=7)
-        axis.set_yticks(centres, labels[::-1], fontsize=7)  # first row: largest z_2
+        axis.set_yticks(
+            centres, labels[::-1], fontsize=7
+        )  # first row: largest z_2
         axis.set_xlabel("$z_1$")
         axis.set_ylabel("$z_2$")
     axis.set_title(title)
@@ -353,7 +506,9 @@ def samples_vs_normal(z, mean, std, bins=60):
     figure : matplotlib.figure.Figure
     """
     z = check_array("z", z, shape=(None, None))
-    mean = check_array("mean", mean, shape=(z.shape[1],))  # one per dimension of z
+    mean = check_array(
+        "mean", mean, shape=(z.shape[1],)
+    )  # one per dimension of z
     std = check_array("std", std, shape=(z.shape[1],))
     if (std <= 0).any():
         raise ValueError(message("std", "standard deviations > 0", std))
@@ -361,10 +516,26 @@ def samples_vs_normal(z, mean, std, bins=60):
     figure = Figure(figsize=(4.5 * z.shape[1], 3))
     axes = figure.subplots(1, z.shape[1], squeeze=False)
     for dimension, axis in enumerate(axes.flat):
-        grid = np.linspace(mean[dimension] - 4 * std[dimension], mean[dimension] + 4 * std[dimension], 200)
-        density = np.exp(-0.5 * ((grid - mean[dimension]) / std[dimension]) ** 2) / (std[dimension] * np.sqrt(2 * np.pi))
-        axis.hist(z[:, dimension], bins=bins, density=True, alpha=0.6, label="samples")
-        axis.plot(grid, density, label=f"N({mean[dimension]:g}, {std[dimension]:g}²)")
+        grid = np.linspace(
+            mean[dimension] - 4 * std[dimension],
+            mean[dimension] + 4 * std[dimension],
+            200,
+        )
+        density = np.exp(
+            -0.5 * ((grid - mean[dimension]) / std[dimension]) ** 2
+        ) / (std[dimension] * np.sqrt(2 * np.pi))
+        axis.hist(
+            z[:, dimension],
+            bins=bins,
+            density=True,
+            alpha=0.6,
+            label="samples",
+        )
+        axis.plot(
+            grid,
+            density,
+            label=f"N({mean[dimension]:g}, {std[dimension]:g}²)",
+        )
         axis.set_title(f"dimension {dimension + 1}")
         axis.legend(fontsize=8)
     figure.tight_layout()
@@ -396,33 +567,62 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
     expected = "a dict of quantity name to a non-empty list of numbers, all of one length"
     if not isinstance(history, dict):
         raise TypeError(message("history", expected, history))
-    if not history or len({np.shape(values) for values in history.values()}) != 1:
+    if (
+        not history
+        or len({np.shape(values) for values in history.values()}) != 1
+    ):
         raise ValueError(message("history", expected, history))
     for values in history.values():
-        check_array("history", values, shape=(None,))  # numbers, at least one epoch
-    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
-        raise TypeError(message("names", "a non-empty sequence of keys of history", names))
+        check_array(
+            "history", values, shape=(None,)
+        )  # numbers, at least one epoch
+    if (
+        isinstance(names, str)
+        or not isinstance(names, (list, tuple))
+        or not names
+    ):
+        raise TypeError(
+            message(
+                "names", "a non-empty sequence of keys of history", names
+            )
+        )
     missing = [name for name in names if name not in history]
     if missing:
-        raise ValueError(message("names", f"keys of history, which holds {sorted(history)}", missing))
+        raise ValueError(
+            message(
+                "names",
+                f"keys of history, which holds {sorted(history)}",
+                missing,
+            )
+        )
     figure = Figure(figsize=(4 * len(names), 3))
     axes = figure.subplots(1, len(names), squeeze=False)
     for axis, name in zip(axes.flat, names):
         epochs = np.arange(1, len(history[name]) + 1)
         axis.plot(epochs, history[name], label="training")
         if f"val_{name}" in history:
-            axis.plot(epochs, history[f"val_{name}"], "--", label="validation")
+            axis.plot(
+                epochs, history[f"val_{name}"], "--", label="validation"
+            )
         axis.set_title(f"{name} (nats per digit)")
         axis.set_xlabel("epoch")
         axis.legend()
     figure.tight_layout()
 
     def course(values):
-        return f"from {_number(values[0])} to {_number(values[-1])}" if len(values) else "no values"
+        return (
+            f"from {_number(values[0])} to {_number(values[-1])}"
+            if len(values)
+            else "no values"
+        )
 
     panels = "; ".join(
         f"{name}: training {course(history[name])}"
-        + (f", validation {course(history[f'val_{name}'])}" if f"val_{name}" in history else "")
+        + (
+            f", validation {course(history[f'val_{name}'])}"
+            if f"val_{name}" in history
+            else ""
+        )
         for name in names
     )
     num_epochs = max(len(history[name]) for name in names)
@@ -436,7 +636,9 @@ def loss_curves(history, names=("loss", "reconstruction", "kl")):
 # --- lessons 7 and 8: scores of trained models ---------------------------------------------
 
 
-def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
+def bound_vs_samples(
+    sample_counts, negative_log_likelihoods, negative_elbo
+):
     """The importance-weighted estimate of ``-log p(x)`` against ``k``, with the ELBO.
 
     Parameters
@@ -452,20 +654,39 @@ def bound_vs_samples(sample_counts, negative_log_likelihoods, negative_elbo):
     -------
     figure : matplotlib.figure.Figure
     """
-    sample_counts = check_array("sample_counts", sample_counts, shape=(None,), minimum=1)  # log axis: k >= 1
-    negative_log_likelihoods = check_array("negative_log_likelihoods", negative_log_likelihoods, shape=(len(sample_counts),))
+    sample_counts = check_array(
+        "sample_counts", sample_counts, shape=(None,), minimum=1
+    )  # log axis: k >= 1
+    negative_log_likelihoods = check_array(
+        "negative_log_likelihoods",
+        negative_log_likelihoods,
+        shape=(len(sample_counts),),
+    )
     negative_elbo = check_number("negative_elbo", negative_elbo)
     figure = Figure(figsize=(5.5, 3.5))
     axes = figure.subplots()
-    axes.plot(sample_counts, negative_log_likelihoods, "o-", label=r"importance-weighted, $-\mathcal{L}_k$")
-    axes.axhline(negative_elbo, color="gray", linestyle="--", label="negative ELBO (one sample)")
+    axes.plot(
+        sample_counts,
+        negative_log_likelihoods,
+        "o-",
+        label=r"importance-weighted, $-\mathcal{L}_k$",
+    )
+    axes.axhline(
+        negative_elbo,
+        color="gray",
+        linestyle="--",
+        label="negative ELBO (one sample)",
+    )
     axes.set_xscale("log")
     axes.set_xlabel("samples per digit $k$")
     axes.set_ylabel("nats per digit (lower is better)")
     axes.set_title("The bound tightens as $k$ grows")
     axes.legend()
     figure.tight_layout()
-    points = ", ".join(f"{value:.1f} at k = {int(count):,}" for count, value in zip(sample_counts, negative_log_likelihoods))
+    points = ", ".join(
+        f"{value:.1f} at k = {int(count):,}"
+        for count, value in zip(sample_counts, negative_log_likelihoods)
+    )
     return alt_text.describe(
         figure,
         "Line plot of the importance-weighted estimate of -log p(x), nats per digit, against "
@@ -501,14 +722,26 @@ def rate_distortion(scores, title="Rate and distortion on the test digits"):
     axes = figure.subplots()
     rates = [score.kl for score in scores.values()]
     distortions = [score.reconstruction for score in scores.values()]
-    for (label, score), color in zip(scores.items(), matplotlib.colormaps["tab10"].colors):
-        axes.scatter(score.kl, score.reconstruction, color=color, s=40, zorder=3)
-        axes.annotate(label, (score.kl, score.reconstruction), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    for (label, score), color in zip(
+        scores.items(), matplotlib.colormaps["tab10"].colors
+    ):
+        axes.scatter(
+            score.kl, score.reconstruction, color=color, s=40, zorder=3
+        )
+        axes.annotate(
+            label,
+            (score.kl, score.reconstruction),
+            textcoords="offset points",
+            xytext=(6, 4),
+            fontsize=9,
+        )
     low, high = min(rates) * 0.8, max(rates) * 1.15 + 2
     totals = [score.negative_elbo for score in scores.values()]
     for total in np.linspace(min(totals), max(totals), 4):
         rate = np.array([low, high])
-        axes.plot(rate, total - rate, color="lightgray", linestyle="--", zorder=1)
+        axes.plot(
+            rate, total - rate, color="lightgray", linestyle="--", zorder=1
+        )
     axes.set_xlim(low, high)
     axes.set_ylim(min(distortions) - 8, max(distortions) + 8)
     axes.set_xlabel("rate: KL (nats per digit)")
@@ -516,7 +749,8 @@ def rate_distortion(scores, title="Rate and distortion on the test digits"):
     axes.set_title(title)
     figure.tight_layout()
     points = "; ".join(
-        f"{label}: rate {score.kl:.1f}, distortion {score.reconstruction:.1f}" for label, score in scores.items()
+        f"{label}: rate {score.kl:.1f}, distortion {score.reconstruction:.1f}"
+        for label, score in scores.items()
     )
     best = min(scores, key=lambda label: scores[label].negative_elbo)
     return alt_text.describe(
@@ -527,7 +761,9 @@ def rate_distortion(scores, title="Rate and distortion on the test digits"):
     )
 
 
-def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"):
+def kl_per_dimension(
+    kl_by_label, title="KL per latent dimension, largest first"
+):
     """Bars of the mean KL of each latent dimension, sorted, one panel per model.
 
     Parameters
@@ -540,10 +776,19 @@ def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"
     -------
     figure : matplotlib.figure.Figure
     """
-    _check_mapping("kl_by_label", kl_by_label, "a non-empty dict of label to KL per dimension, shape (latent_dim,)")
-    kl_by_label = {label: check_array("kl_by_label", kl, shape=(None,)) for label, kl in kl_by_label.items()}
+    _check_mapping(
+        "kl_by_label",
+        kl_by_label,
+        "a non-empty dict of label to KL per dimension, shape (latent_dim,)",
+    )
+    kl_by_label = {
+        label: check_array("kl_by_label", kl, shape=(None,))
+        for label, kl in kl_by_label.items()
+    }
     figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
-    all_axes = figure.subplots(1, len(kl_by_label), sharey=True, squeeze=False)
+    all_axes = figure.subplots(
+        1, len(kl_by_label), sharey=True, squeeze=False
+    )
     for axes, (label, kl) in zip(all_axes[0], kl_by_label.items()):
         kl = np.sort(np.asarray(kl))[::-1]
         axes.bar(np.arange(1, len(kl) + 1), kl, color="tab:blue")
@@ -564,8 +809,9 @@ def kl_per_dimension(kl_by_label, title="KL per latent dimension, largest first"
     )
 
 
-def gradient_estimates(estimates, exact, bins=80,
-                       title="Single-draw estimates of one gradient"):
+def gradient_estimates(
+    estimates, exact, bins=80, title="Single-draw estimates of one gradient"
+):
     """Histograms of single-draw gradient estimates, and the exact gradient.
 
     Parameters
@@ -585,26 +831,40 @@ def gradient_estimates(estimates, exact, bins=80,
     """
     bins = check_integer("bins", bins, minimum=1)
     exact = check_number("exact", exact)
-    _check_mapping("estimates", estimates,
-                   "a non-empty dict of name to estimates")
-    values = {name: check_array("estimates", np.ravel(value), shape=(None,)).astype(float)
-              for name, value in estimates.items()}
-    low, high = np.percentile(np.concatenate(list(values.values())), [1, 99])
+    _check_mapping(
+        "estimates", estimates, "a non-empty dict of name to estimates"
+    )
+    values = {
+        name: check_array(
+            "estimates", np.ravel(value), shape=(None,)
+        ).astype(float)
+        for name, value in estimates.items()
+    }
+    low, high = np.percentile(
+        np.concatenate(list(values.values())), [1, 99]
+    )
     edges = np.linspace(min(low, exact), max(high, exact), bins + 1)
     figure = Figure(figsize=(6, 3))
     axis = figure.subplots()
     for name, value in values.items():
-        axis.hist(value, bins=edges, density=True, alpha=0.55,
-                  label=f"{name} (variance {value.var():.3g})")
-    axis.axvline(exact, color="black", linewidth=1,
-                 label=f"exact gradient {exact:g}")
+        axis.hist(
+            value,
+            bins=edges,
+            density=True,
+            alpha=0.55,
+            label=f"{name} (variance {value.var():.3g})",
+        )
+    axis.axvline(
+        exact, color="black", linewidth=1, label=f"exact gradient {exact:g}"
+    )
     axis.set_xlabel("estimate from one draw of z")
     axis.set_ylabel("density")
     axis.set_title(title)
     axis.legend(fontsize=8)
     figure.tight_layout()
     summaries = "; ".join(
-        f"{name}: mean {_number(value.mean(), 2)}, variance {value.var():.3g}" for name, value in values.items()
+        f"{name}: mean {_number(value.mean(), 2)}, variance {value.var():.3g}"
+        for name, value in values.items()
     )
     text = (
         f"{title}: overlaid histograms of {' and '.join(values)} estimates, "
@@ -612,13 +872,18 @@ def gradient_estimates(estimates, exact, bins=80,
     )
     if len(values) >= 2:
         variances = {name: value.var() for name, value in values.items()}
-        narrow, wide = min(variances, key=variances.get), max(variances, key=variances.get)
+        narrow, wide = (
+            min(variances, key=variances.get),
+            max(variances, key=variances.get),
+        )
         if variances[narrow] > 0:
             text += f" The {wide} estimates vary {variances[wide] / variances[narrow]:.0f} times as much as the {narrow} ones."
     return alt_text.describe(figure, text)
 
 
-def aggregate_posterior(z, labels, title="Codes of the test digits against the prior N(0, I)"):
+def aggregate_posterior(
+    z, labels, title="Codes of the test digits against the prior N(0, I)"
+):
     """The aggregate posterior q(z) (codes of many digits) against the prior N(0, I).
 
     Left: the 2-D codes coloured by digit, with the circles of radius 1, 2 and 3
@@ -641,27 +906,61 @@ def aggregate_posterior(z, labels, title="Codes of the test digits against the p
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(message("z", "an array of shape (n, 2)", z.shape))
     if labels.shape != (len(z),):
-        raise ValueError(message("labels", f"an array of shape ({len(z)},)", labels.shape))
+        raise ValueError(
+            message(
+                "labels", f"an array of shape ({len(z)},)", labels.shape
+            )
+        )
     figure = Figure(figsize=(10, 4.2))
-    scatter_axis, histogram_axis = figure.subplots(1, 2, width_ratios=(1.1, 1))
+    scatter_axis, histogram_axis = figure.subplots(
+        1, 2, width_ratios=(1.1, 1)
+    )
     angle = np.linspace(0, 2 * np.pi, 200)
     for radius in (1, 2, 3):
-        scatter_axis.plot(radius * np.cos(angle), radius * np.sin(angle), color="black", linewidth=0.8,
-                          linestyle="--", label="prior: radius 1, 2, 3" if radius == 1 else None)
+        scatter_axis.plot(
+            radius * np.cos(angle),
+            radius * np.sin(angle),
+            color="black",
+            linewidth=0.8,
+            linestyle="--",
+            label="prior: radius 1, 2, 3" if radius == 1 else None,
+        )
     for digit in range(NUM_CLASSES):
         chosen = labels == digit
-        scatter_axis.scatter(z[chosen, 0], z[chosen, 1], s=4, color=DIGIT_COLORS[digit], label=str(digit))
+        scatter_axis.scatter(
+            z[chosen, 0],
+            z[chosen, 1],
+            s=4,
+            color=DIGIT_COLORS[digit],
+            label=str(digit),
+        )
     scatter_axis.set_aspect("equal")
     scatter_axis.set_xlabel("$z_1$")
     scatter_axis.set_ylabel("$z_2$")
-    scatter_axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=2)
+    scatter_axis.legend(
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        markerscale=2,
+    )
     limit = max(3.5, float(np.abs(z).max()) * 1.05)
     grid = np.linspace(-limit, limit, 200)
     edges = np.linspace(-limit, limit, 41)
     for dimension, color in ((0, "tab:blue"), (1, "tab:orange")):
-        histogram_axis.hist(z[:, dimension], bins=edges, density=True, alpha=0.5, color=color,
-                            label=f"codes' $z_{dimension + 1}$ (std {z[:, dimension].std():.2f})")
-    histogram_axis.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), color="black", label="prior N(0, 1)")
+        histogram_axis.hist(
+            z[:, dimension],
+            bins=edges,
+            density=True,
+            alpha=0.5,
+            color=color,
+            label=f"codes' $z_{dimension + 1}$ (std {z[:, dimension].std():.2f})",
+        )
+    histogram_axis.plot(
+        grid,
+        np.exp(-(grid**2) / 2) / np.sqrt(2 * np.pi),
+        color="black",
+        label="prior N(0, 1)",
+    )
     histogram_axis.set_xlabel("value of the coordinate")
     histogram_axis.set_ylabel("density")
     histogram_axis.legend(fontsize=8)
@@ -677,7 +976,9 @@ def aggregate_posterior(z, labels, title="Codes of the test digits against the p
     )
 
 
-def rate_distortion_with_values(scores, title="Rate and distortion on the test digits"):
+def rate_distortion_with_values(
+    scores, title="Rate and distortion on the test digits"
+):
     """Each model as a labelled point with its values, and lines of equal negative ELBO.
 
     A variant of :func:`rate_distortion` that writes each model's rate R (KL),
@@ -700,21 +1001,32 @@ def rate_distortion_with_values(scores, title="Rate and distortion on the test d
     figure = Figure(figsize=(7, 5))
     axes = figure.subplots()
     rates = np.array([score.kl for score in scores.values()])
-    distortions = np.array([score.reconstruction for score in scores.values()])
+    distortions = np.array(
+        [score.reconstruction for score in scores.values()]
+    )
     totals = rates + distortions
     low_rate, high_rate = 0.0, rates.max() * 1.25 + 5
     low_distortion = distortions.min() - 10
     high_distortion = distortions.max() + 10
-    for total in totals:  # one line of equal negative ELBO through each model
+    for (
+        total
+    ) in totals:  # one line of equal negative ELBO through each model
         rate = np.array([low_rate, high_rate])
-        axes.plot(rate, total - rate, color="lightgray", linestyle="--", zorder=1)
+        axes.plot(
+            rate, total - rate, color="lightgray", linestyle="--", zorder=1
+        )
     colors = matplotlib.colormaps["tab10"].colors
     for index, (label, score) in enumerate(scores.items()):
         color = colors[index % len(colors)]
-        axes.scatter(score.kl, score.reconstruction, color=color, s=40, zorder=3)
+        axes.scatter(
+            score.kl, score.reconstruction, color=color, s=40, zorder=3
+        )
         axes.annotate(
             f"{label}\nR {score.kl:.1f}, D {score.reconstruction:.1f}, -ELBO {score.negative_elbo:.1f}",
-            (score.kl, score.reconstruction), textcoords="offset points", xytext=(7, -4), fontsize=8,
+            (score.kl, score.reconstruction),
+            textcoords="offset points",
+            xytext=(7, -4),
+            fontsize=8,
             color=color,
         )
     axes.set_xlim(low_rate, high_rate)
@@ -757,25 +1069,57 @@ def labelled_image_rows(rows, title=None, cell_size=0.9, notes=None):
     figure : matplotlib.figure.Figure
     """
     if not rows:
-        raise ValueError(message("rows", "at least one row of images", rows))
-    images_by_row = {label: _as_images(images, "rows") for label, images in rows.items()}
+        raise ValueError(
+            message("rows", "at least one row of images", rows)
+        )
+    images_by_row = {
+        label: _as_images(images, "rows") for label, images in rows.items()
+    }
     num_columns = len(next(iter(images_by_row.values())))
     if any(len(images) != num_columns for images in images_by_row.values()):
-        raise ValueError(message("rows", f"rows of {num_columns} images each",
-                                 {label: len(images) for label, images in images_by_row.items()}))
+        raise ValueError(
+            message(
+                "rows",
+                f"rows of {num_columns} images each",
+                {
+                    label: len(images)
+                    for label, images in images_by_row.items()
+                },
+            )
+        )
     notes = dict(notes or {})
     label_width = 2.2  # inches for the row labels
-    figure = Figure(figsize=(label_width + num_columns * cell_size,
-                             len(rows) * cell_size + (0.4 if title else 0)))
-    for axis, (label, images) in zip(figure.subplots(len(rows), 1, squeeze=False)[:, 0], images_by_row.items()):
-        _draw_tiles(axis, images, top=255 if images.max() > 1 else 1, frame_color="lightgray")
+    figure = Figure(
+        figsize=(
+            label_width + num_columns * cell_size,
+            len(rows) * cell_size + (0.4 if title else 0),
+        )
+    )
+    for axis, (label, images) in zip(
+        figure.subplots(len(rows), 1, squeeze=False)[:, 0],
+        images_by_row.items(),
+    ):
+        _draw_tiles(
+            axis,
+            images,
+            top=255 if images.max() > 1 else 1,
+            frame_color="lightgray",
+        )
         text = label + (f"\n{notes[label]}" if label in notes else "")
-        axis.set_ylabel(text, rotation=0, ha="right", va="center", fontsize=8, labelpad=6)
+        axis.set_ylabel(
+            text,
+            rotation=0,
+            ha="right",
+            va="center",
+            fontsize=8,
+            labelpad=6,
+        )
     if title:
         figure.suptitle(title)
     figure.tight_layout()
     described = "; ".join(
-        f"{label}" + (f" ({notes[label]})" if label in notes else "") for label in images_by_row
+        f"{label}" + (f" ({notes[label]})" if label in notes else "")
+        for label in images_by_row
     )
     return alt_text.describe(
         figure,
@@ -800,16 +1144,31 @@ def labelled_rows(rows, description):
         With its alternative text.
     """
     if not isinstance(rows, dict) or not rows:
-        raise TypeError(message("rows", "a non-empty dict of row label -> images", rows))
-    images = {label: _as_images(digits, f"rows[{label!r}]") for label, digits in rows.items()}
+        raise TypeError(
+            message("rows", "a non-empty dict of row label -> images", rows)
+        )
+    images = {
+        label: _as_images(digits, f"rows[{label!r}]")
+        for label, digits in rows.items()
+    }
     counts = {len(digits) for digits in images.values()}
     if len(counts) != 1:
-        raise ValueError(message("rows", "the same number of images in every row", sorted(counts)))
+        raise ValueError(
+            message(
+                "rows",
+                "the same number of images in every row",
+                sorted(counts),
+            )
+        )
     count = counts.pop()
     figure = Figure(figsize=(count * 0.9 + 1.2, len(images) * 1.0))
-    for axis, (label, digits) in zip(figure.subplots(len(images), 1, squeeze=False)[:, 0], images.items()):
+    for axis, (label, digits) in zip(
+        figure.subplots(len(images), 1, squeeze=False)[:, 0], images.items()
+    ):
         _draw_tiles(axis, digits, frame_color="black")
-        axis.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        axis.set_ylabel(
+            label, rotation=0, ha="right", va="center", fontsize=9
+        )
     figure.tight_layout()
     names = ", ".join(images)
     text = f"{len(images)} rows of {count} digits ({names}); {description}"

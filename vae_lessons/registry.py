@@ -44,7 +44,11 @@ class ModelSpec:
 
     def __post_init__(self):
         if not isinstance(self.config, training.TrainingConfig):
-            raise TypeError(validation.message("config", "a training.TrainingConfig", self.config))
+            raise TypeError(
+                validation.message(
+                    "config", "a training.TrainingConfig", self.config
+                )
+            )
         validation.check_choice("variant", self.variant, VARIANTS)
 
 
@@ -52,22 +56,40 @@ MODELS = {
     "default": ModelSpec(training.TrainingConfig()),
     "latent_dim=8": ModelSpec(training.TrainingConfig(latent_dim=8)),
     "latent_dim=20": ModelSpec(training.TrainingConfig(latent_dim=20)),
-    "latent_dim=20 kl_weight=0.5": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=0.5)),
-    "latent_dim=20 kl_weight=2": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=2.0)),
+    "latent_dim=20 kl_weight=0.5": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_weight=0.5)
+    ),
+    "latent_dim=20 kl_weight=2": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_weight=2.0)
+    ),
     "original settings, corrected": ModelSpec(original.ORIGINAL_CONFIG),
-    "original settings, shared epsilon": ModelSpec(original.ORIGINAL_CONFIG, SHARED_EPSILON),
+    "original settings, shared epsilon": ModelSpec(
+        original.ORIGINAL_CONFIG, SHARED_EPSILON
+    ),
     "original as written": ModelSpec(original.ORIGINAL_CONFIG, AS_WRITTEN),
     # posterior collapse (lesson 8): large KL weights, and the "mean instead of sum" loss
-    "latent_dim=20 kl_weight=4": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=4.0)),
-    "latent_dim=20 kl_weight=8": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=8.0)),
-    "latent_dim=20 mean loss": ModelSpec(training.TrainingConfig(latent_dim=20, kl_weight=784.0)),
+    "latent_dim=20 kl_weight=4": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_weight=4.0)
+    ),
+    "latent_dim=20 kl_weight=8": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_weight=8.0)
+    ),
+    "latent_dim=20 mean loss": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_weight=784.0)
+    ),
     # lesson 9: beyond the MLP
     "conv": ModelSpec(training.TrainingConfig(architecture="conv")),
-    "conv latent_dim=20": ModelSpec(training.TrainingConfig(latent_dim=20, architecture="conv")),
-    "conv latent_dim=20 binarized": ModelSpec(
-        training.TrainingConfig(latent_dim=20, architecture="conv", binarized=True)
+    "conv latent_dim=20": ModelSpec(
+        training.TrainingConfig(latent_dim=20, architecture="conv")
     ),
-    "latent_dim=20 kl_warmup_epochs=10": ModelSpec(training.TrainingConfig(latent_dim=20, kl_warmup_epochs=10)),
+    "conv latent_dim=20 binarized": ModelSpec(
+        training.TrainingConfig(
+            latent_dim=20, architecture="conv", binarized=True
+        )
+    ),
+    "latent_dim=20 kl_warmup_epochs=10": ModelSpec(
+        training.TrainingConfig(latent_dim=20, kl_warmup_epochs=10)
+    ),
     "conditional": ModelSpec(training.TrainingConfig(conditional=True)),
 }
 """Every named model: name -> :class:`ModelSpec` (the seeded repeats are added below)."""
@@ -75,10 +97,18 @@ MODELS = {
 LATENT_DIM_STUDY = {2: "default", 8: "latent_dim=8", 20: "latent_dim=20"}
 """The latent-size study: ``{latent_dim: name}``; everything else is the default."""
 
-KL_WEIGHT_STUDY = {0.5: "latent_dim=20 kl_weight=0.5", 1.0: "latent_dim=20", 2.0: "latent_dim=20 kl_weight=2"}
+KL_WEIGHT_STUDY = {
+    0.5: "latent_dim=20 kl_weight=0.5",
+    1.0: "latent_dim=20",
+    2.0: "latent_dim=20 kl_weight=2",
+}
 """The beta study at latent_dim 20: ``{kl_weight: name}`` (1.0 is the latent-size study's 20)."""
 
-ORIGINAL_STUDY = ("original settings, corrected", "original settings, shared epsilon", "original as written")
+ORIGINAL_STUDY = (
+    "original settings, corrected",
+    "original settings, shared epsilon",
+    "original as written",
+)
 """The original notebook's bugs: the corrected model on its settings, then each bug added."""
 
 COLLAPSE_STUDY = {
@@ -114,10 +144,15 @@ def seeded_name(name, seed):
 for _name in SEEDED:
     for _seed in SEEDS[1:]:
         _spec = MODELS[_name]
-        MODELS[seeded_name(_name, _seed)] = ModelSpec(dataclasses.replace(_spec.config, seed=_seed), _spec.variant)
+        MODELS[seeded_name(_name, _seed)] = ModelSpec(
+            dataclasses.replace(_spec.config, seed=_seed), _spec.variant
+        )
 del _name, _seed, _spec
 
-SEED_STUDY = {name: tuple(seeded_name(name, seed) for seed in SEEDS) for name in SEEDED}
+SEED_STUDY = {
+    name: tuple(seeded_name(name, seed) for seed in SEEDS)
+    for name in SEEDED
+}
 """``{name: (its name for seed 0, seed 1, seed 2)}`` for every model of :data:`SEEDED`."""
 
 
@@ -135,7 +170,10 @@ BINARIZED_MODEL = "conv latent_dim=20 binarized"
 CONDITIONAL_MODEL = "conditional"
 """Lesson 9's conditional VAE (the default MLP, the label given to encoder and decoder)."""
 
-KL_WARMUP_STUDY = {0: "latent_dim=20", 10: "latent_dim=20 kl_warmup_epochs=10"}
+KL_WARMUP_STUDY = {
+    0: "latent_dim=20",
+    10: "latent_dim=20 kl_warmup_epochs=10",
+}
 """Lesson 9's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20."""
 
 
@@ -166,4 +204,6 @@ def trained(name):
     model_spec = spec(name)
     if model_spec.variant == CORRECTED:
         return training.trained_vae(model_spec.config)
-    return original.trained_original_vae(model_spec.config, swapped_bce=model_spec.variant == AS_WRITTEN)
+    return original.trained_original_vae(
+        model_spec.config, swapped_bce=model_spec.variant == AS_WRITTEN
+    )

@@ -37,8 +37,17 @@ def reparameterize(z_mean, z_log_var, epsilon):
         ``z_mean + exp(z_log_var / 2) * epsilon``, float32.
     """
     named = {"z_mean": z_mean, "z_log_var": z_log_var, "epsilon": epsilon}
-    z_mean, z_log_var, epsilon = (ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32") for n, t in named.items())
-    validation.check_broadcastable(z_mean=z_mean.shape, z_log_var=z_log_var.shape, epsilon=epsilon.shape)
+    z_mean, z_log_var, epsilon = (
+        ops.convert_to_tensor(
+            validation.check_numeric(n, t), dtype="float32"
+        )
+        for n, t in named.items()
+    )
+    validation.check_broadcastable(
+        z_mean=z_mean.shape,
+        z_log_var=z_log_var.shape,
+        epsilon=epsilon.shape,
+    )
     return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
 
@@ -80,19 +89,27 @@ class Sampling(keras.layers.Layer):
 
     def __init__(self, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
+        kl_weight = validation.check_number(
+            "kl_weight", kl_weight, minimum=0
+        )
         self.kl_weight = self.add_weight(
             shape=(),
             initializer=keras.initializers.Constant(kl_weight),
             trainable=False,
             name="kl_weight",
         )
-        self.seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
+        self.seed = (
+            None
+            if seed is None
+            else validation.check_integer("seed", seed, minimum=0)
+        )
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(self.noise_shape(z_mean), seed=self.seed_generator)
+        epsilon = keras.random.normal(
+            self.noise_shape(z_mean), seed=self.seed_generator
+        )
         kl = losses.kl_divergence(z_mean, z_log_var)  # (batch,)
         self.add_loss(self.kl_weight * ops.mean(kl))
         return reparameterize(z_mean, z_log_var, epsilon)
@@ -106,7 +123,11 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self):
         kl_weight = float(ops.convert_to_numpy(self.kl_weight))
-        return {**super().get_config(), "kl_weight": kl_weight, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "kl_weight": kl_weight,
+            "seed": self.seed,
+        }
 
 
 def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
@@ -130,7 +151,9 @@ def monte_carlo_kl(z_mean, z_log_var, num_samples, seed):
     -------
     kl : tensor, shape (batch,)
     """
-    return ops.mean(monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed), axis=0)
+    return ops.mean(
+        monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed), axis=0
+    )
 
 
 def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
@@ -153,17 +176,26 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
     kl_samples : tensor, shape (num_samples, batch)
     """
     num_samples = validation.check_integer(
-        "num_samples", num_samples, minimum=1)
+        "num_samples", num_samples, minimum=1
+    )
     seed = validation.check_integer("seed", seed, minimum=0)
-    z_mean = ops.convert_to_tensor(validation.check_numeric("z_mean", z_mean), dtype="float32")
-    z_log_var = ops.convert_to_tensor(validation.check_numeric("z_log_var", z_log_var), dtype="float32")
+    z_mean = ops.convert_to_tensor(
+        validation.check_numeric("z_mean", z_mean), dtype="float32"
+    )
+    z_log_var = ops.convert_to_tensor(
+        validation.check_numeric("z_log_var", z_log_var), dtype="float32"
+    )
     shape = (num_samples,) + tuple(ops.shape(z_mean))
     # (num_samples, batch, latent_dim)
     epsilon = keras.random.normal(shape, seed=seed)
     # broadcast: (num_samples, batch, latent_dim)
     z = reparameterize(z_mean, z_log_var, epsilon)
-    log_q = losses.log_normal_density(z, z_mean, z_log_var)  # (num_samples, batch)
-    log_p = losses.log_normal_density(z, ops.zeros_like(z), ops.zeros_like(z))
+    log_q = losses.log_normal_density(
+        z, z_mean, z_log_var
+    )  # (num_samples, batch)
+    log_p = losses.log_normal_density(
+        z, ops.zeros_like(z), ops.zeros_like(z)
+    )
     return log_q - log_p
 
 
@@ -199,9 +231,16 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         One unbiased estimate per draw; their mean over draws estimates the
         gradient of the expectation.
     """
-    named = {"f_values": f_values, "z": z, "z_mean": z_mean, "z_log_var": z_log_var}
+    named = {
+        "f_values": f_values,
+        "z": z,
+        "z_mean": z_mean,
+        "z_log_var": z_log_var,
+    }
     f_values, z, z_mean, z_log_var = (
-        ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32")
+        ops.convert_to_tensor(
+            validation.check_numeric(n, t), dtype="float32"
+        )
         for n, t in named.items()
     )
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
@@ -240,9 +279,15 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
     gradient_z_mean, gradient_z_log_var : tensor, shape (..., latent_dim)
         One unbiased estimate per draw.
     """
-    named = {"f_gradient": f_gradient, "epsilon": epsilon, "z_log_var": z_log_var}
+    named = {
+        "f_gradient": f_gradient,
+        "epsilon": epsilon,
+        "z_log_var": z_log_var,
+    }
     f_gradient, epsilon, z_log_var = (
-        ops.convert_to_tensor(validation.check_numeric(n, t), dtype="float32")
+        ops.convert_to_tensor(
+            validation.check_numeric(n, t), dtype="float32"
+        )
         for n, t in named.items()
     )
     sigma = ops.exp(0.5 * z_log_var)

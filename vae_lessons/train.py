@@ -34,7 +34,12 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m vae_lessons.train",
         description="Train a variational autoencoder on MNIST and save it as a .keras file.",
     )
-    parse.add_argument("--output", required=True, type=Path, help="the .keras file to write (must not exist)")
+    parse.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        help="the .keras file to write (must not exist)",
+    )
     parse.add_argument(
         "--source",
         default=defaults.source,
@@ -49,21 +54,44 @@ def parser() -> argparse.ArgumentParser:
         ("batch_size", int, "digits per (global) batch"),
         ("learning_rate", float, "Adam's step size"),
         ("validation_size", int, "training digits held out for validation"),
-        ("train_size", int, "train on a stratified subset of this many digits"),
-        ("seed", int, "seeds the split, the weights, the noise and the shuffle"),
+        (
+            "train_size",
+            int,
+            "train on a stratified subset of this many digits",
+        ),
+        (
+            "seed",
+            int,
+            "seeds the split, the weights, the noise and the shuffle",
+        ),
     ):
         flag = "--" + name.replace("_", "-")
-        parse.add_argument(flag, type=kind, default=getattr(defaults, name), help=f"{text} (default: %(default)s)")
+        parse.add_argument(
+            flag,
+            type=kind,
+            default=getattr(defaults, name),
+            help=f"{text} (default: %(default)s)",
+        )
     parse.add_argument(
         "--distribute",
         action="store_true",
         help="train data-parallel over every device (of every process) with keras.distribution (JAX only)",
     )
-    cluster = parse.add_argument_group("several processes (with --distribute)")
+    cluster = parse.add_argument_group(
+        "several processes (with --distribute)"
+    )
     cluster.add_argument("--coordinator", help="host:port of process 0")
-    cluster.add_argument("--num-processes", type=int, help="processes in the cluster")
-    cluster.add_argument("--process-id", type=int, help="this process's number, 0 .. num-processes - 1")
-    parse.add_argument("--quiet", action="store_true", help="no progress bar")
+    cluster.add_argument(
+        "--num-processes", type=int, help="processes in the cluster"
+    )
+    cluster.add_argument(
+        "--process-id",
+        type=int,
+        help="this process's number, 0 .. num-processes - 1",
+    )
+    parse.add_argument(
+        "--quiet", action="store_true", help="no progress bar"
+    )
     return parse
 
 
@@ -72,7 +100,9 @@ def check_output(path: Path) -> None:
     if path.suffix != ".keras":
         raise ValueError(f"{path}: the file name must end in .keras")
     if path.exists():
-        raise ValueError(f"{path}: file exists; choose a new name or delete it first")
+        raise ValueError(
+            f"{path}: file exists; choose a new name or delete it first"
+        )
     if not path.parent.is_dir():
         raise ValueError(f"{path.parent}: folder not found")
 
@@ -87,30 +117,61 @@ def main(argv=None) -> int:
     """
     parse = parser()
     arguments = parse.parse_args(argv)
-    cluster = (arguments.coordinator, arguments.num_processes, arguments.process_id)
+    cluster = (
+        arguments.coordinator,
+        arguments.num_processes,
+        arguments.process_id,
+    )
     multi_process = any(value is not None for value in cluster)
     try:
         check_output(arguments.output)
-        fields = {field.name for field in dataclasses.fields(training.TrainingConfig)}
-        config = training.TrainingConfig(**{name: value for name, value in vars(arguments).items() if name in fields})
+        fields = {
+            field.name
+            for field in dataclasses.fields(training.TrainingConfig)
+        }
+        config = training.TrainingConfig(
+            **{
+                name: value
+                for name, value in vars(arguments).items()
+                if name in fields
+            }
+        )
         if multi_process and not arguments.distribute:
-            raise ValueError("--coordinator, --num-processes and --process-id need --distribute")
+            raise ValueError(
+                "--coordinator, --num-processes and --process-id need --distribute"
+            )
         if multi_process and None in cluster:
-            raise ValueError("several processes need all three of --coordinator, --num-processes and --process-id")
+            raise ValueError(
+                "several processes need all three of --coordinator, --num-processes and --process-id"
+            )
         if multi_process:
             distributed.initialize(*cluster)
-        distribution = distributed.data_parallel() if arguments.distribute else None
+        distribution = (
+            distributed.data_parallel() if arguments.distribute else None
+        )
         if distribution is not None:
-            print(f"data-parallel over {distribution.num_model_replicas} devices in {distribution.num_processes} process(es)")
-        vae, history = training.train(config, distribution=distribution, verbose=0 if arguments.quiet else 1)
+            print(
+                f"data-parallel over {distribution.num_model_replicas} devices in {distribution.num_processes} process(es)"
+            )
+        vae, history = training.train(
+            config,
+            distribution=distribution,
+            verbose=0 if arguments.quiet else 1,
+        )
     except (TypeError, ValueError) as error:
         parse.error(str(error))
     except FloatingPointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if distribution is None or distribution.data_shard_id == 0:  # one process writes the file
+    if (
+        distribution is None or distribution.data_shard_id == 0
+    ):  # one process writes the file
         models.save_vae(vae, arguments.output)
-        summary = training.format_epoch(config.epochs, config.epochs, {name: values[-1] for name, values in history.items()})
+        summary = training.format_epoch(
+            config.epochs,
+            config.epochs,
+            {name: values[-1] for name, values in history.items()},
+        )
         print(f"{summary}\nsaved {arguments.output}")
     return 0
 

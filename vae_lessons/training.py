@@ -25,7 +25,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import architectures, cache, data, distributed, models, validation
+from vae_lessons import (
+    architectures,
+    cache,
+    data,
+    distributed,
+    models,
+    validation,
+)
 
 CACHE_FORMAT = 4  # bump when the meaning of a cached model changes
 # 2: Sampling.kl_weight is a stored variable
@@ -55,7 +62,9 @@ def set_seed(seed: int) -> None:
     seed : int
         In [0, 2**32 - 1], the range NumPy's legacy seeding accepts.
     """
-    seed = validation.check_integer("seed", seed, minimum=0, maximum=MAX_SEED)
+    seed = validation.check_integer(
+        "seed", seed, minimum=0, maximum=MAX_SEED
+    )
     backend = keras.backend.backend()
     if backend == "tensorflow":
         keras.utils.set_random_seed(seed)
@@ -137,36 +146,84 @@ class TrainingConfig:
             object.__setattr__(self, name, value)
 
         for name in ("latent_dim", "hidden_units", "epochs", "batch_size"):
-            normalise(name, validation.check_integer(name, getattr(self, name), minimum=1))
-        normalise("validation_size", validation.check_integer("validation_size", self.validation_size, minimum=0))
-        normalise("seed", validation.check_integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
+            normalise(
+                name,
+                validation.check_integer(
+                    name, getattr(self, name), minimum=1
+                ),
+            )
+        normalise(
+            "validation_size",
+            validation.check_integer(
+                "validation_size", self.validation_size, minimum=0
+            ),
+        )
+        normalise(
+            "seed",
+            validation.check_integer(
+                "seed", self.seed, minimum=0, maximum=MAX_SEED
+            ),
+        )
         if self.train_size is not None:
-            normalise("train_size", validation.check_integer("train_size", self.train_size, minimum=1))
-        normalise("kl_weight", validation.check_number("kl_weight", self.kl_weight, minimum=0))
-        normalise("learning_rate", validation.check_number("learning_rate", self.learning_rate, minimum=0, above=True))
-        validation.check_choice("architecture", self.architecture, ARCHITECTURES)
+            normalise(
+                "train_size",
+                validation.check_integer(
+                    "train_size", self.train_size, minimum=1
+                ),
+            )
+        normalise(
+            "kl_weight",
+            validation.check_number("kl_weight", self.kl_weight, minimum=0),
+        )
+        normalise(
+            "learning_rate",
+            validation.check_number(
+                "learning_rate", self.learning_rate, minimum=0, above=True
+            ),
+        )
+        validation.check_choice(
+            "architecture", self.architecture, ARCHITECTURES
+        )
         normalise("filters", architectures.check_filters(self.filters))
         if not isinstance(self.binarized, (bool, np.bool_)):
-            raise TypeError(validation.message("binarized", "True or False", self.binarized))
+            raise TypeError(
+                validation.message(
+                    "binarized", "True or False", self.binarized
+                )
+            )
         normalise("binarized", bool(self.binarized))
         normalise(
             "kl_warmup_epochs",
-            validation.check_integer("kl_warmup_epochs", self.kl_warmup_epochs, minimum=0),
+            validation.check_integer(
+                "kl_warmup_epochs", self.kl_warmup_epochs, minimum=0
+            ),
         )
         if isinstance(self.source, os.PathLike):
             normalise("source", os.fspath(self.source))
         if not isinstance(self.conditional, (bool, np.bool_)):
-            raise TypeError(validation.message("conditional", "True or False", self.conditional))
+            raise TypeError(
+                validation.message(
+                    "conditional", "True or False", self.conditional
+                )
+            )
         normalise("conditional", bool(self.conditional))
-        if self.conditional and (self.architecture != "mlp" or self.binarized):
+        if self.conditional and (
+            self.architecture != "mlp" or self.binarized
+        ):
             raise ValueError(
                 validation.message(
-                    "conditional", 'False with architecture="conv" or binarized=True (the conditional VAE is the MLP\'s)', self.conditional
+                    "conditional",
+                    'False with architecture="conv" or binarized=True (the conditional VAE is the MLP\'s)',
+                    self.conditional,
                 )
             )
         if not isinstance(self.source, str) or not self.source:
             raise TypeError(
-                validation.message("source", '"sample", "keras" or the path of an .npz file or IDX folder', self.source)
+                validation.message(
+                    "source",
+                    '"sample", "keras" or the path of an .npz file or IDX folder',
+                    self.source,
+                )
             )
 
 
@@ -188,25 +245,38 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     if config.validation_size >= len(labels):
         raise ValueError(
             validation.message(
-                "validation_size", f"fewer than the {len(labels)} training digits of source {config.source!r}", config.validation_size
+                "validation_size",
+                f"fewer than the {len(labels)} training digits of source {config.source!r}",
+                config.validation_size,
             )
         )
-    (train_images, train_labels), (validation_images, validation_labels) = data.train_validation_split(
-        images, labels, config.validation_size, seed=config.seed
+    (train_images, train_labels), (validation_images, validation_labels) = (
+        data.train_validation_split(
+            images, labels, config.validation_size, seed=config.seed
+        )
     )
     if config.train_size is not None:
         if config.train_size > len(train_labels):
             raise ValueError(
                 validation.message(
-                    "train_size", f"at most the {len(train_labels)} training digits left after the validation split", config.train_size
+                    "train_size",
+                    f"at most the {len(train_labels)} training digits left after the validation split",
+                    config.train_size,
                 )
             )
         train_images, train_labels = data.stratified_subset(
             train_images, train_labels, config.train_size, seed=config.seed
         )
-    x_train, x_validation = data.flatten_and_scale(train_images), data.flatten_and_scale(validation_images)
-    if config.conditional:  # the label travels with the digit: (n, 784) -> (n, 794)
-        return models.with_labels(x_train, train_labels), models.with_labels(x_validation, validation_labels)
+    x_train, x_validation = (
+        data.flatten_and_scale(train_images),
+        data.flatten_and_scale(validation_images),
+    )
+    if (
+        config.conditional
+    ):  # the label travels with the digit: (n, 784) -> (n, 794)
+        return models.with_labels(
+            x_train, train_labels
+        ), models.with_labels(x_validation, validation_labels)
     return x_train, x_validation
 
 
@@ -226,7 +296,11 @@ class CompactProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         last = epoch + 1 == self.params.get("epochs")
         if (epoch + 1) % self.every == 0 or last:
-            print(format_epoch(epoch + 1, self.params.get("epochs"), logs or {}))
+            print(
+                format_epoch(
+                    epoch + 1, self.params.get("epochs"), logs or {}
+                )
+            )
 
 
 def format_epoch(epoch, epochs, logs):
@@ -236,7 +310,13 @@ def format_epoch(epoch, epochs, logs):
     return f"epoch {epoch:>3}/{epochs}  " + "  ".join(parts)
 
 
-def train(config: TrainingConfig = TrainingConfig(), progress: bool = False, distribution=None, verbose=0, callbacks=()):
+def train(
+    config: TrainingConfig = TrainingConfig(),
+    progress: bool = False,
+    distribution=None,
+    verbose=0,
+    callbacks=(),
+):
     """Train a VAE from scratch: seeded, so the same config and backend give the same weights.
 
     Builds the model of ``config`` (:func:`build`, inside ``distribution.scope()`` when
@@ -270,11 +350,20 @@ def train(config: TrainingConfig = TrainingConfig(), progress: bool = False, dis
     FloatingPointError
         If the loss became NaN or infinite (the NaN guard stops training at once).
     """
-    check_batch_layout(config, distribution)  # before building: a refused layout costs nothing
+    check_batch_layout(
+        config, distribution
+    )  # before building: a refused layout costs nothing
     with _scope(distribution):
         set_seed(config.seed)
         vae = build(config)
-    return fit(vae, config, progress=progress, distribution=distribution, verbose=verbose, callbacks=callbacks)
+    return fit(
+        vae,
+        config,
+        progress=progress,
+        distribution=distribution,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
 
 
 def build(config: TrainingConfig):
@@ -287,14 +376,28 @@ def build(config: TrainingConfig):
     vae : models.VAE
     """
     if config.architecture == "mlp":
-        vae_class = models.ConditionalVAE if config.conditional else models.VAE
-        return models.build_vae(
-            config.latent_dim, config.hidden_units, kl_weight=config.kl_weight, vae_class=vae_class
+        vae_class = (
+            models.ConditionalVAE if config.conditional else models.VAE
         )
-    return architectures.build_conv_vae(config.latent_dim, config.filters, kl_weight=config.kl_weight)
+        return models.build_vae(
+            config.latent_dim,
+            config.hidden_units,
+            kl_weight=config.kl_weight,
+            vae_class=vae_class,
+        )
+    return architectures.build_conv_vae(
+        config.latent_dim, config.filters, kl_weight=config.kl_weight
+    )
 
 
-def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, verbose=0, callbacks=()):
+def fit(
+    vae,
+    config: TrainingConfig,
+    progress: bool = False,
+    distribution=None,
+    verbose=0,
+    callbacks=(),
+):
     """Compile ``vae`` with Adam and fit it on the digits of ``config``, with the NaN guard.
 
     The package's one training loop: every model of the package, on one device or
@@ -335,22 +438,38 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
         error's note says so (:class:`LastEpoch`).
     """
     if not isinstance(vae, models.VAE):
-        raise TypeError(validation.message("vae", "a vae_lessons models.VAE (built, e.g. by models.build_vae)", type(vae).__name__))
+        raise TypeError(
+            validation.message(
+                "vae",
+                "a vae_lessons models.VAE (built, e.g. by models.build_vae)",
+                type(vae).__name__,
+            )
+        )
     if not isinstance(config, TrainingConfig):
-        raise TypeError(validation.message("config", "a training.TrainingConfig", config))
+        raise TypeError(
+            validation.message(
+                "config", "a training.TrainingConfig", config
+            )
+        )
     check_model_matches(vae, config)
     _, shard, _ = check_batch_layout(config, distribution)
     is_coordinator = shard == 0  # with several processes, process 0 prints
     all_callbacks = [keras.callbacks.TerminateOnNaN()]
     if config.kl_warmup_epochs:
-        all_callbacks.append(architectures.KLWarmUp(config.kl_warmup_epochs, target=config.kl_weight))
+        all_callbacks.append(
+            architectures.KLWarmUp(
+                config.kl_warmup_epochs, target=config.kl_weight
+            )
+        )
     if progress and is_coordinator:
         all_callbacks.append(CompactProgress(every=10))
     inputs, validation_data = fit_data(config, distribution)
     last_epoch, stop_button = LastEpoch(), StopButton()
     with _scope(distribution), stop_button.listening():
         vae.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+            optimizer=keras.optimizers.Adam(
+                learning_rate=config.learning_rate
+            ),
             steps_per_execution=STEPS_PER_EXECUTION,
         )
         try:
@@ -358,10 +477,17 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
                 **inputs,
                 validation_data=validation_data,
                 epochs=config.epochs,
-                callbacks=[last_epoch, stop_button, *all_callbacks, *callbacks],
+                callbacks=[
+                    last_epoch,
+                    stop_button,
+                    *all_callbacks,
+                    *callbacks,
+                ],
                 verbose=verbose if is_coordinator else 0,
             ).history
-        except BaseException as error:  # an error, or the stop button pressed twice
+        except (
+            BaseException
+        ) as error:  # an error, or the stop button pressed twice
             error.add_note(last_epoch.restore(config.epochs))
             raise
     if stop_button.pressed:
@@ -372,7 +498,10 @@ def fit(vae, config: TrainingConfig, progress: bool = False, distribution=None, 
             "the model keeps the weights of its last training step, and works."
         )
         raise interrupt
-    history = {name: [float(value) for value in values] for name, values in history.items()}
+    history = {
+        name: [float(value) for value in values]
+        for name, values in history.items()
+    }
     check_finite(history)
     return vae, history
 
@@ -386,10 +515,26 @@ def check_model_matches(vae, config: TrainingConfig) -> None:
     """
     conditional = isinstance(vae, models.ConditionalVAE)
     if config.conditional != conditional:
-        kind = "a ConditionalVAE" if conditional else f"a {type(vae).__name__}, not a ConditionalVAE"
-        raise ValueError(validation.message("config.conditional", f"{conditional}, as the model is {kind}", config.conditional))
+        kind = (
+            "a ConditionalVAE"
+            if conditional
+            else f"a {type(vae).__name__}, not a ConditionalVAE"
+        )
+        raise ValueError(
+            validation.message(
+                "config.conditional",
+                f"{conditional}, as the model is {kind}",
+                config.conditional,
+            )
+        )
     if config.latent_dim != vae.latent_dim:
-        raise ValueError(validation.message("config.latent_dim", f"{vae.latent_dim}, the model's latent_dim", config.latent_dim))
+        raise ValueError(
+            validation.message(
+                "config.latent_dim",
+                f"{vae.latent_dim}, the model's latent_dim",
+                config.latent_dim,
+            )
+        )
 
 
 class StopButton(keras.callbacks.Callback):
@@ -455,11 +600,21 @@ class LastEpoch(keras.callbacks.Callback):
 
     def _variables(self):
         model = self.model
-        optimizer = [] if model.optimizer is None else model.optimizer.variables
-        return [*model.trainable_variables, *model.non_trainable_variables, *optimizer, *model.metrics_variables]
+        optimizer = (
+            [] if model.optimizer is None else model.optimizer.variables
+        )
+        return [
+            *model.trainable_variables,
+            *model.non_trainable_variables,
+            *optimizer,
+            *model.metrics_variables,
+        ]
 
     def _save(self):
-        self._saved = [(variable, keras.ops.copy(variable.value)) for variable in self._variables()]
+        self._saved = [
+            (variable, keras.ops.copy(variable.value))
+            for variable in self._variables()
+        ]
 
     def on_train_begin(self, logs=None):
         self._save()
@@ -470,7 +625,9 @@ class LastEpoch(keras.callbacks.Callback):
 
     def restore(self, epochs: int) -> str:
         """Put the last saved state back; returns a sentence saying which, for the error's note."""
-        if self._saved is None:  # stopped before training began: nothing was taken out
+        if (
+            self._saved is None
+        ):  # stopped before training began: nothing was taken out
             return "Training stopped before its first step; the model is unchanged."
         for variable, value in self._saved:
             variable.assign(value)
@@ -507,22 +664,50 @@ def fit_data(config: TrainingConfig, distribution=None):
     """
     x_train, x_validation = training_data(config)
     if config.binarized and len(x_validation):
-        x_validation = architectures.binarize(x_validation, seed=config.seed)  # one fixed draw to validate on
+        x_validation = architectures.binarize(
+            x_validation, seed=config.seed
+        )  # one fixed draw to validate on
     if distribution is None:
         if config.binarized:
             # fresh black-and-white pixels every epoch. The PyDataset shuffles its digits
             # itself, seeded by the config: Keras's shuffle would only reorder its batches
             # again, from another random state
-            inputs = {"x": architectures.DynamicBinarization(x_train, config.batch_size, seed=config.seed), "shuffle": False}
+            inputs = {
+                "x": architectures.DynamicBinarization(
+                    x_train, config.batch_size, seed=config.seed
+                ),
+                "shuffle": False,
+            }
         else:
-            inputs = {"x": x_train, "y": x_train, "batch_size": config.batch_size, "shuffle": True}
-        return inputs, ((x_validation, x_validation) if len(x_validation) else None)
+            inputs = {
+                "x": x_train,
+                "y": x_train,
+                "batch_size": config.batch_size,
+                "shuffle": True,
+            }
+        return inputs, (
+            (x_validation, x_validation) if len(x_validation) else None
+        )
     num_shards, shard, multiple = distributed.batch_layout(distribution)
-    layout = {"num_shards": num_shards, "shard": shard, "multiple": multiple}
+    layout = {
+        "num_shards": num_shards,
+        "shard": shard,
+        "multiple": multiple,
+    }
     # every process must read the same global batches in the same order: no Keras shuffle
-    batches = distributed.GlobalBatches(x_train, config.batch_size, config.seed, binarized=config.binarized, **layout)
+    batches = distributed.GlobalBatches(
+        x_train,
+        config.batch_size,
+        config.seed,
+        binarized=config.binarized,
+        **layout,
+    )
     inputs = {"x": batches, "shuffle": False}
-    validation_data = distributed.GlobalBatches(x_validation, config.batch_size, **layout) if len(x_validation) else None
+    validation_data = (
+        distributed.GlobalBatches(x_validation, config.batch_size, **layout)
+        if len(x_validation)
+        else None
+    )
     return inputs, validation_data
 
 
@@ -537,14 +722,22 @@ def check_batch_layout(config: TrainingConfig, distribution=None):
     num_shards, shard, multiple = distributed.batch_layout(distribution)
     if config.batch_size % multiple:
         raise ValueError(
-            validation.message("batch_size", f"a multiple of the {multiple} devices each batch is split across", config.batch_size)
+            validation.message(
+                "batch_size",
+                f"a multiple of the {multiple} devices each batch is split across",
+                config.batch_size,
+            )
         )
     return num_shards, shard, multiple
 
 
 def _scope(distribution):
     """``distribution.scope()``, or a context that does nothing without a distribution."""
-    return contextlib.nullcontext() if distribution is None else distribution.scope()
+    return (
+        contextlib.nullcontext()
+        if distribution is None
+        else distribution.scope()
+    )
 
 
 def check_finite(history):
@@ -555,10 +748,18 @@ def check_finite(history):
     history : dict of str to list of float
     """
     if not isinstance(history, dict) or not all(
-        isinstance(values, (list, tuple)) and all(validation._is_real(value) for value in values) for values in history.values()
+        isinstance(values, (list, tuple))
+        and all(validation._is_real(value) for value in values)
+        for values in history.values()
     ):
-        raise TypeError(validation.message("history", "a dict of str to lists of numbers", history))
-    names = sorted(history, key=lambda name: name != "loss")  # report the total loss first
+        raise TypeError(
+            validation.message(
+                "history", "a dict of str to lists of numbers", history
+            )
+        )
+    names = sorted(
+        history, key=lambda name: name != "loss"
+    )  # report the total loss first
     for name in names:
         for epoch, value in enumerate(history[name], start=1):
             if not math.isfinite(value):
@@ -628,10 +829,17 @@ def source_sha256(source: str) -> str | dict:
     if path.is_file():
         return data.sha256_of(path)
     if path.is_dir():
-        missing = [name for name in data.IDX_FILES.values() if not (path / name).is_file()]
+        missing = [
+            name
+            for name in data.IDX_FILES.values()
+            if not (path / name).is_file()
+        ]
         if missing:
             raise ValueError(f"{path}: missing IDX files {missing}")
-        return {name: data.sha256_of(path / name) for name in sorted(data.IDX_FILES.values())}
+        return {
+            name: data.sha256_of(path / name)
+            for name in sorted(data.IDX_FILES.values())
+        }
     raise ValueError(
         f"MNIST source {source!r} is neither 'sample', 'keras', an existing "
         "mnist.npz file nor a folder with the four IDX .gz files"
@@ -660,7 +868,11 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
         lambda: train(config),
         check_model=(
             cache.architecture_check(
-                config.latent_dim, config.hidden_units, condition_dim=models.ConditionalVAE.condition_dim if config.conditional else 0
+                config.latent_dim,
+                config.hidden_units,
+                condition_dim=models.ConditionalVAE.condition_dim
+                if config.conditional
+                else 0,
             )
             if config.architecture == "mlp"
             else None  # the config in the cache key names the conv architecture

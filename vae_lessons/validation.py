@@ -25,11 +25,15 @@ def message(name, expected, value):
 
 
 def _is_integer(value):
-    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(
+        value, (numbers.Integral, np.integer)
+    ) and not isinstance(value, (bool, np.bool_))
 
 
 def _is_real(value):
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(
+        value, (numbers.Real, np.floating, np.integer)
+    ) and not isinstance(value, (bool, np.bool_))
 
 
 def _range_text(minimum, maximum, *, above=False):
@@ -69,11 +73,15 @@ def check_integer(name, value, *, minimum=None, maximum=None):
     >>> check_integer("latent_dim", np.int64(2), minimum=1)
     2
     """
-    expected = " ".join(filter(None, ["an integer", _range_text(minimum, maximum)]))
+    expected = " ".join(
+        filter(None, ["an integer", _range_text(minimum, maximum)])
+    )
     if not _is_integer(value):
         raise TypeError(message(name, expected, value))
     value = int(value)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    if (minimum is not None and value < minimum) or (
+        maximum is not None and value > maximum
+    ):
         raise ValueError(message(name, expected, value))
     return value
 
@@ -107,11 +115,18 @@ def check_number(name, value, *, minimum=None, maximum=None, above=False):
     >>> check_number("kl_weight", np.float32(0.5), minimum=0)
     0.5
     """
-    expected = " ".join(filter(None, ["a finite number", _range_text(minimum, maximum, above=above)]))
+    expected = " ".join(
+        filter(
+            None,
+            ["a finite number", _range_text(minimum, maximum, above=above)],
+        )
+    )
     if not _is_real(value):
         raise TypeError(message(name, expected, value))
     value = float(value)
-    too_low = minimum is not None and (value <= minimum if above else value < minimum)
+    too_low = minimum is not None and (
+        value <= minimum if above else value < minimum
+    )
     too_high = maximum is not None and value > maximum
     if not math.isfinite(value) or too_low or too_high:
         raise ValueError(message(name, expected, value))
@@ -126,8 +141,17 @@ def check_choice(name, value, choices):
     ValueError
         If it is not, naming the choices.
     """
-    if not any(value == choice and type(value) is type(choice) for choice in choices):
-        raise ValueError(message(name, "one of " + ", ".join(repr(choice) for choice in choices), value))
+    if not any(
+        value == choice and type(value) is type(choice)
+        for choice in choices
+    ):
+        raise ValueError(
+            message(
+                name,
+                "one of " + ", ".join(repr(choice) for choice in choices),
+                value,
+            )
+        )
     return value
 
 
@@ -161,20 +185,40 @@ def check_array(name, value, *, shape, minimum=None, maximum=None):
     >>> check_array("z", [[0.0, 1.0]], shape=(None, 2)).dtype
     dtype('float32')
     """
-    wanted = "(" + ", ".join("n" if size is None else str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+    wanted = (
+        "("
+        + ", ".join("n" if size is None else str(size) for size in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
     bounds = _range_text(minimum, maximum)
-    expected = f"a finite array of shape {wanted}" + (f" with values {bounds}" if bounds else "")
+    expected = f"a finite array of shape {wanted}" + (
+        f" with values {bounds}" if bounds else ""
+    )
     array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.number) and not np.issubdtype(array.dtype, np.complexfloating)):
-        raise TypeError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.dtype={array.dtype}")
-    if array.ndim != len(shape) or any(
-        (size is None and actual < 1) or (size is not None and actual != size) for size, actual in zip(shape, array.shape)
+    if not (
+        np.issubdtype(array.dtype, np.number)
+        and not np.issubdtype(array.dtype, np.complexfloating)
     ):
-        raise ValueError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.shape={array.shape}")
+        raise TypeError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.dtype={array.dtype}"
+        )
+    if array.ndim != len(shape) or any(
+        (size is None and actual < 1)
+        or (size is not None and actual != size)
+        for size, actual in zip(shape, array.shape)
+    ):
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name}.shape={array.shape}"
+        )
     array = array.astype(np.float32, copy=False)
     if not np.isfinite(array).all():
-        raise ValueError(f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name} with NaN or infinite values")
-    if (minimum is not None and array.min() < minimum) or (maximum is not None and array.max() > maximum):
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. Received: {name} with NaN or infinite values"
+        )
+    if (minimum is not None and array.min() < minimum) or (
+        maximum is not None and array.max() > maximum
+    ):
         raise ValueError(
             f"Invalid value received for argument `{name}`. Expected {expected}. "
             f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
@@ -197,8 +241,12 @@ def check_numeric(name, value):
         raise TypeError(message(name, "a numeric array or tensor", value))
     if isinstance(value, (np.ndarray, list, tuple)):
         dtype = np.asarray(value).dtype
-        if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
-            raise TypeError(f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}")
+        if not np.issubdtype(dtype, np.number) or np.issubdtype(
+            dtype, np.complexfloating
+        ):
+            raise TypeError(
+                f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}"
+            )
     return value
 
 
@@ -219,8 +267,12 @@ def check_same_shape(**shapes):
     known = {tuple(shape) for shape in shapes.values() if _is_known(shape)}
     if len(known) > 1:
         names = ", ".join(shapes)
-        received = ", ".join(f"{name}.shape={tuple(shape)}" for name, shape in shapes.items())
-        raise ValueError(f"Invalid value received for arguments `{names}`. Expected arrays of one shape. Received: {received}")
+        received = ", ".join(
+            f"{name}.shape={tuple(shape)}" for name, shape in shapes.items()
+        )
+        raise ValueError(
+            f"Invalid value received for arguments `{names}`. Expected arrays of one shape. Received: {received}"
+        )
 
 
 def check_broadcastable(**shapes):
@@ -241,5 +293,9 @@ def check_broadcastable(**shapes):
         np.broadcast_shapes(*known)
     except ValueError:
         names = ", ".join(shapes)
-        received = ", ".join(f"{name}.shape={tuple(shape)}" for name, shape in shapes.items())
-        raise ValueError(f"Invalid value received for arguments `{names}`. Expected shapes that broadcast together (the same shape). Received: {received}") from None
+        received = ", ".join(
+            f"{name}.shape={tuple(shape)}" for name, shape in shapes.items()
+        )
+        raise ValueError(
+            f"Invalid value received for arguments `{names}`. Expected shapes that broadcast together (the same shape). Received: {received}"
+        ) from None

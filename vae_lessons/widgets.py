@@ -94,15 +94,24 @@ def check_decoder(decoder, condition_dim=0):
             "expected a Keras decoder model from models.build_decoder (or a VAE holding "
             f"one), got {type(decoder).__name__}"
         )
-    layers = [layer for layer in decoder.layers if not isinstance(layer, keras.layers.InputLayer)]
+    layers = [
+        layer
+        for layer in decoder.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
     expected = "Dense(hidden_units, relu) 'decoder_hidden' then Dense(784, sigmoid) 'x_reconstructed'"
     found = [f"{type(layer).__name__} {layer.name!r}" for layer in layers]
-    inputs = getattr(decoder, "inputs", None)  # a subclassed model (like a VAE) has none
+    inputs = getattr(
+        decoder, "inputs", None
+    )  # a subclassed model (like a VAE) has none
     if (
         not inputs
         or len(inputs) != 1
-        or [layer.name for layer in layers] != ["decoder_hidden", "x_reconstructed"]
-        or not all(isinstance(layer, keras.layers.Dense) for layer in layers)
+        or [layer.name for layer in layers]
+        != ["decoder_hidden", "x_reconstructed"]
+        or not all(
+            isinstance(layer, keras.layers.Dense) for layer in layers
+        )
     ):
         raise ValueError(
             f"the explorer runs only this package's MLP decoder: one input z, then {expected}; "
@@ -110,36 +119,52 @@ def check_decoder(decoder, condition_dim=0):
         )
     hidden, output = layers
     for layer, activation in ((hidden, "relu"), (output, "sigmoid")):
-        name = getattr(layer.activation, "__name__", type(layer.activation).__name__)
+        name = getattr(
+            layer.activation, "__name__", type(layer.activation).__name__
+        )
         if name != activation:
-            raise ValueError(f"layer {layer.name!r}: expected activation {activation}, got {name}")
+            raise ValueError(
+                f"layer {layer.name!r}: expected activation {activation}, got {name}"
+            )
         if not layer.use_bias:
-            raise ValueError(f"layer {layer.name!r}: expected a bias (use_bias=True)")
+            raise ValueError(
+                f"layer {layer.name!r}: expected a bias (use_bias=True)"
+            )
     input_dim = int(inputs[0].shape[-1])  # latent_dim + condition_dim
     latent_dim = input_dim - condition_dim
     if latent_dim < 1:
-        raise ValueError(f"the decoder reads {input_dim} values, too few for z and {condition_dim} label columns")
+        raise ValueError(
+            f"the decoder reads {input_dim} values, too few for z and {condition_dim} label columns"
+        )
     hidden_units = int(hidden.units)
     if tuple(hidden.kernel.shape) != (input_dim, hidden_units):
-        raise ValueError(f"layer 'decoder_hidden' must read z directly, shape ({input_dim}, {hidden_units})")
+        raise ValueError(
+            f"layer 'decoder_hidden' must read z directly, shape ({input_dim}, {hidden_units})"
+        )
     if output.units != data.NUM_PIXELS:
         raise ValueError(
             f"the decoder outputs {output.units} values; the explorer draws 28x28 = "
             f"{data.NUM_PIXELS} pixels, so 'x_reconstructed' must have {data.NUM_PIXELS} units"
         )
     if tuple(output.kernel.shape) != (hidden_units, data.NUM_PIXELS):
-        raise ValueError("layer 'x_reconstructed' must read the output of 'decoder_hidden'")
+        raise ValueError(
+            "layer 'x_reconstructed' must read the output of 'decoder_hidden'"
+        )
     return latent_dim, hidden_units
 
 
 def _to_base64(array, dtype):
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+    return base64.b64encode(
+        np.ascontiguousarray(array, dtype=dtype).tobytes()
+    ).decode("ascii")
 
 
 def _from_base64(text, dtype, shape):
     array = np.frombuffer(base64.b64decode(text), dtype=dtype)
     if array.size != math.prod(shape):
-        raise ValueError(f"packed weights: expected {math.prod(shape)} values of {dtype}, got {array.size}")
+        raise ValueError(
+            f"packed weights: expected {math.prod(shape)} values of {dtype}, got {array.size}"
+        )
     return array.reshape(shape)
 
 
@@ -158,7 +183,9 @@ def quantize_columns(kernel):
         ``kernel ~= quantized * scale``; a column of zeros gets scale 1.
     """
     kernel = validation.check_array("kernel", kernel, shape=(None, None))
-    scale = np.abs(kernel).max(axis=0) / 127.0  # (rows, columns) -> (columns,)
+    scale = (
+        np.abs(kernel).max(axis=0) / 127.0
+    )  # (rows, columns) -> (columns,)
     scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
     quantized = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
     return quantized, scale
@@ -190,11 +217,19 @@ def pack_decoder_weights(decoder, condition_dim=0):
         float32 (784,), ``output_bias`` float32 (784,).
     """
     latent_dim, hidden_units = check_decoder(decoder, condition_dim)
-    hidden_kernel, hidden_bias = decoder.get_layer("decoder_hidden").get_weights()
-    output_kernel, output_bias = decoder.get_layer("x_reconstructed").get_weights()
+    hidden_kernel, hidden_bias = decoder.get_layer(
+        "decoder_hidden"
+    ).get_weights()
+    output_kernel, output_bias = decoder.get_layer(
+        "x_reconstructed"
+    ).get_weights()
     weights = {"decoder_hidden kernel": hidden_kernel, "decoder_hidden bias": hidden_bias,
                "x_reconstructed kernel": output_kernel, "x_reconstructed bias": output_bias}  # fmt: skip
-    broken = [name for name, array in weights.items() if not np.isfinite(array).all()]
+    broken = [
+        name
+        for name, array in weights.items()
+        if not np.isfinite(array).all()
+    ]
     if broken:
         raise ValueError(
             f"the decoder's weights hold NaN or infinity ({', '.join(broken)}): it cannot draw "
@@ -228,16 +263,36 @@ def unpack_decoder_weights(packed):
         ``output_kernel`` (hidden_units, 784) already multiplied by its scales,
         ``output_bias`` (784,).
     """
-    if not isinstance(packed, dict) or packed.get("format") != PACKED_FORMAT:
-        raise ValueError(validation.message("packed", f"a dict from pack_decoder_weights with format {PACKED_FORMAT!r}", packed))
-    input_dim, hidden_units = packed["latent_dim"] + packed.get("condition_dim", 0), packed["hidden_units"]
-    quantized = _from_base64(packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS))
+    if (
+        not isinstance(packed, dict)
+        or packed.get("format") != PACKED_FORMAT
+    ):
+        raise ValueError(
+            validation.message(
+                "packed",
+                f"a dict from pack_decoder_weights with format {PACKED_FORMAT!r}",
+                packed,
+            )
+        )
+    input_dim, hidden_units = (
+        packed["latent_dim"] + packed.get("condition_dim", 0),
+        packed["hidden_units"],
+    )
+    quantized = _from_base64(
+        packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS)
+    )
     scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
     return {
-        "hidden_kernel": _from_base64(packed["hidden_kernel"], "<f4", (input_dim, hidden_units)),
-        "hidden_bias": _from_base64(packed["hidden_bias"], "<f4", (hidden_units,)),
+        "hidden_kernel": _from_base64(
+            packed["hidden_kernel"], "<f4", (input_dim, hidden_units)
+        ),
+        "hidden_bias": _from_base64(
+            packed["hidden_bias"], "<f4", (hidden_units,)
+        ),
         "output_kernel": quantized.astype(np.float32) * scale,
-        "output_bias": _from_base64(packed["output_bias"], "<f4", (data.NUM_PIXELS,)),
+        "output_bias": _from_base64(
+            packed["output_bias"], "<f4", (data.NUM_PIXELS,)
+        ),
     }
 
 
@@ -261,16 +316,38 @@ def decode_with_packed_weights(packed, z, labels=None):
     x_reconstructed : numpy.ndarray, float64, shape (n, 784), in [0, 1]
     """
     weights = unpack_decoder_weights(packed)
-    quantized = _from_base64(packed["output_kernel"], "i1", (packed["hidden_units"], data.NUM_PIXELS))
+    quantized = _from_base64(
+        packed["output_kernel"],
+        "i1",
+        (packed["hidden_units"], data.NUM_PIXELS),
+    )
     scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
-    z = validation.check_array("z", z, shape=(None, packed["latent_dim"])).astype(np.float64)
+    z = validation.check_array(
+        "z", z, shape=(None, packed["latent_dim"])
+    ).astype(np.float64)
     if packed.get("condition_dim", 0):
-        one_hot = np.eye(packed["condition_dim"])[models.check_labels(labels, len(z))]  # (n, 10), float64 like z
-        z = np.concatenate([z, one_hot], axis=1)  # (n, latent_dim) -> (n, latent_dim + 10)
+        one_hot = np.eye(packed["condition_dim"])[
+            models.check_labels(labels, len(z))
+        ]  # (n, 10), float64 like z
+        z = np.concatenate(
+            [z, one_hot], axis=1
+        )  # (n, latent_dim) -> (n, latent_dim + 10)
     elif labels is not None:
-        raise ValueError(validation.message("labels", "None: this decoder is not conditional (condition_dim 0)", labels))
-    hidden = np.maximum(z @ weights["hidden_kernel"].astype(np.float64) + weights["hidden_bias"], 0.0)  # (n, latent_dim) -> (n, hidden_units)
-    logits = (hidden @ quantized.astype(np.float64)) * scale + weights["output_bias"]  # (n, hidden_units) -> (n, 784)
+        raise ValueError(
+            validation.message(
+                "labels",
+                "None: this decoder is not conditional (condition_dim 0)",
+                labels,
+            )
+        )
+    hidden = np.maximum(
+        z @ weights["hidden_kernel"].astype(np.float64)
+        + weights["hidden_bias"],
+        0.0,
+    )  # (n, latent_dim) -> (n, hidden_units)
+    logits = (hidden @ quantized.astype(np.float64)) * scale + weights[
+        "output_bias"
+    ]  # (n, hidden_units) -> (n, 784)
     return 1.0 / (1.0 + np.exp(-logits))
 
 
@@ -294,8 +371,16 @@ def gray_levels(x_reconstructed):
     """
     values = np.asarray(x_reconstructed)
     if values.size or not np.issubdtype(values.dtype, np.number):
-        validation.check_array("x_reconstructed", values.reshape(-1), shape=(None,), minimum=0.0, maximum=1.0)
-    return np.round(255.0 * (1.0 - np.asarray(x_reconstructed, dtype=np.float64))).astype(np.uint8)
+        validation.check_array(
+            "x_reconstructed",
+            values.reshape(-1),
+            shape=(None,),
+            minimum=0.0,
+            maximum=1.0,
+        )
+    return np.round(
+        255.0 * (1.0 - np.asarray(x_reconstructed, dtype=np.float64))
+    ).astype(np.uint8)
 
 
 def most_active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
@@ -317,9 +402,15 @@ def most_active_dimensions(z_mean, count=DEFAULT_MAX_SLIDERS):
     dimensions : list of int
         ``count`` dimensions, most active first.
     """
-    activity = evaluation.latent_activity(z_mean)  # (latent_dim,); checks the shape
-    count = validation.check_integer("count", count, minimum=1, maximum=len(activity))  # at most latent_dim
-    return [int(index) for index in np.argsort(-activity, kind="stable")[:count]]
+    activity = evaluation.latent_activity(
+        z_mean
+    )  # (latent_dim,); checks the shape
+    count = validation.check_integer(
+        "count", count, minimum=1, maximum=len(activity)
+    )  # at most latent_dim
+    return [
+        int(index) for index in np.argsort(-activity, kind="stable")[:count]
+    ]
 
 
 # --- the widgets ------------------------------------------------------------------------
@@ -339,7 +430,9 @@ def slider_label(index):
         ``"z"`` followed by ``index + 1`` in subscript digits.
     """
     index = validation.check_integer("index", index, minimum=0)
-    return "z" + str(index + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return "z" + str(index + 1).translate(
+        str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    )
 
 
 def _as_model_parts(model):
@@ -351,7 +444,11 @@ def _as_model_parts(model):
     if isinstance(decoder, keras.Model):
         encoder = getattr(model, "encoder", None)
         condition_dim = int(getattr(model, "condition_dim", 0))
-        return (encoder if isinstance(encoder, keras.Model) else None), decoder, condition_dim
+        return (
+            (encoder if isinstance(encoder, keras.Model) else None),
+            decoder,
+            condition_dim,
+        )
     return None, model, 0
 
 
@@ -359,14 +456,24 @@ def _examples_as_pixels(examples):
     """Example digits as float32 (n, 784) in [0, 1]: uint8 (n, 28, 28) or float [0, 1]."""
     images = np.asarray(examples)
     if np.issubdtype(images.dtype, np.integer):
-        return data.flatten_and_scale(images)  # validates shape (n, 28, 28) and [0, 255]
+        return data.flatten_and_scale(
+            images
+        )  # validates shape (n, 28, 28) and [0, 255]
     if not np.issubdtype(images.dtype, np.floating):
-        raise TypeError(f"examples: expected uint8 or float images, got dtype {images.dtype}")
+        raise TypeError(
+            f"examples: expected uint8 or float images, got dtype {images.dtype}"
+        )
     if images.ndim == 3 and images.shape[1:] == data.IMAGE_SHAPE:
         images = images.reshape(len(images), data.NUM_PIXELS)
     if images.ndim != 2 or images.shape[1] != data.NUM_PIXELS:
-        raise ValueError(f"examples: expected shape (n, 28, 28) or (n, 784), got {images.shape}")
-    if images.size and (not np.isfinite(images).all() or images.min() < 0 or images.max() > 1):
+        raise ValueError(
+            f"examples: expected shape (n, 28, 28) or (n, 784), got {images.shape}"
+        )
+    if images.size and (
+        not np.isfinite(images).all()
+        or images.min() < 0
+        or images.max() > 1
+    ):
         raise ValueError("examples: float pixels must lie in [0, 1]")
     return images.astype(np.float32)
 
@@ -469,22 +576,42 @@ class LatentExplorer(anywidget.AnyWidget):
     label = _Label(None).tag(sync=True)
     # NumPy in Python, a list of numbers in the browser; set last in __init__ (its
     # check needs latent_dim and z_range).
-    z = _LatentPoint().tag(sync=True, to_json=_z_to_json, from_json=_z_from_json)
+    z = _LatentPoint().tag(
+        sync=True, to_json=_z_to_json, from_json=_z_from_json
+    )
 
     def __init__(
-        self, model, examples=None, labels=None, dimensions=None, z_range=None, step=0.01, image_size=252, label=None
+        self,
+        model,
+        examples=None,
+        labels=None,
+        dimensions=None,
+        z_range=None,
+        step=0.01,
+        image_size=252,
+        label=None,
     ):
         encoder, decoder, condition_dim = _as_model_parts(model)
-        packed = pack_decoder_weights(decoder, condition_dim)  # checks the decoder and its weights
+        packed = pack_decoder_weights(
+            decoder, condition_dim
+        )  # checks the decoder and its weights
         self._decoder = decoder
         self.latent_dim = packed["latent_dim"]
         self.condition_dim = condition_dim
-        label = self.check_label(0 if label is None and self.conditional else label)
-        examples_z, example_states = self._prepare_examples(None if encoder is None else model, examples, labels)
+        label = self.check_label(
+            0 if label is None and self.conditional else label
+        )
+        examples_z, example_states = self._prepare_examples(
+            None if encoder is None else model, examples, labels
+        )
         z_range = self._check_z_range(z_range, examples_z)
         step = self._check_step(step, z_range)
-        image_size = validation.check_integer("image_size", image_size, minimum=28, maximum=1024)  # CSS pixels
-        self.examples_z = np.clip(examples_z, -z_range, z_range).astype(np.float32)
+        image_size = validation.check_integer(
+            "image_size", image_size, minimum=28, maximum=1024
+        )  # CSS pixels
+        self.examples_z = np.clip(examples_z, -z_range, z_range).astype(
+            np.float32
+        )
         for state, example_z in zip(example_states, self.examples_z):
             state["z"] = [round(float(value), 4) for value in example_z]
         dimensions = self._check_dimensions(dimensions)
@@ -495,7 +622,9 @@ class LatentExplorer(anywidget.AnyWidget):
             examples=example_states,
             image_size=int(image_size),
             dimensions=dimensions,
-            dimension_labels=[slider_label(index) for index in range(self.latent_dim)],
+            dimension_labels=[
+                slider_label(index) for index in range(self.latent_dim)
+            ],
             label=label,
             z=np.zeros(self.latent_dim),
         )
@@ -517,22 +646,34 @@ class LatentExplorer(anywidget.AnyWidget):
                 raise ValueError("labels given without examples")
             return np.zeros((0, self.latent_dim), np.float32), []
         if vae is None:
-            raise TypeError("examples need an encoder: pass the whole VAE, not only its decoder")
+            raise TypeError(
+                "examples need an encoder: pass the whole VAE, not only its decoder"
+            )
         pixels = _examples_as_pixels(examples)  # (n, 784)
         if not 1 <= len(pixels) <= MAX_EXAMPLES:
-            raise ValueError(f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}")
+            raise ValueError(
+                f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}"
+            )
         if labels is not None:
             data.validate_labels(labels, len(pixels))
         if self.conditional:
             if labels is None:
-                raise ValueError("labels: a conditional VAE's examples need their labels (its encoder reads them)")
-            z_mean, _ = vae.encode(pixels, np.asarray(labels))  # (n, 784), (n,) -> (n, latent_dim)
+                raise ValueError(
+                    "labels: a conditional VAE's examples need their labels (its encoder reads them)"
+                )
+            z_mean, _ = vae.encode(
+                pixels, np.asarray(labels)
+            )  # (n, 784), (n,) -> (n, latent_dim)
         else:
             z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
         if not np.isfinite(z_mean).all():
-            raise ValueError("the encoder's z_mean holds NaN or infinity for these examples: retrain the model")
+            raise ValueError(
+                "the encoder's z_mean holds NaN or infinity for these examples: retrain the model"
+            )
         if z_mean.shape != (len(pixels), self.latent_dim):
-            raise ValueError(f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})")
+            raise ValueError(
+                f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})"
+            )
         states = [
             {
                 "label": None if labels is None else int(labels[index]),
@@ -545,26 +686,44 @@ class LatentExplorer(anywidget.AnyWidget):
     @staticmethod
     def _check_z_range(z_range, examples_z):
         if z_range is None:
-            largest = float(np.abs(examples_z).max()) if examples_z.size else 0.0
+            largest = (
+                float(np.abs(examples_z).max()) if examples_z.size else 0.0
+            )
             return max(DEFAULT_Z_RANGE, math.ceil(largest * 2) / 2)
-        return validation.check_number("z_range", z_range, minimum=0, maximum=100, above=True)
+        return validation.check_number(
+            "z_range", z_range, minimum=0, maximum=100, above=True
+        )
 
     @staticmethod
     def _check_step(step, z_range):
-        return validation.check_number("step", step, minimum=0, maximum=z_range, above=True)  # at most z_range
+        return validation.check_number(
+            "step", step, minimum=0, maximum=z_range, above=True
+        )  # at most z_range
 
     def _check_dimensions(self, dimensions):
         if dimensions is None:
             return list(range(min(self.latent_dim, DEFAULT_MAX_SLIDERS)))
         expected = f"a non-empty sequence of distinct integers in 0..{self.latent_dim - 1} (latent_dim={self.latent_dim})"
-        if isinstance(dimensions, (str, bytes)) or not hasattr(dimensions, "__iter__"):
-            raise TypeError(validation.message("dimensions", expected, dimensions))
+        if isinstance(dimensions, (str, bytes)) or not hasattr(
+            dimensions, "__iter__"
+        ):
+            raise TypeError(
+                validation.message("dimensions", expected, dimensions)
+            )
         dimensions = list(dimensions)
         if not all(validation._is_integer(index) for index in dimensions):
-            raise TypeError(validation.message("dimensions", expected, dimensions))
+            raise TypeError(
+                validation.message("dimensions", expected, dimensions)
+            )
         dimensions = [int(index) for index in dimensions]
-        if not dimensions or len(set(dimensions)) != len(dimensions) or not all(0 <= index < self.latent_dim for index in dimensions):
-            raise ValueError(validation.message("dimensions", expected, dimensions))
+        if (
+            not dimensions
+            or len(set(dimensions)) != len(dimensions)
+            or not all(0 <= index < self.latent_dim for index in dimensions)
+        ):
+            raise ValueError(
+                validation.message("dimensions", expected, dimensions)
+            )
         return dimensions
 
     # --- the Python API -----------------------------------------------------------------
@@ -598,15 +757,23 @@ class LatentExplorer(anywidget.AnyWidget):
             If it has the wrong length, is not finite or lies outside the slider range.
         """
         if value is None or isinstance(value, (str, bytes)):
-            raise TypeError(f"z: expected {self.latent_dim} numbers, got {type(value).__name__}")
+            raise TypeError(
+                f"z: expected {self.latent_dim} numbers, got {type(value).__name__}"
+            )
         try:
             z = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"z: expected {self.latent_dim} numbers, got {type(value).__name__}") from None
+            raise TypeError(
+                f"z: expected {self.latent_dim} numbers, got {type(value).__name__}"
+            ) from None
         if z.shape != (self.latent_dim,):
-            raise ValueError(f"z: expected shape ({self.latent_dim},) (one value per latent dimension), got {z.shape}")
+            raise ValueError(
+                f"z: expected shape ({self.latent_dim},) (one value per latent dimension), got {z.shape}"
+            )
         if not np.isfinite(z).all():
-            raise ValueError(f"z: expected finite numbers, got {z.tolist()}")
+            raise ValueError(
+                f"z: expected finite numbers, got {z.tolist()}"
+            )
         outside = np.abs(z) > self.z_range + 1e-6
         if outside.any():
             raise ValueError(
@@ -636,16 +803,28 @@ class LatentExplorer(anywidget.AnyWidget):
         if not self.conditional:
             if value is not None:
                 raise ValueError(
-                    validation.message("label", "None: this model is not conditional (no label chooser)", value)
+                    validation.message(
+                        "label",
+                        "None: this model is not conditional (no label chooser)",
+                        value,
+                    )
                 )
             return None
-        return validation.check_integer("label", value, minimum=0, maximum=self.condition_dim - 1)
+        return validation.check_integer(
+            "label", value, minimum=0, maximum=self.condition_dim - 1
+        )
 
     def _decoder_input(self, z, label):
         """(1, latent_dim [+ 10]) float32: z, then the one-hot label of a conditional model."""
         label = self.label if label is None else self.check_label(label)
-        batch = np.asarray(z, dtype=np.float32)[None, :]  # (latent_dim,) -> (1, latent_dim)
-        return models.with_labels(batch, [label]) if self.conditional else batch  # -> (1, latent_dim + 10)
+        batch = np.asarray(z, dtype=np.float32)[
+            None, :
+        ]  # (latent_dim,) -> (1, latent_dim)
+        return (
+            models.with_labels(batch, [label])
+            if self.conditional
+            else batch
+        )  # -> (1, latent_dim + 10)
 
     def reset(self):
         """Set z to the origin, the prior's mean."""
@@ -664,9 +843,17 @@ class LatentExplorer(anywidget.AnyWidget):
         -------
         z : numpy.ndarray, float32, shape (latent_dim,)
         """
-        seed = None if seed is None else validation.check_integer("seed", seed, minimum=0)
+        seed = (
+            None
+            if seed is None
+            else validation.check_integer("seed", seed, minimum=0)
+        )
         rng = np.random.default_rng(seed)
-        z = np.clip(rng.standard_normal(self.latent_dim), -self.z_range, self.z_range)
+        z = np.clip(
+            rng.standard_normal(self.latent_dim),
+            -self.z_range,
+            self.z_range,
+        )
         self.z = np.round(z / self.step) * self.step
         return self.z
 
@@ -676,11 +863,21 @@ class LatentExplorer(anywidget.AnyWidget):
         A conditional explorer also sets the label to the example's.
         """
         if not len(self.examples_z):
-            raise ValueError(validation.message("index", "an example's index, but this explorer has no examples", index))
-        index = validation.check_integer("index", index, minimum=0, maximum=len(self.examples_z) - 1)
+            raise ValueError(
+                validation.message(
+                    "index",
+                    "an example's index, but this explorer has no examples",
+                    index,
+                )
+            )
+        index = validation.check_integer(
+            "index", index, minimum=0, maximum=len(self.examples_z) - 1
+        )
         if self.conditional:
             self.label = self.examples[index]["label"]
-        self.z = self.examples[index]["z"]  # the stored (rounded) mean the browser uses too
+        self.z = self.examples[index][
+            "z"
+        ]  # the stored (rounded) mean the browser uses too
 
     def image(self, z=None, label=None):
         """The Keras decoder's image for ``z`` (default: the current z).
@@ -697,7 +894,9 @@ class LatentExplorer(anywidget.AnyWidget):
         """
         z = self.z if z is None else self.check_z(z)
         batch = self._decoder_input(z, label)  # (1, latent_dim [+ 10])
-        pixels = keras.ops.convert_to_numpy(self._decoder(batch, training=False))  # (1, 784)
+        pixels = keras.ops.convert_to_numpy(
+            self._decoder(batch, training=False)
+        )  # (1, 784)
         return pixels.reshape(data.IMAGE_SHAPE).astype(np.float32)
 
     def browser_image(self, z=None, label=None):
@@ -716,7 +915,9 @@ class LatentExplorer(anywidget.AnyWidget):
         z = self.z if z is None else self.check_z(z)
         label = self.label if label is None else self.check_label(label)
         labels = [label] if self.conditional else None
-        return decode_with_packed_weights(self.packed_decoder, z[None, :], labels).reshape(data.IMAGE_SHAPE)
+        return decode_with_packed_weights(
+            self.packed_decoder, z[None, :], labels
+        ).reshape(data.IMAGE_SHAPE)
 
     def state_size(self):
         """Bytes of the widget's state as JSON (weights, examples, code): what a saved

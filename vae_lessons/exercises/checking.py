@@ -74,7 +74,9 @@ class Exercise:
     solution_code: str
     mistakes: tuple = ()
 
-    def __repr__(self):  # what a notebook shows for a bare `lesson_03.ex1`: no addresses
+    def __repr__(
+        self,
+    ):  # what a notebook shows for a bare `lesson_03.ex1`: no addresses
         return f"Exercise {self.name}: .check(answer), .hint(level), .solution()"
 
     def verdict(self, answer):
@@ -89,7 +91,8 @@ class Exercise:
             self.check_function(answer)
         except Mistake as mistake:
             return Verdict(mistake.name, f"Not yet. {mistake.message}")
-        except Exception as error:  # the student's function failed inside the check
+        # The student's function failed inside the check: any error is a verdict.
+        except Exception as error:  # noqa: BLE001
             return Verdict(
                 "raised",
                 f"Not yet. Checking your answer raised {type(error).__name__}: {error}. "
@@ -104,8 +107,14 @@ class Exercise:
     def hint(self, level=1):
         """Print hint ``level`` (1, 2 or 3; each says more)."""
         level = min(max(int(level), 1), len(self.hints))
-        more = f" For more: {self.name}.hint({level + 1})." if level < len(self.hints) else ""
-        print(f"Hint {level} of {len(self.hints)}: {self.hints[level - 1]}{more}")
+        more = (
+            f" For more: {self.name}.hint({level + 1})."
+            if level < len(self.hints)
+            else ""
+        )
+        print(
+            f"Hint {level} of {len(self.hints)}: {self.hints[level - 1]}{more}"
+        )
 
     def solution(self):
         """Print the solution code."""
@@ -181,11 +190,16 @@ def call(function, *arguments):
             ) from None
         raise
     if result is None:
-        raise Mistake("returned_none", "Your function returned None: did you forget the `return` line?")
+        raise Mistake(
+            "returned_none",
+            "Your function returned None: did you forget the `return` line?",
+        )
     return result
 
 
-def as_array(value, expected_shape, what="your answer", not_finite_advice=None):
+def as_array(
+    value, expected_shape, what="your answer", not_finite_advice=None
+):
     """``value`` as a float64 NumPy array of ``expected_shape``, or a named :class:`Mistake`.
 
     Accepts NumPy arrays, lists, numbers and any Keras backend's tensors.
@@ -203,10 +217,13 @@ def as_array(value, expected_shape, what="your answer", not_finite_advice=None):
         try:
             import keras
 
-            array = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-        except Exception:
+            array = np.asarray(
+                keras.ops.convert_to_numpy(value), dtype=np.float64
+            )
+        except Exception:  # noqa: BLE001 (any failure becomes one clear error)
             raise Mistake(
-                "wrong_type", f"{what} should be numbers (an array), got a {type(value).__name__}."
+                "wrong_type",
+                f"{what} should be numbers (an array), got a {type(value).__name__}.",
             ) from None
     if array.shape != tuple(expected_shape):
         raise Mistake(
@@ -231,7 +248,10 @@ def shape_advice(shape, expected):
     """A next step for a wrong shape: a missing sum, a transposition, a lost axis."""
     if shape == expected[::-1]:
         return "The axes are swapped: transpose it (`.T`)."
-    if len(shape) == len(expected) + 1 and shape[: len(expected)] == expected:
+    if (
+        len(shape) == len(expected) + 1
+        and shape[: len(expected)] == expected
+    ):
         return "One axis too many: did you forget to sum (or average) over the last axis?"
     if len(shape) < len(expected):
         return "An axis is missing: did you sum over the batch too? Keep one value per example."

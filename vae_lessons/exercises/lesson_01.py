@@ -25,7 +25,13 @@ VALIDATION_SIZE = 400
         answer = float(np.mean(x_train == 0))  # True counts as 1, False as 0
         print("fraction of zero pixels:", round(answer, 3))
     """,
-    mistakes=("percent", "count", "test_set", "ink_fraction", "wrong_shape"),
+    mistakes=(
+        "percent",
+        "count",
+        "test_set",
+        "ink_fraction",
+        "wrong_shape",
+    ),
 )
 def ex1(answer):
     """A fraction in [0, 1]: the share of all training pixels that are exactly 0."""
@@ -35,13 +41,25 @@ def ex1(answer):
     if abs(value - expected) <= ZERO_FRACTION_TOLERANCE:
         return
     if abs(value - 100 * expected) <= 100 * ZERO_FRACTION_TOLERANCE:
-        raise Mistake("percent", "That is a percentage; give the fraction (between 0 and 1): divide by 100.")
+        raise Mistake(
+            "percent",
+            "That is a percentage; give the fraction (between 0 and 1): divide by 100.",
+        )
     if abs(value - np.sum(x_train == 0)) < 1:
-        raise Mistake("count", "That is the number of zero pixels; divide by the number of pixels, or use np.mean.")
+        raise Mistake(
+            "count",
+            "That is the number of zero pixels; divide by the number of pixels, or use np.mean.",
+        )
     if abs(value - np.mean(x_test == 0)) <= ZERO_FRACTION_TOLERANCE:
-        raise Mistake("test_set", "That is the fraction in the test images; use the training images `x_train`.")
+        raise Mistake(
+            "test_set",
+            "That is the fraction in the test images; use the training images `x_train`.",
+        )
     if abs(value - (1 - expected)) <= ZERO_FRACTION_TOLERANCE:
-        raise Mistake("ink_fraction", "That is the fraction of pixels that are NOT zero (the ink); count `== 0`.")
+        raise Mistake(
+            "ink_fraction",
+            "That is the fraction of pixels that are NOT zero (the ink); count `== 0`.",
+        )
     raise Mistake(
         "wrong_value",
         f"{value:.4f} is not the fraction of zero pixels (expected within {ZERO_FRACTION_TOLERANCE}). "
@@ -54,9 +72,14 @@ def _row_keys(images):
     images = np.asarray(images)
     flat = images.reshape(len(images), -1)
     if flat.shape[1] != data.NUM_PIXELS:
-        raise Mistake("wrong_shape", f"Each digit should have 784 pixels; got {flat.shape[1]}.")
+        raise Mistake(
+            "wrong_shape",
+            f"Each digit should have 784 pixels; got {flat.shape[1]}.",
+        )
     if flat.dtype != np.uint8:
-        flat = np.rint(flat.astype(np.float64) * (255 if flat.max() <= 1 else 1)).astype(np.uint8)
+        flat = np.rint(
+            flat.astype(np.float64) * (255 if flat.max() <= 1 else 1)
+        ).astype(np.uint8)
     return [row.tobytes() for row in flat]
 
 
@@ -65,12 +88,18 @@ def _row_keys(images):
     why="A validation set that was trained on (the 2018 notebook's bug) makes every "
     "validation curve look better than the model is.",
     hints=(
-        "The validation digits must come out of `x_train` and be removed from it; the test "
-        "digits stay untouched.",
-        "Pick 400 distinct indices, 40 of each class, without replacement; the training part "
-        "is every other index.",
-        "`data.train_validation_split(x_train, y_train, validation_size=400, seed=0)` does "
-        "exactly this; or write it with `data.stratified_indices` and a boolean mask.",
+        (
+            "The validation digits must come out of `x_train` and be removed from it; the test "
+            "digits stay untouched."
+        ),
+        (
+            "Pick 400 distinct indices, 40 of each class, without replacement; the training part "
+            "is every other index."
+        ),
+        (
+            "`data.train_validation_split(x_train, y_train, validation_size=400, seed=0)` does "
+            "exactly this; or write it with `data.stratified_indices` and a boolean mask."
+        ),
     ),
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
@@ -88,8 +117,15 @@ def _row_keys(images):
         # The package's version:
         # data.train_validation_split(x_train, y_train, 400, seed=0)
     """,
-    mistakes=("wrong_type", "wrong_size", "validation_from_test", "validation_in_training",
-              "with_replacement", "labels_mismatch", "not_stratified"),
+    mistakes=(
+        "wrong_type",
+        "wrong_size",
+        "validation_from_test",
+        "validation_in_training",
+        "with_replacement",
+        "labels_mismatch",
+        "not_stratified",
+    ),
 )
 def ex2(answer):
     """``(x_train_part, y_train_part, x_validation, y_validation)``, 400 validation digits."""
@@ -121,20 +157,33 @@ def ex2(answer):
             "Some validation digits are still in the training part: a validation split drawn "
             "from the training data must also be removed from it (the original notebook's bug).",
         )
-    sizes_match = len(y_part) == len(part_keys) and len(y_validation) == len(validation_keys)
-    if len(validation_keys) != VALIDATION_SIZE or len(part_keys) + VALIDATION_SIZE != len(x_train) or not sizes_match:
+    sizes_match = len(y_part) == len(part_keys) and len(
+        y_validation
+    ) == len(validation_keys)
+    if (
+        len(validation_keys) != VALIDATION_SIZE
+        or len(part_keys) + VALIDATION_SIZE != len(x_train)
+        or not sizes_match
+    ):
         raise Mistake(
             "wrong_size",
             f"Expected 400 validation and {len(x_train) - VALIDATION_SIZE} training digits (with as "
             f"many labels); got {len(validation_keys)} and {len(part_keys)}.",
         )
-    for keys, labels in ((part_keys, y_part), (validation_keys, y_validation)):
-        if [label_of.get(key) for key in keys] != np.asarray(labels).tolist():
+    for keys, labels in (
+        (part_keys, y_part),
+        (validation_keys, y_validation),
+    ):
+        if [label_of.get(key) for key in keys] != np.asarray(
+            labels
+        ).tolist():
             raise Mistake(
                 "labels_mismatch",
                 "Some labels do not belong to their images: index images and labels with the same indices.",
             )
-    counts = np.bincount(np.asarray(y_validation), minlength=data.NUM_CLASSES)
+    counts = np.bincount(
+        np.asarray(y_validation), minlength=data.NUM_CLASSES
+    )
     if np.any(counts != VALIDATION_SIZE // data.NUM_CLASSES):
         raise Mistake(
             "not_stratified",
@@ -149,10 +198,14 @@ def ex2(answer):
     "will find hardest to separate; Lesson 5 shows it.",
     hints=(
         "Average the scaled training images of each class: ten images of 784 pixels.",
-        "Compute the Euclidean distance between every pair of average images; a class is "
-        "at distance 0 from itself, so leave the diagonal out.",
-        "np.linalg.norm(means[:, None] - means[None, :], axis=-1) gives the (10, 10) distances; "
-        "set the diagonal to np.inf, then np.unravel_index(np.argmin(...), (10, 10)).",
+        (
+            "Compute the Euclidean distance between every pair of average images; a class is "
+            "at distance 0 from itself, so leave the diagonal out."
+        ),
+        (
+            "np.linalg.norm(means[:, None] - means[None, :], axis=-1) gives the (10, 10) distances; "
+            "set the diagonal to np.inf, then np.unravel_index(np.argmin(...), (10, 10))."
+        ),
     ),
     solution="""
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
@@ -170,17 +223,32 @@ def ex2(answer):
 )
 def ex3(answer):
     """The pair of classes ``(a, b)`` whose average training images are closest."""
-    if not isinstance(answer, (tuple, list, np.ndarray)) or len(answer) != 2:
-        raise Mistake("wrong_type", "Give a pair of two digit classes, e.g. answer = (3, 5).")
+    if (
+        not isinstance(answer, (tuple, list, np.ndarray))
+        or len(answer) != 2
+    ):
+        raise Mistake(
+            "wrong_type",
+            "Give a pair of two digit classes, e.g. answer = (3, 5).",
+        )
     pair = sorted(int(value) for value in answer)
     (x_train, y_train), _ = data.load_mnist()
     x = data.flatten_and_scale(x_train)
-    means = np.stack([x[y_train == digit].mean(axis=0) for digit in range(data.NUM_CLASSES)])
+    means = np.stack(
+        [
+            x[y_train == digit].mean(axis=0)
+            for digit in range(data.NUM_CLASSES)
+        ]
+    )
     distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)
     np.fill_diagonal(distances, np.inf)
-    closest = sorted(np.unravel_index(np.argmin(distances), distances.shape))
+    closest = sorted(
+        np.unravel_index(np.argmin(distances), distances.shape)
+    )
     np.fill_diagonal(distances, -np.inf)
-    farthest = sorted(np.unravel_index(np.argmax(distances), distances.shape))
+    farthest = sorted(
+        np.unravel_index(np.argmax(distances), distances.shape)
+    )
     if pair == closest:
         return
     if pair[0] == pair[1]:
@@ -190,7 +258,10 @@ def ex3(answer):
             "diagonal of the distance table out (np.fill_diagonal(distances, np.inf)).",
         )
     if pair == farthest:
-        raise Mistake("farthest_pair", "That is the pair that is farthest apart: use argmin, not argmax.")
+        raise Mistake(
+            "farthest_pair",
+            "That is the pair that is farthest apart: use argmin, not argmax.",
+        )
     raise Mistake(
         "wrong_value",
         f"Classes {pair[0]} and {pair[1]} are not the closest pair. Compare the Euclidean "

@@ -6,7 +6,13 @@ import keras
 import numpy as np
 
 from vae_lessons import sampling
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 TOLERANCE = 1e-5  # relative and absolute, float32 arithmetic
 STATISTICS_TOLERANCE = 0.1  # relative error allowed on a sample's mean and spread (2,000 draws)
@@ -38,8 +44,17 @@ def _latents():
 
         answer = reparameterize
     """,
-    mistakes=("variance_instead_of_sigma", "log_var_without_exp", "sqrt_of_log_var", "forgot_mean",
-              "forgot_sigma", "wrong_shape", "not_a_function", "returned_none", "changed_input"),
+    mistakes=(
+        "variance_instead_of_sigma",
+        "log_var_without_exp",
+        "sqrt_of_log_var",
+        "forgot_mean",
+        "forgot_sigma",
+        "wrong_shape",
+        "not_a_function",
+        "returned_none",
+        "changed_input",
+    ),
 )
 def ex1(answer):
     """A function ``reparameterize(z_mean, z_log_var, epsilon) -> z``, all (batch, latent_dim)."""
@@ -48,21 +63,27 @@ def ex1(answer):
     try:
         z = as_array(result, z_mean.shape, "z")
     except Mistake as mistake:
-        if mistake.name == "not_finite" and np.array_equal(np.isnan(np.asarray(result, dtype=float)), z_log_var < 0):
+        if mistake.name == "not_finite" and np.array_equal(
+            np.isnan(np.asarray(result, dtype=float)), z_log_var < 0
+        ):
             raise Mistake(
                 "sqrt_of_log_var",
                 "NaN exactly where z_log_var is negative: you took a square root (or log) of the "
                 "log-variance. A log-variance can be negative; sigma is exp(z_log_var / 2).",
             ) from None
         raise
-    expected = keras.ops.convert_to_numpy(sampling.reparameterize(z_mean, z_log_var, epsilon))
+    expected = keras.ops.convert_to_numpy(
+        sampling.reparameterize(z_mean, z_log_var, epsilon)
+    )
     if close(z, expected, TOLERANCE, TOLERANCE):
         return
     candidates = {
         "variance_instead_of_sigma": (
             z_mean + np.exp(z_log_var) * epsilon,
-            "You scaled the noise by exp(z_log_var), the variance sigma^2 (as if z_log_var "
-            "were log sigma: off by a factor of 2 in the exponent). Use exp(z_log_var / 2).",
+            (
+                "You scaled the noise by exp(z_log_var), the variance sigma^2 (as if z_log_var "
+                "were log sigma: off by a factor of 2 in the exponent). Use exp(z_log_var / 2)."
+            ),
         ),
         "log_var_without_exp": (
             z_mean + z_log_var * epsilon,
@@ -94,8 +115,10 @@ def ex1(answer):
     "far noisier.",
     hints=(
         "Draw epsilon with the same shape as z_mean: (batch, latent_dim).",
-        "rng = np.random.default_rng(seed); epsilon = rng.standard_normal(z_mean.shape). "
-        "A shape of (1, latent_dim) would share one draw across the batch.",
+        (
+            "rng = np.random.default_rng(seed); epsilon = rng.standard_normal(z_mean.shape). "
+            "A shape of (1, latent_dim) would share one draw across the batch."
+        ),
         "return z_mean + np.exp(z_log_var / 2) * epsilon, with epsilon of shape z_mean.shape",
     ),
     solution="""
@@ -108,14 +131,24 @@ def ex1(answer):
 
         answer = sample_z
     """,
-    mistakes=("shared_epsilon", "not_reproducible", "variance_instead_of_sigma", "wrong_mean",
-              "wrong_spread", "wrong_shape"),
+    mistakes=(
+        "shared_epsilon",
+        "not_reproducible",
+        "variance_instead_of_sigma",
+        "wrong_mean",
+        "wrong_spread",
+        "wrong_shape",
+    ),
 )
 def ex2(answer):
     """A function ``sample_z(z_mean, z_log_var, seed) -> z`` drawing epsilon with NumPy."""
     batch = 2000
-    z_mean = np.tile(np.array([[1.0, -1.0]], dtype=np.float32), (batch, 1))  # every row the same
-    z_log_var = np.tile(np.log(np.array([[4.0, 0.25]], dtype=np.float32)), (batch, 1))  # sigma 2 and 0.5
+    z_mean = np.tile(
+        np.array([[1.0, -1.0]], dtype=np.float32), (batch, 1)
+    )  # every row the same
+    z_log_var = np.tile(
+        np.log(np.array([[4.0, 0.25]], dtype=np.float32)), (batch, 1)
+    )  # sigma 2 and 0.5
     sigma = np.array([2.0, 0.5])
     z = as_array(call(answer, z_mean, z_log_var, 0), z_mean.shape, "z")
     if np.allclose(z, z[:1]):
@@ -124,7 +157,9 @@ def ex2(answer):
             "Every example got the same z: one epsilon for the whole batch (the 2018 bug). "
             "Draw epsilon with shape z_mean.shape, one row per example.",
         )
-    if not np.array_equal(z, as_array(call(answer, z_mean, z_log_var, 0), z_mean.shape, "z")):
+    if not np.array_equal(
+        z, as_array(call(answer, z_mean, z_log_var, 0), z_mean.shape, "z")
+    ):
         raise Mistake(
             "not_reproducible",
             "The same seed gave different z: draw from np.random.default_rng(seed), not np.random.",
@@ -135,8 +170,14 @@ def ex2(answer):
             "variance_instead_of_sigma",
             "The spread of z is sigma^2, not sigma: scale epsilon by exp(z_log_var / 2), not exp(z_log_var).",
         )
-    if np.any(np.abs(z.mean(axis=0) - z_mean[0]) > STATISTICS_TOLERANCE * sigma + 4 * sigma / np.sqrt(batch)):
-        raise Mistake("wrong_mean", f"z should be centred on z_mean {z_mean[0].tolist()}; add z_mean.")
+    if np.any(
+        np.abs(z.mean(axis=0) - z_mean[0])
+        > STATISTICS_TOLERANCE * sigma + 4 * sigma / np.sqrt(batch)
+    ):
+        raise Mistake(
+            "wrong_mean",
+            f"z should be centred on z_mean {z_mean[0].tolist()}; add z_mean.",
+        )
     if np.any(np.abs(spread - sigma) > STATISTICS_TOLERANCE * sigma):
         raise Mistake(
             "wrong_spread",

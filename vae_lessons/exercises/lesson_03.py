@@ -8,7 +8,13 @@ import keras
 import numpy as np
 
 from vae_lessons import data, losses
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 RELATIVE_TOLERANCE = 1e-4  # float32 sums over 784 pixels
 ABSOLUTE_TOLERANCE = 1e-2  # nats; covers any clipping epsilon up to 1e-5
@@ -18,15 +24,21 @@ BASELINE_TOLERANCE = 0.05  # nats per digit
 def _grey_pair():
     """x and x_reconstructed strictly inside (0, 1): shape (4, 784) each, no clipping needed."""
     rng = np.random.default_rng(0)
-    x = rng.uniform(0.05, 0.95, size=(4, data.NUM_PIXELS)).astype(np.float32)
-    x_reconstructed = rng.uniform(0.05, 0.95, size=(4, data.NUM_PIXELS)).astype(np.float32)
+    x = rng.uniform(0.05, 0.95, size=(4, data.NUM_PIXELS)).astype(
+        np.float32
+    )
+    x_reconstructed = rng.uniform(
+        0.05, 0.95, size=(4, data.NUM_PIXELS)
+    ).astype(np.float32)
     return x, x_reconstructed
 
 
 def _perfect_pair():
     """Four real digits and a perfect reconstruction, with outputs of exactly 0 and 1."""
     (x_train, _), _ = data.load_mnist()
-    x = data.flatten_and_scale(x_train[:4])  # (4, 784), many exact 0s, some exact 1s
+    x = data.flatten_and_scale(
+        x_train[:4]
+    )  # (4, 784), many exact 0s, some exact 1s
     return x, x.copy()
 
 
@@ -39,10 +51,14 @@ def _numpy(tensor):
     why="Summed over the 784 pixels, this is -log p(x|z) in nats, the term of the ELBO "
     "that makes the decoder draw the digit it was given.",
     hints=(
-        "Per pixel: -(x log p + (1 - x) log(1 - p)), with p = x_reconstructed. Then sum over "
-        "the pixels, keeping one value per digit.",
-        "Sum with axis=-1 (a mean would divide by 784). A pixel p of exactly 0 or 1 gives "
-        "log(0): clip p to [1e-7, 1 - 1e-7] first.",
+        (
+            "Per pixel: -(x log p + (1 - x) log(1 - p)), with p = x_reconstructed. Then sum over "
+            "the pixels, keeping one value per digit."
+        ),
+        (
+            "Sum with axis=-1 (a mean would divide by 784). A pixel p of exactly 0 or 1 gives "
+            "log(0): clip p to [1e-7, 1 - 1e-7] first."
+        ),
         "p = np.clip(x_reconstructed, 1e-7, 1 - 1e-7); return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)",
     ),
     solution="""
@@ -57,29 +73,50 @@ def _numpy(tensor):
 
         answer = reconstruction_loss
     """,
-    mistakes=("mean_instead_of_sum", "swapped_arguments", "wrong_sign", "no_clipping", "wrong_shape",
-              "not_a_function"),
+    mistakes=(
+        "mean_instead_of_sum",
+        "swapped_arguments",
+        "wrong_sign",
+        "no_clipping",
+        "wrong_shape",
+        "not_a_function",
+    ),
 )
 def ex1(answer):
     """A function ``reconstruction_loss(x, x_reconstructed) -> (batch,)``, like losses.reconstruction_loss."""
     x, x_reconstructed = _grey_pair()
-    value = as_array(call(answer, x, x_reconstructed), (len(x),), "the loss")
+    value = as_array(
+        call(answer, x, x_reconstructed), (len(x),), "the loss"
+    )
     expected = _numpy(losses.reconstruction_loss(x, x_reconstructed))
     if not close(value, expected, RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE):
-        if close(value * data.NUM_PIXELS, expected, RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE):
+        if close(
+            value * data.NUM_PIXELS,
+            expected,
+            RELATIVE_TOLERANCE,
+            ABSOLUTE_TOLERANCE,
+        ):
             raise Mistake(
                 "mean_instead_of_sum",
                 "Off by a factor of 784: you averaged over the pixels instead of summing. "
                 "The negative log-likelihood of a digit is the sum over its pixels.",
             )
-        if close(value, _numpy(losses.reconstruction_loss(x_reconstructed, x)), RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE):
+        if close(
+            value,
+            _numpy(losses.reconstruction_loss(x_reconstructed, x)),
+            RELATIVE_TOLERANCE,
+            ABSOLUTE_TOLERANCE,
+        ):
             raise Mistake(
                 "swapped_arguments",
                 "You swapped the arguments: the logs must be of the decoder's output "
                 "x_reconstructed, weighted by the target x (the 2018 notebook's costliest bug).",
             )
         if close(-value, expected, RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE):
-            raise Mistake("wrong_sign", "Right size, wrong sign: a loss is the NEGATIVE log-likelihood.")
+            raise Mistake(
+                "wrong_sign",
+                "Right size, wrong sign: a loss is the NEGATIVE log-likelihood.",
+            )
         raise Mistake(
             "wrong_value",
             f"Off from losses.reconstruction_loss (tolerance {RELATIVE_TOLERANCE} relative, "
@@ -124,8 +161,14 @@ def _latents():
 
         answer = kl_divergence
     """,
-    mistakes=("log_var_as_log_sigma", "missing_half", "mean_over_dimensions", "wrong_sign", "wrong_shape",
-              "not_finite"),
+    mistakes=(
+        "log_var_as_log_sigma",
+        "missing_half",
+        "mean_over_dimensions",
+        "wrong_sign",
+        "wrong_shape",
+        "not_finite",
+    ),
 )
 def ex2(answer):
     """A function ``kl_divergence(z_mean, z_log_var) -> (batch,)``, like losses.kl_divergence."""
@@ -143,16 +186,27 @@ def ex2(answer):
     mu, log_var = z_mean.astype(np.float64), z_log_var.astype(np.float64)
     candidates = {
         "log_var_as_log_sigma": (
-            0.5 * np.sum(np.exp(2 * log_var) + mu**2 - 1 - 2 * log_var, axis=-1),
-            "You treated z_log_var as log sigma (a factor of 2: exp(2 z_log_var)). It is the log "
-            "of the variance: sigma^2 = exp(z_log_var) and log sigma^2 = z_log_var.",
+            0.5
+            * np.sum(
+                np.exp(2 * log_var) + mu**2 - 1 - 2 * log_var, axis=-1
+            ),
+            (
+                "You treated z_log_var as log sigma (a factor of 2: exp(2 z_log_var)). It is the log "
+                "of the variance: sigma^2 = exp(z_log_var) and log sigma^2 = z_log_var."
+            ),
         ),
-        "missing_half": (2 * expected, "Twice the KL: the formula has a factor 0.5 in front."),
+        "missing_half": (
+            2 * expected,
+            "Twice the KL: the formula has a factor 0.5 in front.",
+        ),
         "mean_over_dimensions": (
             expected / mu.shape[1],
             "You averaged over the latent dimensions; sum them (the KL of independent dimensions adds up).",
         ),
-        "wrong_sign": (-expected, "Right size, wrong sign: a KL divergence is never negative."),
+        "wrong_sign": (
+            -expected,
+            "Right size, wrong sign: a KL divergence is never negative.",
+        ),
     }
     for name, (wrong, message) in candidates.items():
         if close(value, wrong, RELATIVE_TOLERANCE, 1e-4):
@@ -189,7 +243,12 @@ def ex2(answer):
         )
         answer = float(coin[0])
     """,
-    mistakes=("mean_instead_of_sum", "bits_instead_of_nats", "wrong_sign", "wrong_shape"),
+    mistakes=(
+        "mean_instead_of_sum",
+        "bits_instead_of_nats",
+        "wrong_sign",
+        "wrong_shape",
+    ),
 )
 def ex3(answer):
     """The reconstruction loss of a decoder that outputs 0.5 for every pixel, nats per digit."""
@@ -208,7 +267,10 @@ def ex3(answer):
             "That is in bits (log base 2); the package works in nats (natural log): multiply by ln 2.",
         )
     if abs(value + expected) <= BASELINE_TOLERANCE:
-        raise Mistake("wrong_sign", "That is the log-likelihood; the loss is its negative.")
+        raise Mistake(
+            "wrong_sign",
+            "That is the log-likelihood; the loss is its negative.",
+        )
     raise Mistake(
         "wrong_value",
         f"{value:.1f} nats is not it (tolerance {BASELINE_TOLERANCE}). Work out the cost of one "

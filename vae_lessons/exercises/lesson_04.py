@@ -16,8 +16,30 @@ GAP_TOLERANCE = 1e-6  # nats
 def _history():
     """A made-up 10-epoch history: validation loss lowest at epoch 7, training loss still falling."""
     return {
-        "loss": (200.0, 180.0, 172.0, 168.0, 165.0, 163.0, 161.5, 160.0, 158.9, 158.0),
-        "val_loss": (205.0, 185.0, 176.0, 171.0, 169.0, 167.5, 166.8, 167.0, 167.4, 168.1),
+        "loss": (
+            200.0,
+            180.0,
+            172.0,
+            168.0,
+            165.0,
+            163.0,
+            161.5,
+            160.0,
+            158.9,
+            158.0,
+        ),
+        "val_loss": (
+            205.0,
+            185.0,
+            176.0,
+            171.0,
+            169.0,
+            167.5,
+            166.8,
+            167.0,
+            167.4,
+            168.1,
+        ),
     }
 
 
@@ -30,7 +52,10 @@ def _call(function, history):
         )
     result = function(dict(history))
     if result is None:
-        raise Mistake("returned_none", "Your function returned None: did you forget the `return` line?")
+        raise Mistake(
+            "returned_none",
+            "Your function returned None: did you forget the `return` line?",
+        )
     return result
 
 
@@ -52,7 +77,13 @@ def _call(function, history):
         answer = best_epoch
         # then: best_epoch(history) for the model you trained above
     """,
-    mistakes=("counted_from_zero", "training_loss", "returned_the_loss", "not_a_function", "returned_none"),
+    mistakes=(
+        "counted_from_zero",
+        "training_loss",
+        "returned_the_loss",
+        "not_a_function",
+        "returned_none",
+    ),
 )
 def ex1(answer):
     """A function ``best_epoch(history) -> int``: the epoch (from 1) of lowest validation loss."""
@@ -62,14 +93,20 @@ def ex1(answer):
     if value == expected:
         return
     if value == expected - 1:
-        raise Mistake("counted_from_zero", "One too low: that is the index. Epochs are counted from 1: add 1.")
+        raise Mistake(
+            "counted_from_zero",
+            "One too low: that is the index. Epochs are counted from 1: add 1.",
+        )
     if value in (len(history["loss"]), len(history["loss"]) - 1):
         raise Mistake(
             "training_loss",
             "That is where the TRAINING loss is lowest (it keeps falling). Use history['val_loss'].",
         )
     if value == min(history["val_loss"]):
-        raise Mistake("returned_the_loss", "That is the lowest loss itself; return its epoch (np.argmin, plus 1).")
+        raise Mistake(
+            "returned_the_loss",
+            "That is the lowest loss itself; return its epoch (np.argmin, plus 1).",
+        )
     raise Mistake(
         "wrong_value",
         f"Epoch {value:g} is not it. Print history['val_loss'] and find its smallest value by eye first.",
@@ -93,7 +130,12 @@ def ex1(answer):
 
         answer = generalization_gap
     """,
-    mistakes=("reversed_sign", "best_values", "first_epoch", "not_a_function"),
+    mistakes=(
+        "reversed_sign",
+        "best_values",
+        "first_epoch",
+        "not_a_function",
+    ),
 )
 def ex2(answer):
     """A function ``generalization_gap(history) -> float``: final validation minus final training loss."""
@@ -103,9 +145,27 @@ def ex2(answer):
     if abs(value - expected) <= GAP_TOLERANCE:
         return
     if abs(value + expected) <= GAP_TOLERANCE:
-        raise Mistake("reversed_sign", "Right size, wrong sign: subtract the training loss FROM the validation loss.")
-    if abs(value - (min(history["val_loss"]) - min(history["loss"]))) <= GAP_TOLERANCE:
-        raise Mistake("best_values", "You compared the lowest values; compare the final epoch's values ([-1]).")
-    if abs(value - (history["val_loss"][0] - history["loss"][0])) <= GAP_TOLERANCE:
-        raise Mistake("first_epoch", "That is the first epoch ([0]); use the last ([-1]).")
-    raise Mistake("wrong_value", f"{value:g} is not val_loss[-1] - loss[-1] (tolerance {GAP_TOLERANCE}).")
+        raise Mistake(
+            "reversed_sign",
+            "Right size, wrong sign: subtract the training loss FROM the validation loss.",
+        )
+    if (
+        abs(value - (min(history["val_loss"]) - min(history["loss"])))
+        <= GAP_TOLERANCE
+    ):
+        raise Mistake(
+            "best_values",
+            "You compared the lowest values; compare the final epoch's values ([-1]).",
+        )
+    if (
+        abs(value - (history["val_loss"][0] - history["loss"][0]))
+        <= GAP_TOLERANCE
+    ):
+        raise Mistake(
+            "first_epoch",
+            "That is the first epoch ([0]); use the last ([-1]).",
+        )
+    raise Mistake(
+        "wrong_value",
+        f"{value:g} is not val_loss[-1] - loss[-1] (tolerance {GAP_TOLERANCE}).",
+    )

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from vae_lessons import evaluation
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 KL_TOLERANCE = 1e-5  # relative and absolute, nats
 
@@ -18,10 +24,18 @@ def _clusters():
     """Made-up 2-D codes of 10 classes, 30 each: centres on a spiral, classes 3 and 7 closest."""
     rng = np.random.default_rng(2)
     angles = np.linspace(0, 3 * np.pi, 10)
-    centres = np.stack([np.cos(angles), np.sin(angles)], axis=1) * (1 + angles)[:, None]  # (10, 2)
-    centres[7] = centres[3] + [0.3, 0.1]  # the closest pair, by construction
+    centres = (
+        np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        * (1 + angles)[:, None]
+    )  # (10, 2)
+    centres[7] = centres[3] + [
+        0.3,
+        0.1,
+    ]  # the closest pair, by construction
     labels = np.repeat(np.arange(10), 30)  # (300,)
-    z_mean = centres[labels] + 0.05 * rng.standard_normal((300, 2))  # (300, 2)
+    z_mean = centres[labels] + 0.05 * rng.standard_normal(
+        (300, 2)
+    )  # (300, 2)
     return z_mean.astype(np.float32), labels
 
 
@@ -32,8 +46,10 @@ def _clusters():
     hints=(
         "The centre of a class is the mean z_mean of its digits: z_mean[labels == digit].mean(axis=0).",
         "Compute all pairwise distances between the ten centres; leave out each class's distance to itself (0).",
-        "distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1); "
-        "np.fill_diagonal(distances, np.inf); np.unravel_index(np.argmin(distances), distances.shape)",
+        (
+            "distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1); "
+            "np.fill_diagonal(distances, np.inf); np.unravel_index(np.argmin(distances), distances.shape)"
+        ),
     ),
     solution="""
         def closest_classes(z_mean, labels):
@@ -59,8 +75,14 @@ def ex1(answer):
     """A function ``closest_classes(z_mean, labels) -> (a, b)``."""
     z_mean, labels = _clusters()
     result = call(answer, z_mean, labels)
-    if not isinstance(result, (tuple, list, np.ndarray)) or len(result) != 2:
-        raise Mistake("wrong_type", "Return a pair of two classes, e.g. `return int(first), int(second)`.")
+    if (
+        not isinstance(result, (tuple, list, np.ndarray))
+        or len(result) != 2
+    ):
+        raise Mistake(
+            "wrong_type",
+            "Return a pair of two classes, e.g. `return int(first), int(second)`.",
+        )
     pair = sorted(int(value) for value in result)
     if pair == [3, 7]:
         return
@@ -70,10 +92,19 @@ def ex1(answer):
             "Both are the same class: each class is at distance 0 from itself. Set the "
             "diagonal of the distance table to np.inf before taking the argmin.",
         )
-    centres = np.stack([z_mean[labels == digit].mean(axis=0) for digit in range(10)])
-    distances = np.linalg.norm(centres[:, None] - centres[None, :], axis=-1)  # (10, 10)
-    if pair == sorted(np.unravel_index(np.argmax(distances), distances.shape)):
-        raise Mistake("farthest_pair", "That is the farthest pair: use argmin, not argmax.")
+    centres = np.stack(
+        [z_mean[labels == digit].mean(axis=0) for digit in range(10)]
+    )
+    distances = np.linalg.norm(
+        centres[:, None] - centres[None, :], axis=-1
+    )  # (10, 10)
+    if pair == sorted(
+        np.unravel_index(np.argmax(distances), distances.shape)
+    ):
+        raise Mistake(
+            "farthest_pair",
+            "That is the farthest pair: use argmin, not argmax.",
+        )
     raise Mistake(
         "wrong_value",
         f"On a test set where classes 3 and 7 are closest, your function gave {tuple(pair)}. "
@@ -84,7 +115,9 @@ def ex1(answer):
 def _latents():
     """Made-up codes: z_mean, z_log_var of shape (50, 4)."""
     rng = np.random.default_rng(3)
-    z_mean = rng.normal(scale=[2.0, 1.0, 0.3, 0.0], size=(50, 4)).astype(np.float32)
+    z_mean = rng.normal(scale=[2.0, 1.0, 0.3, 0.0], size=(50, 4)).astype(
+        np.float32
+    )
     z_log_var = rng.uniform(-3.0, 0.5, size=(50, 4)).astype(np.float32)
     return z_mean, z_log_var
 
@@ -109,7 +142,12 @@ def _latents():
         # the package's version:
         # evaluation.mean_kl_per_dimension(z_mean, z_log_var)
     """,
-    mistakes=("log_var_as_log_sigma", "sum_over_digits", "wrong_shape", "not_finite"),
+    mistakes=(
+        "log_var_as_log_sigma",
+        "sum_over_digits",
+        "wrong_shape",
+        "not_finite",
+    ),
 )
 def ex2(answer):
     """A function ``mean_kl_per_dimension(z_mean, z_log_var) -> (latent_dim,)``."""
@@ -124,21 +162,36 @@ def ex2(answer):
     if close(value, expected, KL_TOLERANCE, KL_TOLERANCE):
         return
     mu, log_var = z_mean.astype(np.float64), z_log_var.astype(np.float64)
-    if close(value, (0.5 * (np.exp(2 * log_var) + mu**2 - 1 - 2 * log_var)).mean(axis=0), KL_TOLERANCE, KL_TOLERANCE):
+    if close(
+        value,
+        (0.5 * (np.exp(2 * log_var) + mu**2 - 1 - 2 * log_var)).mean(
+            axis=0
+        ),
+        KL_TOLERANCE,
+        KL_TOLERANCE,
+    ):
         raise Mistake(
             "log_var_as_log_sigma",
             "You treated z_log_var as log sigma (exp(2 z_log_var)): it is the log of the "
             "variance, so sigma^2 = exp(z_log_var).",
         )
     if close(value, expected * len(mu), KL_TOLERANCE, KL_TOLERANCE):
-        raise Mistake("sum_over_digits", f"{len(mu)} times too large: you summed over the digits; average them.")
-    raise Mistake("wrong_value", "Off from evaluation.mean_kl_per_dimension (tolerance 1e-5). Check Lesson 3's formula.")
+        raise Mistake(
+            "sum_over_digits",
+            f"{len(mu)} times too large: you summed over the digits; average them.",
+        )
+    raise Mistake(
+        "wrong_value",
+        "Off from evaluation.mean_kl_per_dimension (tolerance 1e-5). Check Lesson 3's formula.",
+    )
 
 
 def _activity_codes():
     """Made-up z_mean (500, 6) whose dimensions vary with standard deviations 1 ... 0.001."""
     rng = np.random.default_rng(4)
-    spread = np.array([1.0, 0.5, 0.2, 0.05, 0.02, 0.001])  # variances 1, 0.25, 0.04, 0.0025, 4e-4, 1e-6
+    spread = np.array(
+        [1.0, 0.5, 0.2, 0.05, 0.02, 0.001]
+    )  # variances 1, 0.25, 0.04, 0.0025, 4e-4, 1e-6
     return (rng.standard_normal((500, 6)) * spread).astype(np.float32)
 
 
@@ -181,4 +234,7 @@ def ex3(answer):
             "wrong_axis",
             "More active dimensions than there are dimensions: you took the variance over axis 1; use axis 0 (digits).",
         )
-    raise Mistake("wrong_value", f"{value:g} is not it; print z_mean.var(axis=0) and count the values above 0.01.")
+    raise Mistake(
+        "wrong_value",
+        f"{value:g} is not it; print z_mean.var(axis=0) and count the values above 0.01.",
+    )

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 TOLERANCE = 1e-6
 
@@ -43,14 +49,22 @@ def ex1(answer):
     if close(path, expected, TOLERANCE, TOLERANCE):
         return
     if close(path, expected[::-1], TOLERANCE, TOLERANCE):
-        raise Mistake("reversed", "The path runs from z_b to z_a: start at z_a (t = 0) and end at z_b (t = 1).")
-    if close(path[0], z_a, TOLERANCE, TOLERANCE) and not close(path[-1], z_b, TOLERANCE, TOLERANCE):
+        raise Mistake(
+            "reversed",
+            "The path runs from z_b to z_a: start at z_a (t = 0) and end at z_b (t = 1).",
+        )
+    if close(path[0], z_a, TOLERANCE, TOLERANCE) and not close(
+        path[-1], z_b, TOLERANCE, TOLERANCE
+    ):
         raise Mistake(
             "end_missing",
             "The path stops short of z_b: np.arange(num_steps) / num_steps never reaches 1. "
             "Use np.linspace(0, 1, num_steps), which includes both ends.",
         )
-    raise Mistake("wrong_value", "The path is not the straight line from z_a to z_b; print t and check it runs 0 ... 1.")
+    raise Mistake(
+        "wrong_value",
+        "The path is not the straight line from z_a to z_b; print t and check it runs 0 ... 1.",
+    )
 
 
 def _images():
@@ -58,7 +72,9 @@ def _images():
     images = np.zeros((5, 784), dtype=np.float32)
     for row, step in enumerate((1.0, 2.0, 3.0, 4.0), start=1):
         images[row] = images[row - 1]
-        images[row, row] += step  # move one pixel by `step`: a step of Euclidean length `step`
+        images[row, row] += (
+            step  # move one pixel by `step`: a step of Euclidean length `step`
+        )
     return images
 
 
@@ -83,7 +99,12 @@ def _images():
         # then: largest_step(vae.decode(interpolate(z_a, z_b, 10)))
         # for two 7s, and for a 7 and a 1
     """,
-    mistakes=("squared_distance", "distance_from_first", "mean_step", "not_a_function"),
+    mistakes=(
+        "squared_distance",
+        "distance_from_first",
+        "mean_step",
+        "not_a_function",
+    ),
 )
 def ex2(answer):
     """A function ``largest_step(images) -> float``: the largest distance between consecutive images."""
@@ -91,12 +112,21 @@ def ex2(answer):
     if abs(value - 4.0) <= TOLERANCE:
         return
     if abs(value - 16.0) <= TOLERANCE:
-        raise Mistake("squared_distance", "That is a squared distance: take the square root (np.linalg.norm does).")
+        raise Mistake(
+            "squared_distance",
+            "That is a squared distance: take the square root (np.linalg.norm does).",
+        )
     if abs(value - np.sqrt(1 + 4 + 9 + 16)) <= 1e-5:
         raise Mistake(
             "distance_from_first",
             "You measured from the first image; measure between CONSECUTIVE images (np.diff).",
         )
     if abs(value - 2.5) <= TOLERANCE:
-        raise Mistake("mean_step", "That is the average step; the question asks for the largest (max).")
-    raise Mistake("wrong_value", f"{value:g} is not it: on the test images the steps have lengths 1, 2, 3, 4.")
+        raise Mistake(
+            "mean_step",
+            "That is the average step; the question asks for the largest (max).",
+        )
+    raise Mistake(
+        "wrong_value",
+        f"{value:g} is not it: on the test images the steps have lengths 1, 2, 3, 4.",
+    )

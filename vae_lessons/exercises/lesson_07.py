@@ -11,7 +11,13 @@ import math
 import numpy as np
 
 from vae_lessons import data
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 TOLERANCE = 1e-6  # relative
 
@@ -33,7 +39,12 @@ TOLERANCE = 1e-6  # relative
         answer = bits_per_pixel
         # then: bits_per_pixel(score.negative_elbo)
     """,
-    mistakes=("nats_per_pixel", "bits_per_digit", "log10", "not_a_function"),
+    mistakes=(
+        "nats_per_pixel",
+        "bits_per_digit",
+        "log10",
+        "not_a_function",
+    ),
 )
 def ex1(answer):
     """A function ``bits_per_pixel(nats) -> float``: nats per digit to bits per pixel."""
@@ -43,8 +54,14 @@ def ex1(answer):
     if close(value, expected, TOLERANCE):
         return
     candidates = {
-        "nats_per_pixel": (nats / data.NUM_PIXELS, "That is nats per pixel: also divide by ln 2 to get bits."),
-        "bits_per_digit": (nats / math.log(2), "That is bits per digit: also divide by the 784 pixels."),
+        "nats_per_pixel": (
+            nats / data.NUM_PIXELS,
+            "That is nats per pixel: also divide by ln 2 to get bits.",
+        ),
+        "bits_per_digit": (
+            nats / math.log(2),
+            "That is bits per digit: also divide by the 784 pixels.",
+        ),
         "log10": (
             nats / (data.NUM_PIXELS * math.log(10)),
             "You divided by ln 10; one bit is ln 2 nats (np.log(2)).",
@@ -53,7 +70,10 @@ def ex1(answer):
     for name, (wrong, message) in candidates.items():
         if close(value, wrong, TOLERANCE):
             raise Mistake(name, message)
-    raise Mistake("wrong_value", "Not nats / (784 ln 2). Check: 543.4 nats per digit is 1.0 bit per pixel.")
+    raise Mistake(
+        "wrong_value",
+        "Not nats / (784 ln 2). Check: 543.4 nats per digit is 1.0 bit per pixel.",
+    )
 
 
 def _log_weights():
@@ -68,10 +88,14 @@ def _log_weights():
     "importance-weighted bound L_k, tighter than the ELBO; computing it needs log-sum-exp.",
     hints=(
         "log mean exp(w) = log sum exp(w) - log k, over the k samples (axis 0).",
-        "exp(-800) is 0 in floating point: subtract the largest weight first, "
-        "log sum exp(w) = m + log sum exp(w - m).",
-        "m = log_weights.max(axis=0); "
-        "return m + np.log(np.mean(np.exp(log_weights - m), axis=0))",
+        (
+            "exp(-800) is 0 in floating point: subtract the largest weight first, "
+            "log sum exp(w) = m + log sum exp(w - m)."
+        ),
+        (
+            "m = log_weights.max(axis=0); "
+            "return m + np.log(np.mean(np.exp(log_weights - m), axis=0))"
+        ),
     ),
     solution="""
         def log_mean_exp(log_weights):
@@ -85,7 +109,13 @@ def _log_weights():
         # NumPy's version:
         # np.logaddexp.reduce(log_weights, axis=0) - np.log(len(log_weights))
     """,
-    mistakes=("mean_of_logs", "forgot_log_k", "not_finite", "wrong_shape", "not_a_function"),
+    mistakes=(
+        "mean_of_logs",
+        "forgot_log_k",
+        "not_finite",
+        "wrong_shape",
+        "not_a_function",
+    ),
 )
 def ex2(answer):
     """A function ``log_mean_exp(log_weights) -> (batch,)``, over axis 0 of (num_samples, batch)."""
@@ -98,7 +128,9 @@ def ex2(answer):
         "largest log weight before exp, and add it back after the log.",
     )
     # NumPy's log-sum-exp (logaddexp reduced over the samples), in float64
-    expected = np.logaddexp.reduce(log_weights, axis=0) - np.log(len(log_weights))
+    expected = np.logaddexp.reduce(log_weights, axis=0) - np.log(
+        len(log_weights)
+    )
     if close(value, expected, TOLERANCE):
         return
     if close(value, log_weights.mean(axis=0), TOLERANCE):
@@ -108,8 +140,14 @@ def ex2(answer):
             "weight (log-mean-exp), which is larger: the tighter bound.",
         )
     if close(value, expected + np.log(len(log_weights)), TOLERANCE):
-        raise Mistake("forgot_log_k", "That is log-sum-exp; for the mean subtract log k (k = number of samples).")
-    raise Mistake("wrong_value", "Off from log-mean-exp over axis 0 (the samples). Try it on [[0.], [0.]]: expect [0.].")
+        raise Mistake(
+            "forgot_log_k",
+            "That is log-sum-exp; for the mean subtract log k (k = number of samples).",
+        )
+    raise Mistake(
+        "wrong_value",
+        "Off from log-mean-exp over axis 0 (the samples). Try it on [[0.], [0.]]: expect [0.].",
+    )
 
 
 @exercise(
@@ -131,19 +169,43 @@ def ex2(answer):
         answer = standard_error
         # the package's version: losses.monte_carlo_standard_error(values)
     """,
-    mistakes=("standard_deviation", "divided_by_n", "population_std", "not_a_function"),
+    mistakes=(
+        "standard_deviation",
+        "divided_by_n",
+        "population_std",
+        "not_a_function",
+    ),
 )
 def ex3(answer):
     """A function ``standard_error(values) -> float``: of the mean of ``values``."""
-    values = np.array([160.0, 171.0, 158.0, 190.0, 149.0, 166.0, 177.0, 152.0, 163.0, 181.0])
+    values = np.array(
+        [
+            160.0,
+            171.0,
+            158.0,
+            190.0,
+            149.0,
+            166.0,
+            177.0,
+            152.0,
+            163.0,
+            181.0,
+        ]
+    )
     value = float(as_array(call(answer, values), (), "the standard error"))
     n = len(values)
     expected = np.std(values, ddof=1) / np.sqrt(n)
     if abs(value - expected) <= TOLERANCE * expected:
         return
     candidates = {
-        "standard_deviation": (np.std(values, ddof=1), "That is the standard deviation; divide it by sqrt(n)."),
-        "divided_by_n": (np.std(values, ddof=1) / n, "You divided by n; the standard error divides by sqrt(n)."),
+        "standard_deviation": (
+            np.std(values, ddof=1),
+            "That is the standard deviation; divide it by sqrt(n).",
+        ),
+        "divided_by_n": (
+            np.std(values, ddof=1) / n,
+            "You divided by n; the standard error divides by sqrt(n).",
+        ),
         "population_std": (
             np.std(values) / np.sqrt(n),
             "Almost: use the sample standard deviation, np.std(values, ddof=1) (NumPy's default is ddof=0).",
@@ -152,4 +214,7 @@ def ex3(answer):
     for name, (wrong, message) in candidates.items():
         if abs(value - wrong) <= TOLERANCE * abs(wrong):
             raise Mistake(name, message)
-    raise Mistake("wrong_value", f"{value:g} is not std(values, ddof=1) / sqrt(n) (relative tolerance {TOLERANCE}).")
+    raise Mistake(
+        "wrong_value",
+        f"{value:g} is not std(values, ddof=1) / sqrt(n) (relative tolerance {TOLERANCE}).",
+    )

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_lessons.exercises.checking import Mistake, as_array, call, close, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    call,
+    close,
+    exercise,
+)
 
 TOLERANCE = 1e-9  # relative
 
@@ -22,8 +28,10 @@ def _conv_cases():
     why="A convolution shares one small kernel over the whole image, so its size does "
     "not grow with the image: that is why the conv VAE has far fewer parameters than the MLP.",
     hints=(
-        "Each of the `filters` output channels has one kernel_size x kernel_size "
-        "kernel per input channel, and one bias.",
+        (
+            "Each of the `filters` output channels has one kernel_size x kernel_size "
+            "kernel per input channel, and one bias."
+        ),
         "kernel_size**2 * in_channels weights per filter, plus 1 bias per filter.",
         "return (kernel_size**2 * in_channels + 1) * filters",
     ),
@@ -69,8 +77,10 @@ def ex1(answer):
     why="Warm-up lets the decoder learn to use z before the KL term pulls the codes "
     "to the prior; the schedule is one line, but an off-by-one changes every epoch.",
     hints=(
-        "Epoch 0 (the first) has weight 0; the weight grows linearly and reaches "
-        "`target` at epoch `warmup_epochs`, then stays there.",
+        (
+            "Epoch 0 (the first) has weight 0; the weight grows linearly and reaches "
+            "`target` at epoch `warmup_epochs`, then stays there."
+        ),
         "target * epoch / warmup_epochs, capped at target: min(1, ...).",
         "return target * min(1.0, epoch / warmup_epochs)",
     ),
@@ -86,16 +96,22 @@ def ex1(answer):
 )
 def ex2(answer):
     """``warmup_weight(epoch, warmup_epochs, target) -> float``: the KL weight."""
-    cases = [(epoch, 4, target) for target in (1.0, 0.5) for epoch in range(7)]
+    cases = [
+        (epoch, 4, target) for target in (1.0, 0.5) for epoch in range(7)
+    ]
     value = as_array(
-        [call(answer, *case) for case in cases], (len(cases),), "the results"
+        [call(answer, *case) for case in cases],
+        (len(cases),),
+        "the results",
     )
 
     def schedule(shift, cap):
         weights = []
         for epoch, warmup_epochs, target in cases:
             fraction = (epoch + shift) / warmup_epochs
-            weights.append(target * (min(1.0, fraction) if cap else fraction))
+            weights.append(
+                target * (min(1.0, fraction) if cap else fraction)
+            )
         return np.array(weights)
 
     if close(value, schedule(0, True), TOLERANCE):
