@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae_lessons import architectures, data, evaluation, losses, registry, sampling
+from vae_lessons import architectures, conditional, data, evaluation, losses, registry, sampling
 
 import keras  # after vae_lessons, which picks the backend (ARCHITECTURE.md)
 
@@ -77,7 +77,7 @@ def conditional_score(vae, x, labels, seed=0):
 
     Parameters
     ----------
-    vae : models.ConditionalVAE
+    vae : conditional.ConditionalVAE
     x : numpy.ndarray, shape (n, 784)
     labels : numpy.ndarray of int, shape (n,)
     seed : int >= 0, default 0

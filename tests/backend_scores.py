@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae_lessons import architectures, losses, models
+from vae_lessons import architectures, losses, models, saving
 
 
 def _numbers(tensor):
@@ -37,13 +37,13 @@ def scores(folder):
     """
     folder = Path(folder)
     x, labels = np.load(folder / "x.npy"), np.load(folder / "labels.npy")
-    mlp = models.load_vae(folder / "mlp.keras")
+    mlp = saving.load_vae(folder / "mlp.keras")
     z_mean, z_log_var = mlp.encode(x)
     mlp_elbo = losses.elbo(x, mlp.decode(z_mean), z_mean, z_log_var)
-    conditional = models.load_vae(folder / "conditional.keras")
+    conditional = saving.load_vae(folder / "conditional.keras")
     z_mean, z_log_var = conditional.encode(x, labels)
     conditional_elbo = losses.elbo(x, conditional.decode(z_mean, labels), z_mean, z_log_var)
-    conv = models.load_vae(folder / "conv.keras")  # safe_mode: no Lambda layers
+    conv = saving.load_vae(folder / "conv.keras")  # safe_mode: no Lambda layers
     z_mean, z_log_var, _ = conv.encoder(x)
     conv_elbo = losses.elbo(x, conv.decoder(z_mean), z_mean, z_log_var)
     conv.compile(optimizer="adam")

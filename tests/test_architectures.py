@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import architectures, models, sampling, training
+from vae_lessons import architectures, models, sampling, saving, training
 
 
 def conv_vae(latent_dim=2, filters=(8, 16), dense_units=None, final_convolution=False, kl_weight=1.0, seed=1):
@@ -88,8 +88,8 @@ def test_images_must_be_flat_784_vectors():
 def test_save_and_load_round_trip_with_safe_mode(tmp_path):
     training.set_seed(0)
     vae = conv_vae(latent_dim=3, dense_units=4, final_convolution=True, kl_weight=0.25)
-    models.save_vae(vae, tmp_path / "conv.keras")
-    loaded = models.load_vae(tmp_path / "conv.keras")  # safe_mode=True: no Lambda layers
+    saving.save_vae(vae, tmp_path / "conv.keras")
+    loaded = saving.load_vae(tmp_path / "conv.keras")  # safe_mode=True: no Lambda layers
     x = digits(8)
     for original, reloaded in zip(vae.encoder(x)[:2], loaded.encoder(x)[:2]):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(reloaded), keras.ops.convert_to_numpy(original), rtol=1e-6)

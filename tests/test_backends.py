@@ -25,7 +25,7 @@ from test_architectures import conv_vae
 from test_conditional import numpy_conditional_elbo
 from test_models import numpy_elbo
 
-from vae_lessons import losses, models, training
+from vae_lessons import conditional, losses, models, saving, training
 
 TESTS = Path(__file__).resolve().parent
 BACKEND_PACKAGES = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
@@ -43,15 +43,15 @@ def saved(tmp_path_factory):
     training.set_seed(0)
     mlp = models.build_vae(latent_dim=2, hidden_units=64)
     training.set_seed(0)
-    conditional = models.build_vae(latent_dim=2, hidden_units=32, vae_class=models.ConditionalVAE)
+    conditional_vae = models.build_vae(latent_dim=2, hidden_units=32, vae_class=conditional.ConditionalVAE)
     training.set_seed(0)
     conv = conv_vae(filters=(4, 8), dense_units=6)
-    for name, vae in [("mlp", mlp), ("conditional", conditional), ("conv", conv)]:
-        models.save_vae(vae, folder / f"{name}.keras")
+    for name, vae in [("mlp", mlp), ("conditional", conditional_vae), ("conv", conv)]:
+        saving.save_vae(vae, folder / f"{name}.keras")
     z_mean, z_log_var, _ = conv.encoder(x)
     references = {
         "mlp_elbo": numpy_elbo(mlp, x),
-        "conditional_elbo": numpy_conditional_elbo(conditional, x, labels),
+        "conditional_elbo": numpy_conditional_elbo(conditional_vae, x, labels),
         "conv_elbo": keras.ops.convert_to_numpy(losses.elbo(x, conv.decoder(z_mean), z_mean, z_log_var)),
     }
     return folder, references

@@ -29,6 +29,7 @@ from vae_lessons import (
     plots,
     registry,
     sampling,
+    saving,
     training,
     widgets,
 )
@@ -165,8 +166,6 @@ def rows():
     add(expand("bound_vs_samples", "negative_log_likelihoods", lambda v: plots.bound_vs_samples([1, 10], v, 101.0), {
         "None": None, "empty": [], "NaN": [math.nan, 99.0], "fewer": [100.0], "strings": ["a", "b"]}))
     add(expand("bound_vs_samples", "negative_elbo", lambda v: plots.bound_vs_samples([1, 10], [100.0, 99.0], v), BAD_NUMBERS))
-    add(expand("rate_distortion", "scores", plots.rate_distortion, {
-        "None": None, "empty": {}, "list": [SCORE], "not scores": {"a": 1.0}, "NaN score": {"a": evaluation.HeldOutScore(math.nan, 1.0, 1.0, 1.0, 4)}}))
     add(expand("kl_per_dimension", "kl_by_label", plots.kl_per_dimension, {
         "None": None, "empty": {}, "list": [np.ones(2)], "empty array": {"a": np.array([])}, "NaN": {"a": np.array([1.0, math.nan])},
         "strings": {"a": np.array(["x", "y"])}, "matrix": {"a": np.ones((2, 2))}}))
@@ -258,9 +257,9 @@ def rows():
     add(expand("VAE.encode", "batch_size", lambda b: small_vae().encode(DIGITS, batch_size=b), BAD_POSITIVE_INTEGERS))
     add(expand("VAE.decode", "z", lambda z: small_vae().decode(z), BAD_LATENTS))
     add(expand("VAE.decode", "batch_size", lambda b: small_vae().decode(Z, batch_size=b), BAD_POSITIVE_INTEGERS))
-    add(expand("save_vae", "vae", lambda v: models.save_vae(v, "/tmp/never-written.keras"), {"None": None, "decoder": small_vae().decoder}))
-    add(expand("save_vae", "path", lambda p: models.save_vae(small_vae(), p), {"None": None, "number": 5, "not .keras": "/tmp/model.h5"}))
-    add(expand("load_vae", "path", models.load_vae, {"None": None, "number": 5, "missing": "/no/such/model.keras", "not .keras": "/tmp/model.h5"}))
+    add(expand("save_vae", "vae", lambda v: saving.save_vae(v, "/tmp/never-written.keras"), {"None": None, "decoder": small_vae().decoder}))
+    add(expand("save_vae", "path", lambda p: saving.save_vae(small_vae(), p), {"None": None, "number": 5, "not .keras": "/tmp/model.h5"}))
+    add(expand("load_vae", "path", saving.load_vae, {"None": None, "number": 5, "missing": "/no/such/model.keras", "not .keras": "/tmp/model.h5"}))
 
     # --- training ---------------------------------------------------------------------
     add(expand("set_seed", "seed", training.set_seed, {**BAD_SEEDS, "2**32": 2**32}))

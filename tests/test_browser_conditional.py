@@ -23,7 +23,7 @@ import test_book
 
 from benchmarks import explorer_latency
 from scripts import browser as chromium
-from vae_lessons import data, models, training, widgets
+from vae_lessons import conditional, data, models, training, widgets
 
 ARTIFACTS = test_book.REPO / "test-artifacts" / "conditional"
 CANVAS = chromium.EXPLORER_CANVAS
@@ -37,12 +37,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium.available(), 
 def explorers():
     """A conditional explorer (with example digits) and a plain one; small random models."""
     training.set_seed(5)
-    conditional_vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=models.ConditionalVAE)
+    conditional_vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=conditional.ConditionalVAE)
     plain_vae = models.build_vae(latent_dim=2, hidden_units=32)
     _, (x_test, y_test) = data.load_mnist()
-    conditional = widgets.LatentExplorer(conditional_vae, examples=x_test[:5], labels=y_test[:5], label=2)
+    labelled = widgets.LatentExplorer(conditional_vae, examples=x_test[:5], labels=y_test[:5], label=2)
     plain = widgets.LatentExplorer(plain_vae, examples=x_test[:3], labels=y_test[:3])
-    return conditional, plain
+    return labelled, plain
 
 
 @pytest.fixture(scope="module")

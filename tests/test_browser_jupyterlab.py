@@ -482,11 +482,11 @@ def check_explorer(page, front_end, jupyter, url_path):
 CONDITIONAL_NOTEBOOK_CELLS = [
     (
         'import os\nos.environ.setdefault("KERAS_BACKEND", "jax")\n'
-        "from vae_lessons import data, models, training, widgets"
+        "from vae_lessons import conditional, data, models, training, widgets"
     ),
     (
         "training.set_seed(5)\n"
-        "vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=models.ConditionalVAE)\n"
+        "vae = models.build_vae(latent_dim=2, hidden_units=64, vae_class=conditional.ConditionalVAE)\n"
         "_, (x_test, y_test) = data.load_mnist()\n"
         "explorer = widgets.LatentExplorer(vae, examples=x_test[:3], labels=y_test[:3], label=2)\n"
         "explorer"

@@ -7,17 +7,23 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import cache, data, losses, models, registry, training
+from vae_lessons import cache, conditional, data, losses, models, registry, saving, training
+from vae_lessons import cache as model_cache
 
 TINY = training.TrainingConfig(
     hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3, conditional=True
 )
 
+def entry_of(config):
+    """The model cache's folder for ``config`` on this backend."""
+    return model_cache.cache_entry(training.cache_metadata(config))
+
+
 
 @pytest.fixture(scope="module")
 def conditional_vae():
     training.set_seed(0)
-    return models.build_vae(latent_dim=2, hidden_units=32, vae_class=models.ConditionalVAE)
+    return models.build_vae(latent_dim=2, hidden_units=32, vae_class=conditional.ConditionalVAE)
 
 
 def digits(n, seed=1):
@@ -50,18 +56,18 @@ def test_shapes_follow_the_input_convention(conditional_vae):
     # the MLP decoder's layers with 10 more input rows: what the explorer packs
     assert [layer.name for layer in vae.decoder.layers[1:]] == ["decoder_hidden", "x_reconstructed"]
     assert tuple(vae.decoder.get_layer("decoder_hidden").kernel.shape) == (12, 32)
-    assert tuple(vae(models.with_labels(digits(3), [0, 1, 2])).shape) == (3, 784)
+    assert tuple(vae(conditional.with_labels(digits(3), [0, 1, 2])).shape) == (3, 784)
 
 
 def test_with_labels_and_one_hot():
     rows = np.arange(6, dtype=np.float32).reshape(3, 2)
-    combined = models.with_labels(rows, [9, 0, 4])
+    combined = conditional.with_labels(rows, [9, 0, 4])
     assert combined.shape == (3, 12) and combined.dtype == np.float32
     np.testing.assert_array_equal(combined[:, :2], rows)
     np.testing.assert_array_equal(combined[:, 2:].argmax(axis=1), [9, 0, 4])
     np.testing.assert_array_equal(combined[:, 2:].sum(axis=1), 1)
-    np.testing.assert_array_equal(models.with_labels(rows, 7)[:, 2:].argmax(axis=1), [7, 7, 7])
-    np.testing.assert_array_equal(models.one_hot(np.array([3, 1])), np.eye(10, dtype=np.float32)[[3, 1]])
+    np.testing.assert_array_equal(conditional.with_labels(rows, 7)[:, 2:].argmax(axis=1), [7, 7, 7])
+    np.testing.assert_array_equal(conditional.one_hot(np.array([3, 1])), np.eye(10, dtype=np.float32)[[3, 1]])
 
 
 def test_encode_and_decode_match_a_numpy_reference(conditional_vae):
@@ -115,7 +121,7 @@ def test_an_unconditional_model_refuses_labels():
 def test_only_the_pixels_are_scored(conditional_vae):
     """The target may be the digits or the (batch, 794) training input: same loss."""
     x, labels = digits(5), np.arange(5)
-    inputs = models.with_labels(x, labels)
+    inputs = conditional.with_labels(x, labels)
     x_reconstructed = conditional_vae.decode(conditional_vae.encode(x, labels)[0], labels)
     with_label_columns = conditional_vae.reconstruction_loss(inputs, x_reconstructed)
     pixels_only = conditional_vae.reconstruction_loss(x, x_reconstructed)
@@ -123,12 +129,12 @@ def test_only_the_pixels_are_scored(conditional_vae):
 
 
 def test_save_and_load_round_trip(conditional_vae, tmp_path):
-    models.save_vae(conditional_vae, tmp_path / "conditional.keras")
-    loaded = models.load_vae(tmp_path / "conditional.keras")  # safe_mode=True
-    assert type(loaded) is models.ConditionalVAE and loaded.latent_dim == 2
+    saving.save_vae(conditional_vae, tmp_path / "conditional.keras")
+    loaded = saving.load_vae(tmp_path / "conditional.keras")  # safe_mode=True
+    assert type(loaded) is conditional.ConditionalVAE and loaded.latent_dim == 2
     z, labels = np.random.default_rng(2).normal(size=(4, 2)), [1, 3, 5, 7]
     np.testing.assert_array_equal(loaded.decode(z, labels), conditional_vae.decode(z, labels))
-    config = json.dumps(models._read_config(tmp_path / "conditional.keras"))
+    config = json.dumps(saving._read_config(tmp_path / "conditional.keras"))
     assert "Lambda" not in config and "ConditionalVAE" in config
 
 
@@ -148,15 +154,14 @@ def test_config_field_and_cache_key():
     with pytest.raises(TypeError, match=r"argument `conditional`. Expected True or False. Received: conditional=1"):
         training.TrainingConfig(conditional=1)
     # models cached before the field existed keep their key
-    assert "conditional" not in training.config_key(training.TrainingConfig())
-    assert training.config_key(TINY)["conditional"] is True
-    assert training.cache_path(TINY) != training.cache_path(dataclasses.replace(TINY, conditional=False))
+    assert training.cache_metadata(TINY)["config"]["conditional"] is True
+    assert entry_of(TINY) != entry_of(dataclasses.replace(TINY, conditional=False))
 
 
 def test_train_and_cache_a_conditional_model(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_LESSONS_CACHE", str(tmp_path))
     vae, history = training.trained_vae(TINY)
-    assert type(vae) is models.ConditionalVAE and len(history["loss"]) == 2
+    assert type(vae) is conditional.ConditionalVAE and len(history["loss"]) == 2
     assert all(np.isfinite(history["val_loss"]))
     loaded, loaded_history = training.trained_vae(TINY)  # from the cache this time
     assert loaded_history == history
@@ -180,4 +185,4 @@ def test_distributed_training_builds_the_conditional_model():
     from vae_lessons import distributed
 
     vae, history = training.train(dataclasses.replace(TINY, epochs=1), distribution=distributed.data_parallel())
-    assert type(vae) is models.ConditionalVAE and np.isfinite(history["val_loss"][0])
+    assert type(vae) is conditional.ConditionalVAE and np.isfinite(history["val_loss"][0])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks import conv_design, quality
-from vae_lessons import evaluation, losses, models, sampling, training
+from vae_lessons import conditional, evaluation, losses, models, sampling, training
 
 
 def digits(n, seed=1):
@@ -58,7 +58,7 @@ def test_candidates_are_unique_and_their_optimizers_follow_their_settings():
 
 def test_conditional_score_is_the_elbo_with_the_labels_given():
     training.set_seed(0)
-    vae = models.build_vae(latent_dim=2, hidden_units=16, vae_class=models.ConditionalVAE)
+    vae = models.build_vae(latent_dim=2, hidden_units=16, vae_class=conditional.ConditionalVAE)
     x, labels = digits(20), np.arange(20) % 10
     score = quality.conditional_score(vae, x, labels, seed=0)
     # by hand: the same noise stream per digit as evaluation.held_out_score

@@ -31,7 +31,7 @@ from test_data import (
     write_idx,  # tests/ is on sys.path (pytest's default import mode)
 )
 
-from vae_lessons import data, distributed, models, train, training
+from vae_lessons import data, distributed, models, saving, train, training
 
 REPO = Path(__file__).resolve().parents[1]
 ON_JAX = keras.backend.backend() == "jax"
@@ -290,7 +290,7 @@ def test_command_line_trains_and_saves_then_refuses_to_overwrite(idx_folder, tmp
     assert "4/4" in result.stdout  # Keras's progress bar reached the last of 200 / 50 steps
     assert result.stdout.strip().endswith(f"saved {output}")
     assert ("data-parallel over 1 devices in 1 process(es)" in result.stdout) == ON_JAX
-    vae = models.load_vae(output)
+    vae = saving.load_vae(output)
     assert vae.latent_dim == 2 and vae.encoder.get_layer("encoder_hidden").units == 16
     before = output.read_bytes()
     with pytest.raises(SystemExit) as exit_info:

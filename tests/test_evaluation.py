@@ -7,8 +7,19 @@ import numpy as np
 import pytest
 
 from vae_lessons import data, evaluation, losses, models, original, training
+from vae_lessons import cache as model_cache
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
+
+def entry_of(config):
+    """The model cache's folder for ``config`` on this backend."""
+    return model_cache.cache_entry(training.cache_metadata(config))
+
+
+def original_entry_of(config, swapped_bce):
+    """The model cache's folder for the original model of ``config``."""
+    return model_cache.cache_entry(original.original_cache_metadata(config, swapped_bce))
+
 
 
 @pytest.fixture(scope="module")
@@ -195,10 +206,10 @@ def test_original_model_trains_caches_and_reloads(cache, monkeypatch, swapped_bc
     for a, b in zip(vae.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
     # Its own cache entry, next to (not instead of) the corrected model's.
-    entry = original.original_cache_path(TINY, swapped_bce)
-    assert entry.parent == cache and entry != training.cache_path(TINY)
+    entry = original_entry_of(TINY, swapped_bce)
+    assert entry.parent == cache and entry != entry_of(TINY)
     assert json.loads((entry / "meta.json").read_text())["metadata"]["swapped_bce"] is swapped_bce
-    assert original.original_cache_path(TINY, not swapped_bce) != entry
+    assert original_entry_of(TINY, not swapped_bce) != entry
 
 
 def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
@@ -212,7 +223,7 @@ def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
 
     monkeypatch.setattr(original, "train_original", build_instead_of_training)
     original.trained_original_vae(TINY)
-    entry = original.original_cache_path(TINY, True)
+    entry = original_entry_of(TINY, True)
     (entry / "model.keras").write_bytes(b"corrupt")
     with pytest.warns(UserWarning, match="retraining"):
         vae, _ = original.trained_original_vae(TINY)

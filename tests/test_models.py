@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import losses, models, training
+from vae_lessons import losses, models, saving, training
 
 
 def numpy_elbo(vae, x):
@@ -146,8 +146,8 @@ def test_fit_reports_loss_reconstruction_and_kl():
 def test_save_and_load_round_trip(tmp_path):
     vae = models.build_vae(latent_dim=2, hidden_units=16, kl_weight=0.5)
     path = tmp_path / "vae.keras"
-    models.save_vae(vae, path)
-    loaded = models.load_vae(path)
+    saving.save_vae(vae, path)
+    loaded = saving.load_vae(path)
     assert isinstance(loaded, models.VAE)
     assert loaded.encoder.get_layer("z").kl_weight == 0.5
     for original, restored in zip(vae.get_weights(), loaded.get_weights()):
@@ -158,23 +158,23 @@ def test_save_never_overwrites(tmp_path):
     path = tmp_path / "vae.keras"
     path.write_text("precious")
     with pytest.raises(ValueError, match="vae.keras: file exists"):
-        models.save_vae(models.build_vae(hidden_units=8), path)
+        saving.save_vae(models.build_vae(hidden_units=8), path)
     assert path.read_text() == "precious"
     with pytest.raises(ValueError, match="must end in .keras"):
-        models.save_vae(models.build_vae(hidden_units=8), tmp_path / "vae.h5")
+        saving.save_vae(models.build_vae(hidden_units=8), tmp_path / "vae.h5")
 
 
 def test_load_rejects_what_is_not_a_package_vae(tmp_path):
     with pytest.raises(ValueError, match="missing.keras: file not found"):
-        models.load_vae(tmp_path / "missing.keras")
+        saving.load_vae(tmp_path / "missing.keras")
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(b"not a zip archive")
     with pytest.raises(ValueError, match="garbage.keras: not a loadable vae_lessons model"):
-        models.load_vae(garbage)
+        saving.load_vae(garbage)
     other = tmp_path / "other.keras"
     keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]).save(other)
     with pytest.raises(ValueError, match="other.keras: holds a Sequential, not a vae_lessons VAE"):
-        models.load_vae(other)
+        saving.load_vae(other)
 
 
 def test_a_saved_vae_loads_built_without_a_warning(tmp_path):
@@ -182,20 +182,20 @@ def test_a_saved_vae_loads_built_without_a_warning(tmp_path):
     way (e.g. validation's shape checks) must let symbolic shapes through, or Keras warns
     "cannot be built automatically" into the lessons' stderr."""
     vae = models.build_vae(latent_dim=2, hidden_units=16)
-    models.save_vae(vae, tmp_path / "vae.keras")
+    saving.save_vae(vae, tmp_path / "vae.keras")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        loaded = models.load_vae(tmp_path / "vae.keras")
+        loaded = saving.load_vae(tmp_path / "vae.keras")
     assert not [warning for warning in caught if issubclass(warning.category, UserWarning)]
     assert loaded.built
 
 
 SAVE_WITHOUT_TENSORFLOW = """
 import sys, zipfile
-from vae_lessons import models, training
+from vae_lessons import models, saving, training
 training.set_seed(0)
 vae = models.build_vae(latent_dim=2, hidden_units=8)
-models.save_vae(vae, sys.argv[1])
+saving.save_vae(vae, sys.argv[1])
 print("tensorflow imported by save_vae:", "tensorflow" in sys.modules)
 vae.save(sys.argv[2])  # Keras's own save: asks for TensorFlow, which imports it
 print("tensorflow imported by vae.save:", "tensorflow" in sys.modules)
@@ -216,5 +216,5 @@ def test_saving_on_jax_does_not_import_tensorflow_and_saves_the_same_model(tmp_p
     with zipfile.ZipFile(ours) as first, zipfile.ZipFile(keras_own) as second:
         assert first.namelist() == second.namelist()
         assert first.read("config.json") == second.read("config.json")
-    for saved, own in zip(models.load_vae(ours).get_weights(), models.load_vae(keras_own).get_weights(), strict=True):
+    for saved, own in zip(saving.load_vae(ours).get_weights(), saving.load_vae(keras_own).get_weights(), strict=True):
         np.testing.assert_array_equal(saved, own)

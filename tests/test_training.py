@@ -7,8 +7,14 @@ import pytest
 
 from test_data import make_idx_folder, write_idx
 from vae_lessons import data, losses, models, training
+from vae_lessons import cache as model_cache
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
+
+def entry_of(config):
+    """The model cache's folder for ``config`` on this backend."""
+    return model_cache.cache_entry(training.cache_metadata(config))
+
 
 
 def weights_of(vae):
@@ -58,12 +64,12 @@ def test_source_trains_on_a_local_idx_folder_and_keys_the_cache(tmp_path, cache)
     assert metadata["config"]["source"] == str(folder)
     assert metadata["data_sha256"] == {name: data.sha256_of(folder / name) for name in data.IDX_FILES.values()}
     training.trained_vae(config)
-    entry = training.cache_path(config)
+    entry = entry_of(config)
     assert entry.is_dir()
     # Changing a file changes the cache key: the old entry no longer matches.
     write_idx(folder / data.IDX_FILES["x_train"], arrays["x_train"][::-1].copy())
     assert training.cache_metadata(config)["data_sha256"] != metadata["data_sha256"]
-    assert training.cache_path(config) != entry
+    assert entry_of(config) != entry
 
 
 def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
@@ -94,7 +100,7 @@ def test_config_rejects_bad_values(field, value, error):
 def test_config_normalises_numbers_so_equal_settings_share_a_cache_key():
     one = training.TrainingConfig(kl_weight=1, latent_dim=np.int64(2), learning_rate=np.float32(0.5), seed=np.uint32(0))
     same = training.TrainingConfig(kl_weight=1.0, latent_dim=2, learning_rate=0.5, seed=0)
-    assert one == same and training.cache_path(one) == training.cache_path(same)
+    assert one == same and entry_of(one) == entry_of(same)
     assert type(one.kl_weight) is float and type(one.latent_dim) is int and type(one.seed) is int
     assert training.TrainingConfig(seed=2**32 - 1).seed == 2**32 - 1
 

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import data, models, training, widgets
+from vae_lessons import conditional, data, models, training, widgets
 
 NODE = shutil.which("node")
 
@@ -498,7 +498,7 @@ def test_javascript_refuses_a_bad_z_and_keeps_nan_visible(small_vae, tmp_path):
 @pytest.fixture(scope="module")
 def conditional_vae():
     training.set_seed(2)
-    return models.build_vae(latent_dim=2, hidden_units=16, vae_class=models.ConditionalVAE)
+    return models.build_vae(latent_dim=2, hidden_units=16, vae_class=conditional.ConditionalVAE)
 
 
 @pytest.fixture

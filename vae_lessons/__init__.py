@@ -6,8 +6,10 @@ The modules mirror the lessons (dependencies run down the list; see ARCHITECTURE
     data          lesson 1  loading MNIST, splits, scaling
     losses        lesson 3  reconstruction, KL, ELBO: every formula once
     sampling      lesson 2  the reparameterization trick (Sampling layer), gradient estimators
-    models        lesson 4  encoder, decoder, VAE (encode/decode, hooks); save and load
+    models        lesson 4  encoder, decoder, VAE (encode/decode, hooks)
+    saving        lesson 4  save a VAE, load it safely
     architectures lesson 9  convolutional encoder and decoder, binarization, KL warm-up
+    conditional   lesson 9  the conditional VAE, which sees each digit's label
     cache         lesson 4  the model cache: train once, load safely, never lose a training
     distributed   lesson 4  keras.distribution's settings; each process's slice of the batches
     training      lesson 4  seeded training (one loop, on one device or distributed), NaN
@@ -160,6 +162,7 @@ __all__ = [
     "alt_text",
     "architectures",
     "cache",
+    "conditional",
     "data",
     "distributed",
     "evaluation",
@@ -170,6 +173,7 @@ __all__ = [
     "plots",
     "registry",
     "sampling",
+    "saving",
     "training",
     "validation",
     "widgets",

@@ -18,7 +18,7 @@ between many kernels and users, so the cache promises:
 * **shared folders work**: entries are created with the process's umask (not 0700) and
   inherit the group of a set-group-ID parent, so a group can share one cache.
 
-Models are loaded with :func:`vae_lessons.models.load_vae` (Keras ``safe_mode``: no
+Models are loaded with :func:`vae_lessons.saving.load_vae` (Keras ``safe_mode``: no
 unpickling, no arbitrary code).
 """
 
@@ -38,7 +38,7 @@ from pathlib import Path
 import filelock
 import keras
 
-from vae_lessons import _model_cache_folder, models
+from vae_lessons import _model_cache_folder, models, saving
 
 LOCK_TIMEOUT = 1800.0
 """Seconds a kernel waits for another kernel training the same entry before training itself."""
@@ -250,7 +250,7 @@ def load_entry(
         ) from None
     if checksum != meta["model_sha256"]:
         raise ValueError(f"{model_path}: checksum mismatch")
-    model = models.load_vae(
+    model = saving.load_vae(
         model_path
     )  # raises ValueError if not loadable safely
     if not isinstance(model, model_type):
@@ -326,7 +326,7 @@ def _write_entry(folder: Path, metadata: dict, model, history) -> None:
     staging = parent / f"{_STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        models.save_vae(model, staging / "model.keras")
+        saving.save_vae(model, staging / "model.keras")
         (staging / "history.json").write_text(json.dumps(history))
         meta = {
             "metadata": metadata,

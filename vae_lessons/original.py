@@ -28,8 +28,6 @@ same folder, under their own keys.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 from keras import ops
 
@@ -247,13 +245,6 @@ def original_cache_metadata(
     }
 
 
-def original_cache_path(
-    config: training.TrainingConfig, swapped_bce: bool
-) -> Path:
-    """The cache folder of one original model on the current backend."""
-    return cache.cache_entry(original_cache_metadata(config, swapped_bce))
-
-
 def trained_original_vae(
     config: training.TrainingConfig = ORIGINAL_CONFIG,
     swapped_bce: bool = True,
@@ -289,7 +280,6 @@ __all__ = [
     "SharedEpsilonSampling",
     "build_original_vae",
     "keras2_binary_crossentropy",
-    "original_cache_path",
     "train_original",
     "trained_original_vae",
 ]

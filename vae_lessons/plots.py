@@ -695,72 +695,6 @@ def bound_vs_samples(
     )
 
 
-def rate_distortion(scores, title="Rate and distortion on the test digits"):
-    """Each model as a point: rate (KL) across, distortion (reconstruction) up.
-
-    Dashed diagonals are lines of equal negative ELBO (rate + distortion), so a point
-    further down-left is a better model.
-
-    Parameters
-    ----------
-    scores : dict of str to evaluation.HeldOutScore
-        A label per model.
-    title : str
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-    """
-    expected = "a non-empty dict of label to evaluation.HeldOutScore with finite scores"
-    _check_mapping("scores", scores, expected)
-    for score in scores.values():
-        for field in ("kl", "reconstruction", "negative_elbo"):
-            if not hasattr(score, field):
-                raise TypeError(message("scores", expected, scores))
-            check_number(f"scores[...].{field}", getattr(score, field))
-    figure = Figure(figsize=(6, 4.5))
-    axes = figure.subplots()
-    rates = [score.kl for score in scores.values()]
-    distortions = [score.reconstruction for score in scores.values()]
-    for (label, score), color in zip(
-        scores.items(), matplotlib.colormaps["tab10"].colors
-    ):
-        axes.scatter(
-            score.kl, score.reconstruction, color=color, s=40, zorder=3
-        )
-        axes.annotate(
-            label,
-            (score.kl, score.reconstruction),
-            textcoords="offset points",
-            xytext=(6, 4),
-            fontsize=9,
-        )
-    low, high = min(rates) * 0.8, max(rates) * 1.15 + 2
-    totals = [score.negative_elbo for score in scores.values()]
-    for total in np.linspace(min(totals), max(totals), 4):
-        rate = np.array([low, high])
-        axes.plot(
-            rate, total - rate, color="lightgray", linestyle="--", zorder=1
-        )
-    axes.set_xlim(low, high)
-    axes.set_ylim(min(distortions) - 8, max(distortions) + 8)
-    axes.set_xlabel("rate: KL (nats per digit)")
-    axes.set_ylabel("distortion: reconstruction (nats per digit)")
-    axes.set_title(title)
-    figure.tight_layout()
-    points = "; ".join(
-        f"{label}: rate {score.kl:.1f}, distortion {score.reconstruction:.1f}"
-        for label, score in scores.items()
-    )
-    best = min(scores, key=lambda label: scores[label].negative_elbo)
-    return alt_text.describe(
-        figure,
-        f"{title}: one point per model, rate (KL, nats per digit) across and distortion "
-        "(reconstruction, nats per digit) up, with dashed lines of equal negative ELBO. "
-        f"{points}. Lowest negative ELBO: {best} ({scores[best].negative_elbo:.1f} nats).",
-    )
-
-
 def kl_per_dimension(
     kl_by_label, title="KL per latent dimension, largest first"
 ):
@@ -981,8 +915,8 @@ def rate_distortion_with_values(
 ):
     """Each model as a labelled point with its values, and lines of equal negative ELBO.
 
-    A variant of :func:`rate_distortion` that writes each model's rate R (KL),
-    distortion D (reconstruction) and negative ELBO R + D beside its point, with a
+    Each model's rate R (KL), distortion D (reconstruction) and negative ELBO
+    R + D are written beside its point, with a
     dashed line of equal negative ELBO through each point, so that models with nearly
     equal ELBOs but very different rates (Alemi et al., 2018) can be read off.
 

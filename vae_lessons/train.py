@@ -24,7 +24,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from vae_lessons import distributed, models, training
+from vae_lessons import distributed, saving, training
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def check_output(path: Path) -> None:
-    """Refuse, before training, an output that :func:`models.save_vae` would refuse after it."""
+    """Refuse, before training, an output that :func:`saving.save_vae` would refuse after it."""
     if path.suffix != ".keras":
         raise ValueError(f"{path}: the file name must end in .keras")
     if path.exists():
@@ -166,7 +166,7 @@ def main(argv=None) -> int:
     if (
         distribution is None or distribution.data_shard_id == 0
     ):  # one process writes the file
-        models.save_vae(vae, arguments.output)
+        saving.save_vae(vae, arguments.output)
         summary = training.format_epoch(
             config.epochs,
             config.epochs,

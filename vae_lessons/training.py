@@ -28,6 +28,7 @@ import numpy as np
 from vae_lessons import (
     architectures,
     cache,
+    conditional,
     data,
     distributed,
     models,
@@ -119,8 +120,8 @@ class TrainingConfig:
         Ramp the KL weight from 0 to ``kl_weight`` over this many epochs
         (:class:`vae_lessons.architectures.KLWarmUp`); 0: no warm-up.
     conditional : bool, default False
-        Train a :class:`~vae_lessons.models.ConditionalVAE`: the data are
-        ``models.with_labels(x, labels)``, shape (n, 794) (see :func:`training_data`).
+        Train a :class:`~vae_lessons.conditional.ConditionalVAE`: the data are
+        ``conditional.with_labels(x, labels)``, shape (n, 794) (see :func:`training_data`).
     """
 
     latent_dim: int = 2
@@ -239,7 +240,7 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     x_train : numpy.ndarray, float32, shape (n_train, 784)
     x_validation : numpy.ndarray, float32, shape (validation_size, 784)
         For a ``conditional`` config, each digit followed by its one-hot label,
-        ``models.with_labels(x, labels)``: shapes (n_train, 794), (validation_size, 794).
+        ``conditional.with_labels(x, labels)``: shapes (n_train, 794), (validation_size, 794).
     """
     (images, labels), _ = data.load_mnist(config.source)
     if config.validation_size >= len(labels):
@@ -274,9 +275,9 @@ def training_data(config: TrainingConfig = TrainingConfig()):
     if (
         config.conditional
     ):  # the label travels with the digit: (n, 784) -> (n, 794)
-        return models.with_labels(
+        return conditional.with_labels(
             x_train, train_labels
-        ), models.with_labels(x_validation, validation_labels)
+        ), conditional.with_labels(x_validation, validation_labels)
     return x_train, x_validation
 
 
@@ -377,7 +378,7 @@ def build(config: TrainingConfig):
     """
     if config.architecture == "mlp":
         vae_class = (
-            models.ConditionalVAE if config.conditional else models.VAE
+            conditional.ConditionalVAE if config.conditional else models.VAE
         )
         return models.build_vae(
             config.latent_dim,
@@ -510,20 +511,20 @@ def check_model_matches(vae, config: TrainingConfig) -> None:
     """Refuse a model that ``config`` does not describe, naming both, before any training.
 
     ``config.latent_dim`` must be the model's, and ``config.conditional`` must say
-    whether it is a :class:`vae_lessons.models.ConditionalVAE` (whose inputs carry the
+    whether it is a :class:`vae_lessons.conditional.ConditionalVAE` (whose inputs carry the
     labels): otherwise Keras would fail halfway with a shape error that names neither.
     """
-    conditional = isinstance(vae, models.ConditionalVAE)
-    if config.conditional != conditional:
+    is_conditional = isinstance(vae, conditional.ConditionalVAE)
+    if config.conditional != is_conditional:
         kind = (
             "a ConditionalVAE"
-            if conditional
+            if is_conditional
             else f"a {type(vae).__name__}, not a ConditionalVAE"
         )
         raise ValueError(
             validation.message(
                 "config.conditional",
-                f"{conditional}, as the model is {kind}",
+                f"{is_conditional}, as the model is {kind}",
                 config.conditional,
             )
         )
@@ -778,25 +779,12 @@ def cache_metadata(config: TrainingConfig) -> dict:
     """
     return {
         "format": CACHE_FORMAT,
-        "config": config_key(config),
+        # through JSON, as the cache stores it: the filters tuple becomes a list
+        "config": json.loads(json.dumps(dataclasses.asdict(config))),
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "data_sha256": source_sha256(config.source),
     }
-
-
-def config_key(config: TrainingConfig) -> dict:
-    """The configuration as the cache key records it.
-
-    ``dataclasses.asdict(config)`` without ``conditional`` when it is False, so the
-    field's addition leaves the keys of the models cached before it unchanged.
-    """
-    key = dataclasses.asdict(config)
-    if not key["conditional"]:
-        del key["conditional"]
-    # through JSON, as the cache stores it: the filters tuple becomes a list, so
-    # a stored entry's metadata equals this key and the entry loads
-    return json.loads(json.dumps(key))
 
 
 def source_sha256(source: str) -> str | dict:
@@ -846,11 +834,6 @@ def source_sha256(source: str) -> str | dict:
     )
 
 
-def cache_path(config: TrainingConfig) -> Path:
-    """The cache folder of one configuration on the current backend."""
-    return cache.cache_entry(cache_metadata(config))
-
-
 def trained_vae(config: TrainingConfig = TrainingConfig()):
     """A trained VAE for ``config``: loaded from the cache, or trained once and cached.
 
@@ -870,7 +853,7 @@ def trained_vae(config: TrainingConfig = TrainingConfig()):
             cache.architecture_check(
                 config.latent_dim,
                 config.hidden_units,
-                condition_dim=models.ConditionalVAE.condition_dim
+                condition_dim=conditional.ConditionalVAE.condition_dim
                 if config.conditional
                 else 0,
             )

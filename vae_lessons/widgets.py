@@ -18,7 +18,7 @@ computes ``sigmoid(relu(z @ W1 + b1) @ (scale * Q) + b2)``, exactly what
 2, hidden_units 512) the state is about 0.55 MB and the pixels differ from Keras's by
 at most about 0.02 (mean about 0.0005) over the slider range.
 
-A conditional VAE (:class:`vae_lessons.models.ConditionalVAE`) gets a label chooser
+A conditional VAE (:class:`vae_lessons.conditional.ConditionalVAE`) gets a label chooser
 next to the sliders: ten buttons 0-9 and one more synced trait, ``label``. Its decoder
 reads ``concat([z, one_hot(label)])``, shape (latent_dim + 10,), so its packed weights
 are the MLP decoder's with 10 more input rows (``condition_dim`` 10 in the packed
@@ -49,7 +49,7 @@ import keras
 import numpy as np
 import traitlets
 
-from vae_lessons import data, evaluation, models, validation
+from vae_lessons import conditional, data, evaluation, validation
 
 STATIC = Path(__file__).parent / "_static"
 PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
@@ -326,9 +326,9 @@ def decode_with_packed_weights(packed, z, labels=None):
         "z", z, shape=(None, packed["latent_dim"])
     ).astype(np.float64)
     if packed.get("condition_dim", 0):
-        one_hot = np.eye(packed["condition_dim"])[
-            models.check_labels(labels, len(z))
-        ]  # (n, 10), float64 like z
+        one_hot = conditional.one_hot(
+            conditional.check_labels(labels, len(z))
+        )  # (n, 10); exact 0s and 1s in float64 next to z
         z = np.concatenate(
             [z, one_hot], axis=1
         )  # (n, latent_dim) -> (n, latent_dim + 10)
@@ -516,7 +516,7 @@ class LatentExplorer(anywidget.AnyWidget):
     ----------
     model : models.VAE or keras.Model
         A VAE of this package, or its decoder alone (then no ``examples``). A
-        :class:`~vae_lessons.models.ConditionalVAE` adds a label chooser (digits 0-9)
+        :class:`~vae_lessons.conditional.ConditionalVAE` adds a label chooser (digits 0-9)
         next to the sliders; pass it whole, not its decoder.
     examples : array_like, optional
         A few real digits to start from: uint8 (n, 28, 28) as ``data.load_mnist``
@@ -821,7 +821,7 @@ class LatentExplorer(anywidget.AnyWidget):
             None, :
         ]  # (latent_dim,) -> (1, latent_dim)
         return (
-            models.with_labels(batch, [label])
+            conditional.with_labels(batch, [label])
             if self.conditional
             else batch
         )  # -> (1, latent_dim + 10)
