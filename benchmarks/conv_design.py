@@ -184,13 +184,13 @@ def callbacks(candidate: Candidate):
 
 def build(candidate: Candidate):
     """A fresh, built VAE for ``candidate`` (seed first)."""
-    from vae_lessons import architectures, models, sampling
+    from vae_lessons import architectures, models
 
     if candidate.architecture is None:
         return models.build_vae(candidate.latent_dim)
     design = dict(candidate.architecture)
     final_convolution = design.pop("final_convolution", False)
-    encoder = architectures.build_conv_encoder(candidate.latent_dim, sampling=sampling.Sampling(name="z"), **design)
+    encoder = architectures.build_conv_encoder(candidate.latent_dim, **design)
     decoder = architectures.build_conv_decoder(
         candidate.latent_dim, design["filters"], final_convolution=final_convolution
     )

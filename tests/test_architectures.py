@@ -7,7 +7,7 @@ from vae_lessons import architectures, models, sampling, saving, training
 
 def conv_vae(latent_dim=2, filters=(8, 16), dense_units=None, final_convolution=False, kl_weight=1.0, seed=1):
     encoder = architectures.build_conv_encoder(
-        latent_dim, filters, dense_units, sampling=sampling.Sampling(kl_weight, seed=seed, name="z")
+        latent_dim, filters, dense_units, kl_weight=kl_weight, seed=seed
     )
     decoder = architectures.build_conv_decoder(latent_dim, filters, final_convolution=final_convolution)
     vae = models.VAE(encoder, decoder, name="vae")

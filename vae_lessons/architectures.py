@@ -69,7 +69,9 @@ def build_conv_encoder(
     filters=DEFAULT_FILTERS,
     dense_units=None,
     kernel_size=3,
-    sampling=None,
+    kl_weight=1.0,
+    seed=None,
+    sampling_class=Sampling,
 ):
     """The convolutional encoder q(z|x): x -> (z_mean, z_log_var, z).
 
@@ -83,9 +85,12 @@ def build_conv_encoder(
         Units of a dense ReLU layer between the flattened feature maps and z (the
         keras-io example uses 16); None connects the feature maps to z directly.
     kernel_size : int, default 3
-    sampling : keras.layers.Layer or None
-        The layer that draws z from ``[z_mean, z_log_var]`` and adds the KL loss;
-        None makes a ``Sampling()`` (kl_weight 1, unseeded).
+    kl_weight : float, default 1.0
+        Weight of the KL loss added by the sampling layer.
+    seed : int >= 0 or None
+        Seed of the sampling noise; None is fresh randomness.
+    sampling_class : type, default sampling.Sampling
+        The noise hook, as for :func:`vae_lessons.models.build_encoder`.
 
     Returns
     -------
@@ -100,7 +105,8 @@ def build_conv_encoder(
     kernel_size = validation.check_integer(
         "kernel_size", kernel_size, minimum=1
     )
-    sampling = Sampling(name="z") if sampling is None else sampling
+    models.check_sampling_class(sampling_class)
+    sampling = sampling_class(kl_weight=kl_weight, seed=seed, name="z")
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
     hidden = layers.Reshape((*IMAGE_SHAPE, 1), name="to_image")(
         x
@@ -227,8 +233,9 @@ def build_conv_vae(
     vae : models.VAE
         Built for inputs (batch, 784), like :func:`vae_lessons.models.build_vae`.
     """
-    sampling = Sampling(kl_weight=kl_weight, seed=seed, name="z")
-    encoder = build_conv_encoder(latent_dim, filters, sampling=sampling)
+    encoder = build_conv_encoder(
+        latent_dim, filters, kl_weight=kl_weight, seed=seed
+    )
     decoder = build_conv_decoder(latent_dim, filters)
     vae = models.VAE(encoder, decoder, name="vae")
     vae.build((None, NUM_PIXELS))

@@ -43,6 +43,28 @@ from vae_lessons.sampling import Sampling
 
 DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
 
+# The MLP's layer names: the explorer (vae_lessons.widgets) reads the decoder's weights
+# by these names.
+ENCODER_HIDDEN = "encoder_hidden"
+DECODER_HIDDEN = "decoder_hidden"
+DECODER_OUTPUT = "x_reconstructed"
+
+
+def check_sampling_class(sampling_class):
+    """Refuse a noise hook that is not a :class:`~vae_lessons.sampling.Sampling` subclass."""
+    if not (
+        isinstance(sampling_class, type)
+        and issubclass(sampling_class, Sampling)
+    ):
+        raise TypeError(
+            validation.message(
+                "sampling_class",
+                "a subclass of sampling.Sampling",
+                sampling_class,
+            )
+        )
+    return sampling_class
+
 
 def build_encoder(
     latent_dim=2,
@@ -83,20 +105,10 @@ def build_encoder(
     condition_dim = validation.check_integer(
         "condition_dim", condition_dim, minimum=0
     )
-    if not (
-        isinstance(sampling_class, type)
-        and issubclass(sampling_class, Sampling)
-    ):
-        raise TypeError(
-            validation.message(
-                "sampling_class",
-                "a subclass of sampling.Sampling",
-                sampling_class,
-            )
-        )
+    check_sampling_class(sampling_class)
     x = keras.Input(shape=(NUM_PIXELS + condition_dim,), name="x")
     hidden = layers.Dense(
-        hidden_units, activation="relu", name="encoder_hidden"
+        hidden_units, activation="relu", name=ENCODER_HIDDEN
     )(x)  # (batch, 784 + condition_dim) -> (batch, 512)
     z_mean = layers.Dense(latent_dim, name="z_mean")(
         hidden
@@ -136,10 +148,10 @@ def build_decoder(latent_dim=2, hidden_units=512, condition_dim=0):
     )
     z = keras.Input(shape=(latent_dim + condition_dim,), name="z")
     hidden = layers.Dense(
-        hidden_units, activation="relu", name="decoder_hidden"
+        hidden_units, activation="relu", name=DECODER_HIDDEN
     )(z)  # (batch, latent_dim + condition_dim) -> (batch, 512)
     x_reconstructed = layers.Dense(
-        NUM_PIXELS, activation="sigmoid", name="x_reconstructed"
+        NUM_PIXELS, activation="sigmoid", name=DECODER_OUTPUT
     )(hidden)  # -> (batch, 784)
     return keras.Model(z, x_reconstructed, name="decoder")
 

@@ -49,7 +49,7 @@ import keras
 import numpy as np
 import traitlets
 
-from vae_lessons import conditional, data, evaluation, validation
+from vae_lessons import conditional, data, evaluation, models, validation
 
 STATIC = Path(__file__).parent / "_static"
 PACKED_FORMAT = "vae-lessons-mlp-decoder-int8/1"
@@ -99,7 +99,10 @@ def check_decoder(decoder, condition_dim=0):
         for layer in decoder.layers
         if not isinstance(layer, keras.layers.InputLayer)
     ]
-    expected = "Dense(hidden_units, relu) 'decoder_hidden' then Dense(784, sigmoid) 'x_reconstructed'"
+    expected = (
+        f"Dense(hidden_units, relu) {models.DECODER_HIDDEN!r} then "
+        f"Dense(784, sigmoid) {models.DECODER_OUTPUT!r}"
+    )
     found = [f"{type(layer).__name__} {layer.name!r}" for layer in layers]
     inputs = getattr(
         decoder, "inputs", None
@@ -108,7 +111,7 @@ def check_decoder(decoder, condition_dim=0):
         not inputs
         or len(inputs) != 1
         or [layer.name for layer in layers]
-        != ["decoder_hidden", "x_reconstructed"]
+        != [models.DECODER_HIDDEN, models.DECODER_OUTPUT]
         or not all(
             isinstance(layer, keras.layers.Dense) for layer in layers
         )
@@ -218,10 +221,10 @@ def pack_decoder_weights(decoder, condition_dim=0):
     """
     latent_dim, hidden_units = check_decoder(decoder, condition_dim)
     hidden_kernel, hidden_bias = decoder.get_layer(
-        "decoder_hidden"
+        models.DECODER_HIDDEN
     ).get_weights()
     output_kernel, output_bias = decoder.get_layer(
-        "x_reconstructed"
+        models.DECODER_OUTPUT
     ).get_weights()
     weights = {"decoder_hidden kernel": hidden_kernel, "decoder_hidden bias": hidden_bias,
                "x_reconstructed kernel": output_kernel, "x_reconstructed bias": output_bias}  # fmt: skip
