@@ -22,11 +22,13 @@ def snapshots(code, **env):
     return [set(json.loads(line)) for line in process.stdout.splitlines() if line.startswith("[")]
 
 
-def test_import_package_imports_nothing_and_defaults_the_backend_to_jax():
+def test_import_package_imports_nothing_writes_nothing_and_defaults_the_backend_to_jax(tmp_path):
     environment = {name: value for name, value in os.environ.items() if name != "KERAS_BACKEND"}
+    environment["VAE_LESSONS_CACHE"] = str(tmp_path / "cache")
     code = "import os, vae_lessons\nprint(os.environ['KERAS_BACKEND'])"
     process = subprocess.run([sys.executable, "-c", code + "\n" + SNAPSHOT], capture_output=True, text=True, env=environment, check=True)
     assert process.stdout.splitlines()[0] == "jax"
+    assert not (tmp_path / "cache").exists(), "import vae_lessons created the cache folder"
     modules = set(json.loads(process.stdout.splitlines()[-1]))
     assert not {name for name in modules if name.startswith("vae_lessons.")}
     assert not {"keras", "numpy", "matplotlib"} & modules

@@ -95,6 +95,17 @@ def _model_cache_folder() -> str:
     return os.path.join(base, "vae-lessons")
 
 
+def _could_write(folder: str) -> bool:
+    """Whether ``folder`` is, or could be made, a folder this process can write to."""
+    path = os.path.abspath(folder)
+    while not os.path.lexists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
 def _use_jax_compilation_cache() -> None:
     """Default JAX's persistent compilation cache to ``jax-compilation`` in the model cache.
 
@@ -106,7 +117,8 @@ def _use_jax_compilation_cache() -> None:
     reads at its next compilation. ``VAE_LESSONS_JAX_COMPILATION_CACHE`` records the
     folder chosen here, so a child process (a notebook kernel started by pytest, with
     another ``VAE_LESSONS_CACHE``) recognises the inherited folder as this package's
-    default, not the user's, and chooses again. If the folder cannot be created or
+    default, not the user's, and chooses again. Nothing is written to disk here (JAX
+    creates the folder when it first compiles). If the folder could not be created or
     written to (a read-only cache shared by a class, a file in its place), compilations
     are simply not cached.
     """
@@ -122,11 +134,9 @@ def _use_jax_compilation_cache() -> None:
     ):
         return
     folder = os.path.join(_model_cache_folder(), "jax-compilation")
-    try:  # a folder JAX could not write to would warn at every lesson's first compilation
-        os.makedirs(folder, exist_ok=True)
-        usable = os.access(folder, os.W_OK | os.X_OK)
-    except OSError:
-        usable = False
+    # Nothing is created here: JAX makes the folder at its first compilation. A folder
+    # JAX could not create or write to would warn at every lesson's first compilation.
+    usable = _could_write(folder)
     if not usable:
         if (
             ours is not None
