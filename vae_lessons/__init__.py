@@ -61,7 +61,7 @@ import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 if os.environ["KERAS_BACKEND"] != "tensorflow":
-    # On JAX and PyTorch, Keras 3.15 still imports TensorFlow, when it is installed,
+    # On JAX and PyTorch, Keras still imports TensorFlow, when it is installed,
     # while saving a model (its serializer checks every object against TensorFlow's
     # types). TensorFlow's C++ start-up lines about oneDNN and CPU features, which only
     # its own computations concern, would land in the notebooks' stderr: keep them out.
