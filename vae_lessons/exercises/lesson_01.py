@@ -194,8 +194,8 @@ def ex2(answer):
 
 @exercise(
     name="lesson_01.ex3",
-    why="The classes whose average images are closest are the ones a 2-D latent space "
-    "will find hardest to separate; Lesson 5 shows it.",
+    why="These two classes have the most similar average images. Similar averages do not "
+    "decide what a 2-D latent space confuses: Lesson 5 counts which classes it mixes up.",
     hints=(
         "Average the scaled training images of each class: ten images of 784 pixels.",
         (

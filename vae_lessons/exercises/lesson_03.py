@@ -220,8 +220,9 @@ def ex2(answer):
 
 @exercise(
     name="lesson_03.ex3",
-    why="784 log 2 = 543.4 nats is the loss of knowing nothing: any trained decoder must beat it, "
-    "whatever the digit.",
+    why="784 log 2 = 543.4 nats is the loss of knowing nothing, whatever the digit. A trained "
+    "decoder beats it on typical digits; a confidently wrong one can do worse (Lesson 8 "
+    "shows one).",
     hints=(
         "With p = 0.5 every pixel costs -(x log 0.5 + (1 - x) log 0.5), whatever x is.",
         "That is log 2 nats per pixel, summed over 784 pixels.",

@@ -115,8 +115,10 @@ def ex1(answer):
 
 @exercise(
     name="lesson_04.ex2",
-    why="The gap between validation and training loss at the end measures how much the model "
-    "fits its own training digits better than new ones: overfitting, in nats.",
+    why="The final gap mixes two things: the model fitting its own digits better than new "
+    "ones (overfitting), and Keras averaging the training loss over an epoch whose "
+    "weights kept improving. To see overfitting alone, score both sets with the final "
+    "weights, as Lesson 7 does.",
     hints=(
         "Take the LAST value of each curve: history['val_loss'][-1] and history['loss'][-1].",
         "Validation minus training: positive when the model does better on digits it trained on.",

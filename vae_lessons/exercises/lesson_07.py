@@ -24,8 +24,9 @@ TOLERANCE = 1e-6  # relative
 
 @exercise(
     name="lesson_07.ex1",
-    why="Bits per pixel puts models of different image sizes on one scale; it is how "
-    "likelihoods of image models are usually reported.",
+    why="Bits per pixel puts models of different image sizes on one scale; papers report "
+    "negative log-likelihoods of images in it. Ours is a grey-level Bernoulli loss, not a "
+    "likelihood (Lesson 3): the unit alone does not make it comparable.",
     hints=(
         "Two conversions: per digit to per pixel (784 pixels), and nats to bits (1 bit = ln 2 nats).",
         "Divide by 784 and by ln 2 = np.log(2).",
@@ -77,7 +78,7 @@ def ex1(answer):
 
 
 def _log_weights():
-    """Made-up log importance weights, (num_samples=8, batch=3), near -800 like real digits'."""
+    """Made-up log importance weights, (num_samples=8, batch=3), near -800: far enough below 0 that exp underflows."""
     rng = np.random.default_rng(5)
     return -800.0 + 3.0 * rng.standard_normal((8, 3))
 
