@@ -58,7 +58,7 @@ notebooks: $(STAMP)
 # conda and a pytest.ini; in build/student-edition/, zipped in build/student-edition.zip.
 student-edition: $(STAMP)
 	rm -rf build/student-edition
-	$(BIN)/python -m scripts.student_edition
+	$(BIN)/python -m scripts.student_edition --download
 
 # The lessons as otter-grader assignments: scripts/assignments.py writes each lesson's
 # master notebook in build/assignments/NN_name/, then `otter assign` writes its student and

@@ -5,8 +5,10 @@ Usage::
     python -m scripts.student_edition                        # every notebooks/*.ipynb
     python -m scripts.student_edition notebooks/03_loss.ipynb --output build/student-edition
 
-The edition is a download that works on its own, in ``build/student-edition/`` and
-zipped in ``build/student-edition.zip`` (under ``vae-lessons-student/``):
+With ``--download`` (``make student-edition``), the edition is a download that works on
+its own, in ``build/student-edition/`` and zipped in ``build/student-edition.zip`` (under
+``vae-lessons-student/``); without it, the lessons alone (what the book's build zips
+today, ``scripts/build_book.py``):
 
 * the lessons without their solution cells (below);
 * a wheel of ``vae_lessons``, built with the standard ``python -m build`` (the
@@ -266,17 +268,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for the edition")
     parser.add_argument("--zip", type=Path, default=None, help="zip file (default: OUTPUT.zip)")
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="the download a student installs from: also the wheel, README.md, environment.yml "
+        "and pytest.ini (make student-edition); without it, the lessons alone",
+    )
     args = parser.parse_args(argv)
     paths = lesson_paths(args.notebooks)
     for stale in Path(args.output).glob("vae_lessons-*.whl"):  # an older version's wheel
         stale.unlink()
     written = write_student_edition(paths, args.output)
-    download = write_download(args.output, written)
+    download = write_download(args.output, written) if args.download else []
     archive = write_zip(args.zip or args.output.with_suffix(".zip"), [*written, *download])
-    print(
-        f"student edition: {len(written)} notebooks, {download[0].name}, README.md, "
-        f"environment.yml and pytest.ini in {args.output}, zipped in {archive}"
-    )
+    extra = f", {download[0].name}, README.md, environment.yml and pytest.ini" if download else ""
+    print(f"student edition: {len(written)} notebooks{extra} in {args.output}, zipped in {archive}")
     return 0
 
 

@@ -42,7 +42,8 @@ def edition(tmp_path_factory):
     """The student edition of lesson 3 (its wheel built with python -m build), and its zip."""
     folder = tmp_path_factory.mktemp("edition")
     archive = folder / "student-edition.zip"
-    student_edition.main([str(REPO / "notebooks" / "03_loss.ipynb"), "--output", str(folder / "edition"), "--zip", str(archive)])
+    student_edition.main([str(REPO / "notebooks" / "03_loss.ipynb"), "--output", str(folder / "edition"), "--zip", str(archive),
+                          "--download"])
     return folder / "edition", archive
 
 
@@ -165,7 +166,7 @@ def open_jupyterlab(command: str, folder: Path, environment: dict, log: Path) ->
 )
 def test_the_student_download_works_on_its_own(tmp_path):
     archive = tmp_path / "student-edition.zip"
-    student_edition.main(["--output", str(tmp_path / "edition"), "--zip", str(archive)])
+    student_edition.main(["--output", str(tmp_path / "edition"), "--zip", str(archive), "--download"])
     student = tmp_path / "student"  # an empty folder outside the repository
     student.mkdir()
     zipfile.ZipFile(archive).extractall(student)
