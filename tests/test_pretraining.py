@@ -95,10 +95,12 @@ def test_train_lesson_models_returns_each_model_and_refuses_unknown_names(tiny_l
         (["--all-lesson-models", "--output", "vae.keras"], "not allowed with argument"),
         (["--cache", "somewhere", "--output", "vae.keras"], "--cache goes with --all-lesson-models"),
         ([], "one of the arguments --output --all-lesson-models is required"),
+        (["--all-lesson-models", "--cache", "a-file/cache"], "--cache a-file/cache: Not a directory"),
     ],
 )
 def test_all_lesson_models_rejects_training_options(arguments, message, tiny_lessons, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(SystemExit) as exit_info:
         train.main(arguments)
     assert exit_info.value.code == 2

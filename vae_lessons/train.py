@@ -67,7 +67,7 @@ def cache_folder(name: str) -> Path:
 
 
 def progress_line(done, total, name, status, seconds, width=20):
-    """One line of the progress bar: ``[#####...] 3/25 latent_dim=20: trained in 7.1 s``."""
+    """One line of the progress bar: ``[#####...] 3/26 latent_dim=20: trained in 7.1 s``."""
     filled = round(width * done / total)
     return (
         f"[{'#' * filled}{'.' * (width - filled)}] {done:>{len(str(total))}}/{total} "
@@ -96,10 +96,9 @@ def train_lesson_models(names=None, stream=None):
         load, and whether it was already in the cache.
     """
     names = lesson_model_names() if names is None else tuple(names)
+    # an unknown name is refused before anything trains
     for name in names:
-        registry.spec(
-            name
-        )  # an unknown name is refused before anything trains
+        registry.spec(name)
     stream = sys.stdout if stream is None else stream
     ready = []
     for done, name in enumerate(names, start=1):
@@ -132,7 +131,8 @@ def parser() -> argparse.ArgumentParser:
     defaults = training.TrainingConfig()
     parse = argparse.ArgumentParser(
         prog="python -m vae_lessons.train",
-        description="Train a variational autoencoder on MNIST and save it as a .keras file.",
+        description="Train a variational autoencoder on MNIST and save it as a .keras file; "
+        "or, with --all-lesson-models, every model the lessons use into the model cache.",
     )
     task = parse.add_mutually_exclusive_group(required=True)
     task.add_argument(
@@ -308,11 +308,16 @@ def all_lesson_models(parse, arguments) -> int:
         parse.error(
             f"--all-lesson-models trains the lessons' own configurations; leave out {', '.join(given)}"
         )
-    folder = (
-        use_cache(arguments.cache)
-        if arguments.cache is not None
-        else cache.cache_dir()
-    )
+    try:
+        folder = (
+            use_cache(arguments.cache)
+            if arguments.cache is not None
+            else cache.cache_dir()
+        )
+    except (
+        OSError
+    ) as error:  # a folder that cannot be made: say which and why
+        parse.error(f"--cache {arguments.cache}: {error.strerror}")
     names = lesson_model_names()
     print(
         f"{len(names)} models into {folder} "
