@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium book test test-browsers lab notebooks student-edition benchmarks clean-book
+.PHONY: setup chromium book test test-browsers lab notebooks student-edition assignments benchmarks clean-book
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(BIN)/python:
 # Everything the lessons, the book and the tests need, on all three Keras backends.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[test,browser,book,tensorflow,torch]"
+	$(BIN)/python -m pip install --quiet -e ".[test,browser,book,dist,tensorflow,torch]"
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests, when it can be installed (as root, with apt);
@@ -53,10 +53,30 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
 
-# The lessons without their solution cells, re-executed (checks print "not attempted"),
-# in build/student-edition/ and zipped in build/student-edition.zip.
+# The student download: the lessons without their solution cells, a wheel of vae_lessons
+# (python -m build), a README with the two commands a student types, an environment.yml for
+# conda and a pytest.ini; in build/student-edition/, zipped in build/student-edition.zip.
 student-edition: $(STAMP)
-	$(BIN)/python -m scripts.student_edition
+	rm -rf build/student-edition
+	$(BIN)/python -m scripts.student_edition --download
+
+# The lessons as otter-grader assignments: scripts/assignments.py writes each lesson's
+# master notebook in build/assignments/NN_name/, then `otter assign` writes its student and
+# autograder versions (and autograder zip) in dist/ beside it. Otter has its own
+# environment (the `grading` extra): it brings pandas, which Keras imports whenever it is
+# installed, so it stays out of .venv. ASSIGNMENTS_OPTIONS=--hidden hides the graded tests.
+GRADING_VENV := build/grading-venv
+$(GRADING_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(GRADING_VENV)
+	$(GRADING_VENV)/bin/python -m pip install --quiet -e ".[grading]"
+	touch $@
+
+assignments: $(GRADING_VENV)/.installed
+	rm -rf build/assignments
+	$(GRADING_VENV)/bin/python -m scripts.assignments --output build/assignments $(ASSIGNMENTS_OPTIONS)
+	for master in build/assignments/*/*.ipynb; do \
+	  (cd "$$(dirname "$$master")" && "$(CURDIR)/$(GRADING_VENV)/bin/otter" assign "$$(basename "$$master")" dist) || exit 1; \
+	done
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -1,9 +1,28 @@
-"""Write the student edition of the lessons: the lessons without their solution cells.
+"""Write the student edition: the lessons without their solution cells, and what runs them.
 
 Usage::
 
     python -m scripts.student_edition                        # every notebooks/*.ipynb
     python -m scripts.student_edition notebooks/03_loss.ipynb --output build/student-edition
+
+With ``--download`` (``make student-edition``), the edition is a download that works on
+its own, in ``build/student-edition/`` and zipped in ``build/student-edition.zip`` (under
+``vae-lessons-student/``); without it, the lessons alone (what the book's build zips
+today, ``scripts/build_book.py``):
+
+* the lessons without their solution cells (below);
+* a wheel of ``vae_lessons``, built with the standard ``python -m build`` (the
+  ``dist`` extra; ``--no-isolation``, so no download is needed);
+* ``README.md`` with the two commands a student types: make a virtual environment and
+  install the wheel with JupyterLab (the ``lab`` extra; JAX, the default backend, only),
+  then open JupyterLab;
+* ``environment.yml`` for conda users, from ``pyproject.toml``'s dependencies;
+* ``pytest.ini``, which turns on ``vae_lessons.nbval_tolerance`` for ``pytest --nbval``
+  (numbers from training compare within a tolerance; see that module).
+
+tests/test_student_download.py unzips the edition into an empty folder, follows the
+README's commands in a fresh virtual environment and runs the lessons under
+``pytest --nbval`` there (CI, ``.ci/run``).
 
 For each lesson, nbconvert's ``TagRemovePreprocessor`` drops every cell tagged
 ``solution``, and the notebook is cleaned (execution counts 1, 2, ... again). Nothing is
@@ -12,13 +31,19 @@ cell, because each check cell runs right under the student's ``answer = ...`` an
 prints "Not attempted yet" there too; only the solution cells (which set ``answer`` and
 print "Correct.") go. Two tests keep this true: no cell after a solution uses a name
 that only solution cells define (tests/test_notebooks.py), and CI runs the whole
-student edition under ``pytest --nbval`` (tests/test_exercises.py). It also writes a
-zip of the edition, which the book offers for download.
+student edition under ``pytest --nbval`` (tests/test_student_download.py). The book
+offers the zip for download on its first page.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -69,32 +94,195 @@ def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:
     return written
 
 
-def write_zip(path: Path, notebooks) -> Path:
-    """Zip the student-edition ``notebooks`` into ``path`` (for the book's download link).
+def write_zip(path: Path, files) -> Path:
+    """Zip the student edition's ``files`` into ``path`` (for the book's download link).
 
-    The archive holds the notebooks under ``vae-lessons-student/``, with fixed
-    timestamps, so the same notebooks always give the same bytes.
+    The archive holds the files under ``vae-lessons-student/``, with fixed timestamps,
+    so the same files always give the same bytes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for notebook in sorted(Path(notebook) for notebook in notebooks):
-            info = zipfile.ZipInfo(f"vae-lessons-student/{notebook.name}", date_time=ZIP_DATE)
+        for file in sorted(Path(file) for file in files):
+            info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{file.name}", date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, notebook.read_bytes())
+            archive.writestr(info, file.read_bytes())
     return path
 
 
+# --- what runs the lessons -----------------------------------------------------------------
+
+ZIP_FOLDER = "vae-lessons-student"
+STUDENT_EXTRA = "lab"  # pyproject.toml: what a student needs besides the package (JupyterLab)
+ENVIRONMENT = ".venv"  # the virtual environment the README's commands make, in the edition's folder
+
+
+def project() -> dict:
+    """``pyproject.toml``'s ``[project]`` table."""
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+
+def wheel_name() -> str:
+    """The file name ``python -m build`` gives the package's wheel (pure Python, any platform)."""
+    metadata = project()
+    name = re.sub(r"[-_.]+", "_", metadata["name"]).lower()
+    return f"{name}-{metadata['version']}-py3-none-any.whl"
+
+
+def build_wheel(folder: Path) -> Path:
+    """Build the package's wheel with ``python -m build`` into ``folder``; returns its path.
+
+    Builds the source distribution, then the wheel from it (``python -m build``'s
+    default), in a scratch folder, with this environment's setuptools
+    (``--no-isolation``: nothing is downloaded).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", scratch, str(REPO)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            hint = "; install it with: pip install -e '.[dist]'" if "No module named build" in result.stderr else ""
+            raise SystemExit(f"{' '.join(command)} failed{hint}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        (wheel,) = Path(scratch).glob("*.whl")
+        if wheel.name != wheel_name():
+            raise SystemExit(f"python -m build wrote {wheel.name}, expected {wheel_name()}")
+        target = folder / wheel.name
+        shutil.copyfile(wheel, target)
+    return target
+
+
+def install_command() -> str:
+    """The README's first command: a virtual environment, the wheel and JupyterLab in it."""
+    return f'python3 -m venv {ENVIRONMENT} && {ENVIRONMENT}/bin/python -m pip install "./{wheel_name()}[{STUDENT_EXTRA}]"'
+
+
+def open_command() -> str:
+    """The README's second command: JupyterLab on the lessons' folder."""
+    return f"{ENVIRONMENT}/bin/jupyter lab"
+
+
+def readme_text(lessons) -> str:
+    """The student edition's README: what it is, the two commands, and what to expect."""
+    first = sorted(Path(lesson).name for lesson in lessons)[0]
+    return f"""# Variational autoencoders on MNIST: the student edition
+
+Jupyter lessons that teach variational autoencoders (VAEs) on real handwritten digits,
+with Keras 3 on JAX. Each lesson ends with exercises: write your answer in the cell
+`answer = ...`, run the check under it (`lesson_03.ex1.check(answer)`), and ask for
+`hint()` when stuck.
+
+## Start
+
+You need Python 3.11 or newer. In this folder, run:
+
+```bash
+{install_command()}
+{open_command()}
+```
+
+The first command makes a virtual environment in `{ENVIRONMENT}` and installs the lessons'
+package, `vae_lessons` (the wheel in this folder), with JupyterLab and JAX. The second
+opens JupyterLab in your browser: open `{first}` and run its cells from the top
+(Shift+Enter). Next time, only the second command.
+
+- **Windows**: `py -m venv {ENVIRONMENT}`, then
+  `{ENVIRONMENT}\\Scripts\\python -m pip install "./{wheel_name()}[{STUDENT_EXTRA}]"`, then
+  `{ENVIRONMENT}\\Scripts\\jupyter lab`.
+- **conda**: `conda env create -f environment.yml`, `conda activate vae-lessons`, then
+  `jupyter lab`.
+
+## Good to know
+
+- Once installed, everything works offline: the package ships 5,000 MNIST digits.
+- Lessons 4 to 9 train small models. The first time a lesson needs one it trains it
+  (each cell that trains says about how long; Lesson 8 takes a few minutes on a laptop),
+  then stores it in `~/.cache/vae-lessons` (or the folder named by the environment
+  variable `VAE_LESSONS_CACHE`), so every later run loads it in a second.
+- To check that every lesson runs here as it ran for us:
+  `{ENVIRONMENT}/bin/python -m pip install pytest nbval`, then
+  `{ENVIRONMENT}/bin/python -m pytest --nbval` (`pytest.ini` compares numbers that come
+  from training within a small tolerance: another CPU rounds them differently).
+
+MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, under CC BY-SA 3.0.
+The lessons and the package: MIT licence.
+"""
+
+
+def conda_requirement(requirement: str) -> list[str]:
+    """One pip requirement as conda-forge package specs (``jax[cpu]`` is jax and jaxlib)."""
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*?)\s*", requirement)
+    name, specifier = match.group(1).lower(), match.group(3).replace(" ", "")
+    specs = [f"{name}{specifier}"]
+    if name == "jax":
+        specs.append(f"jaxlib{specifier}")
+    return specs
+
+
+def environment_text() -> str:
+    """The student edition's environment.yml: the package's dependencies and JupyterLab from
+    conda-forge, the wheel from pip."""
+    metadata = project()
+    requirements = [*metadata["dependencies"], *metadata["optional-dependencies"][STUDENT_EXTRA]]
+    lines = [
+        "# conda env create -f environment.yml && conda activate vae-lessons && jupyter lab",
+        "# The lessons' package (the wheel beside this file) with JupyterLab, on JAX.",
+        "name: vae-lessons",
+        "channels:",
+        "  - conda-forge",
+        "dependencies:",
+        f"  - python{metadata['requires-python']}",
+        "  - pip",
+        *(f"  - {spec}" for requirement in requirements for spec in conda_requirement(requirement)),
+        "  - pip:",
+        f"      - ./{wheel_name()}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+PYTEST_INI = """\
+[pytest]
+# pip install pytest nbval, then: python -m pytest --nbval
+# Numbers printed by cells tagged from-training (what training produced) compare within a
+# tolerance, since another CPU rounds training differently; everything else exactly
+# (the module vae_lessons.nbval_tolerance explains the rule).
+addopts = -p vae_lessons.nbval_tolerance --nbval-current-env
+"""
+
+
+def write_download(output: Path, lessons) -> list[Path]:
+    """Write into ``output`` what runs the lessons: the wheel, README.md, environment.yml
+    and pytest.ini. Returns their paths."""
+    output = Path(output)
+    wheel = build_wheel(output)
+    files = {"README.md": readme_text(lessons), "environment.yml": environment_text(), "pytest.ini": PYTEST_INI}
+    for name, text in files.items():
+        (output / name).write_text(text)
+    return [wheel, *(output / name for name in files)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the student edition of the lessons (no solutions).")
+    parser = argparse.ArgumentParser(
+        description="Write the student edition: the lessons without solutions, a wheel, a README."
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for the edition")
     parser.add_argument("--zip", type=Path, default=None, help="zip file (default: OUTPUT.zip)")
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="the download a student installs from: also the wheel, README.md, environment.yml "
+        "and pytest.ini (make student-edition); without it, the lessons alone",
+    )
     args = parser.parse_args(argv)
     paths = lesson_paths(args.notebooks)
+    for stale in Path(args.output).glob("vae_lessons-*.whl"):  # an older version's wheel
+        stale.unlink()
     written = write_student_edition(paths, args.output)
-    archive = write_zip(args.zip or args.output.with_suffix(".zip"), written)
-    print(f"student edition: {len(written)} notebooks in {args.output}, zipped in {archive}")
+    download = write_download(args.output, written) if args.download else []
+    archive = write_zip(args.zip or args.output.with_suffix(".zip"), [*written, *download])
+    extra = f", {download[0].name}, README.md, environment.yml and pytest.ini" if download else ""
+    print(f"student edition: {len(written)} notebooks{extra} in {args.output}, zipped in {archive}")
     return 0
 
 

@@ -15,16 +15,117 @@ On two machines (or two processes), the same command in each with its own
 
 Installed, the same command is ``vae-lessons-train``. ``--distribute`` needs the JAX
 backend (Keras's distribution API runs on JAX only); without it any backend works.
+
+A shared hub, ready before class: train every model the lessons use into the cache
+folder the students' kernels will read (``VAE_LESSONS_CACHE`` in their environment),
+with a progress bar; a model already there is loaded, not trained again::
+
+    vae-lessons-train --all-lesson-models --cache /srv/vae-lessons-cache
+
+It goes through the model cache (:mod:`vae_lessons.cache`): one file lock per entry, so
+a student's kernel asking for a model while it trains waits for it rather than training
+it twice, and entries that follow the umask and the group of a set-group-ID folder. The
+entries are keyed by backend and Keras version: run it with the backend and the Keras
+version the students' kernels use.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
+import time
 from pathlib import Path
 
-from vae_lessons import distributed, saving, training
+import keras  # vae_lessons/__init__.py, imported first, has picked the backend
+
+import vae_lessons
+from vae_lessons import (
+    cache,
+    distributed,
+    original,
+    registry,
+    saving,
+    training,
+)
+
+
+def lesson_model_names() -> tuple:
+    """The names of every model the lessons train or load: :data:`registry.MODELS`."""
+    return tuple(registry.MODELS)
+
+
+def cache_folder(name: str) -> Path:
+    """The model cache's entry folder of the named model, on the current backend."""
+    spec = registry.spec(name)
+    if spec.variant == registry.CORRECTED:
+        return cache.cache_entry(training.cache_metadata(spec.config))
+    return cache.cache_entry(
+        original.original_cache_metadata(
+            spec.config, swapped_bce=spec.variant == registry.AS_WRITTEN
+        )
+    )
+
+
+def progress_line(done, total, name, status, seconds, width=20):
+    """One line of the progress bar: ``[#####...] 3/26 latent_dim=20: trained in 7.1 s``."""
+    filled = round(width * done / total)
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {done:>{len(str(total))}}/{total} "
+        f"{name}: {status} in {seconds:.1f} s"
+    )
+
+
+def train_lesson_models(names=None, stream=None):
+    """Train every model the lessons use into the model cache; load those already there.
+
+    Goes through :func:`registry.trained`, so through the cache's locks, checks and
+    permissions (:mod:`vae_lessons.cache`), into ``cache.cache_dir()``.
+
+    Parameters
+    ----------
+    names : sequence of str or None
+        Names of :data:`registry.MODELS`; None for all of them (:func:`lesson_model_names`).
+    stream : file or None
+        Where the progress bar goes, one line per model (None: ``sys.stdout``; the
+        ``--quiet`` command line passes a stream that discards it).
+
+    Returns
+    -------
+    ready : list of (str, keras.Model, float, bool)
+        For each model in order: its name, the model, the seconds it took to train or
+        load, and whether it was already in the cache.
+    """
+    names = lesson_model_names() if names is None else tuple(names)
+    # an unknown name is refused before anything trains
+    for name in names:
+        registry.spec(name)
+    stream = sys.stdout if stream is None else stream
+    ready = []
+    for done, name in enumerate(names, start=1):
+        was_cached = (cache_folder(name) / "model.keras").is_file()
+        start = time.perf_counter()
+        vae, _ = registry.trained(name)
+        seconds = time.perf_counter() - start
+        status = "in the cache, loaded" if was_cached else "trained"
+        print(
+            progress_line(done, len(names), name, status, seconds),
+            file=stream,
+            flush=True,
+        )
+        ready.append((name, vae, seconds, was_cached))
+    return ready
+
+
+def use_cache(folder: Path) -> Path:
+    """Make ``folder`` the model cache of this process (and its JAX compilation cache's
+    parent, unless the user chose another); creates it if missing (with the umask)."""
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["VAE_LESSONS_CACHE"] = str(folder)
+    vae_lessons._use_jax_compilation_cache()  # the compiled programs go beside the models
+    return cache.cache_dir()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,13 +133,27 @@ def parser() -> argparse.ArgumentParser:
     defaults = training.TrainingConfig()
     parse = argparse.ArgumentParser(
         prog="python -m vae_lessons.train",
-        description="Train a variational autoencoder on MNIST and save it as a .keras file.",
+        description="Train a variational autoencoder on MNIST and save it as a .keras file; "
+        "or, with --all-lesson-models, every model the lessons use into the model cache.",
     )
-    parse.add_argument(
+    task = parse.add_mutually_exclusive_group(required=True)
+    task.add_argument(
         "--output",
-        required=True,
         type=Path,
         help="the .keras file to write (must not exist)",
+    )
+    task.add_argument(
+        "--all-lesson-models",
+        action="store_true",
+        help="train every model the lessons use into the model cache (a model already "
+        "there is loaded), with a progress bar: a shared hub's cache, ready before class; "
+        "the lessons' own configurations, so no training option applies",
+    )
+    parse.add_argument(
+        "--cache",
+        type=Path,
+        help="with --all-lesson-models: the model cache folder to fill, created if missing "
+        "(default: $VAE_LESSONS_CACHE, else ~/.cache/vae-lessons)",
     )
     parse.add_argument(
         "--source",
@@ -117,6 +232,12 @@ def main(argv=None) -> int:
     """
     parse = parser()
     arguments = parse.parse_args(argv)
+    if arguments.all_lesson_models:
+        return all_lesson_models(parse, arguments)
+    if arguments.cache is not None:
+        parse.error(
+            "--cache goes with --all-lesson-models (--output writes a .keras file, not a cache entry)"
+        )
     cluster = (
         arguments.coordinator,
         arguments.num_processes,
@@ -173,6 +294,52 @@ def main(argv=None) -> int:
             {name: values[-1] for name, values in history.items()},
         )
         print(f"{summary}\nsaved {arguments.output}")
+    return 0
+
+
+def all_lesson_models(parse, arguments) -> int:
+    """``--all-lesson-models``: refuse training options, then fill the cache."""
+    defaults = vars(parse.parse_args(["--all-lesson-models"]))
+    given = [
+        "--" + name.replace("_", "-")
+        for name, value in vars(arguments).items()
+        if name not in ("all_lesson_models", "cache", "quiet")
+        and value != defaults[name]
+    ]
+    if given:
+        parse.error(
+            f"--all-lesson-models trains the lessons' own configurations; leave out {', '.join(given)}"
+        )
+    try:
+        folder = (
+            use_cache(arguments.cache)
+            if arguments.cache is not None
+            else cache.cache_dir()
+        )
+    except (
+        OSError
+    ) as error:  # a folder that cannot be made: say which and why
+        parse.error(f"--cache {arguments.cache}: {error.strerror}")
+    names = lesson_model_names()
+    print(
+        f"{len(names)} models into {folder} "
+        f"(backend {keras.backend.backend()}, Keras {keras.version()})",
+        flush=True,
+    )
+    start = time.perf_counter()
+    with open(os.devnull, "w") as discard:
+        try:
+            ready = train_lesson_models(
+                names, stream=discard if arguments.quiet else None
+            )
+        except FloatingPointError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    trained = sum(not was_cached for *_, was_cached in ready)
+    print(
+        f"done in {time.perf_counter() - start:.1f} s: {trained} trained, "
+        f"{len(ready) - trained} already in the cache"
+    )
     return 0
 
 
