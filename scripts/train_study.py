@@ -1,4 +1,4 @@
-"""Train (or load from the cache) every model lessons 8 and 9 compare, and summarize each.
+"""Train (or load from the cache) every model lessons 8 to 10 compare, and summarize each.
 
 Usage::
 
@@ -35,7 +35,7 @@ def main() -> int:
         start = time.perf_counter()
         vae, _ = registry.trained(name)
         seconds = time.perf_counter() - start
-        if vae.condition_dim:  # evaluation scores models of x alone; lesson 9 shows this one
+        if vae.condition_dim:  # evaluation scores models of x alone; lesson 10 scores this one
             print(f"{name:<36} conditional on the label, ready in {seconds:5.1f} s", flush=True)
             continue
         score = evaluation.held_out_score(vae, x_test)
