@@ -10,7 +10,7 @@ their own order.
 """
 
 # The slowest files first, from `pytest --nbval --durations=0` (refresh it when a file
-# becomes slow); lessons 8 and 9 train the most models on an empty cache. The browser
+# becomes slow); lessons 8, 9 and 10 train the most models on an empty cache. The browser
 # files lead `pytest -m browser` (CI's step after `make test`); plain `pytest` leaves
 # them out, so there the list starts at lesson 8.
 SLOWEST_FIRST = (
@@ -20,7 +20,8 @@ SLOWEST_FIRST = (
     "tests/test_distribution.py",
     "tests/test_backends.py",
     "tests/test_cache.py",
-    "notebooks/09_beyond_mlp.ipynb",
+    "notebooks/09_convolutional.ipynb",
+    "notebooks/10_conditional.ipynb",
     "tests/test_models.py",
 )
 

@@ -26,9 +26,9 @@ A last phase times one epoch of every model in turn (see
 ``--curve-epochs`` epochs and is scored on the real test set every ``--curve-every``
 epochs (:func:`epoch_curve`), so one run shows where more epochs stop paying.
 
-``--lesson-models`` trains nothing: it scores lesson 9's models from the registry
-(:data:`LESSON_MODELS`) on the real test set, the importance-weighted estimate included,
-which the lesson reads instead of computing it (too slow for its time budget).
+``--lesson-models`` trains nothing: it scores lessons 9 and 10's models from the registry
+(:data:`LESSON_MODELS`) on the real test set, the importance-weighted estimate included
+(too slow for the lessons' time budget; the lessons compute only what they show).
 
 The study is run by hand, never by the tests; its results are committed in
 ``benchmarks/results/conv_design.json``.
@@ -497,15 +497,15 @@ LESSON_MODELS = {
     "MLP, z = 20, KL warm-up 10 epochs": "latent_dim=20 kl_warmup_epochs=10",
     "conditional MLP, z = 2, label given": "conditional",
 }
-"""The models lesson 9 shows: its label -> name in ``vae_lessons.registry.MODELS``."""
+"""The models lessons 9 and 10 show: its label -> name in ``vae_lessons.registry.MODELS``."""
 
 
 def score_lesson_models(mnist_test: Path | None = None, importance_samples: int = 20) -> dict:
-    """Lesson 9's models (from the registry and its cache) on the real MNIST test set.
+    """Lessons 9 and 10's models (from the registry and its cache) on the real MNIST test set.
 
-    The lesson scores them live on its 1,000 sample digits with the negative ELBO; the
+    The lessons score them live on their 1,000 sample digits with the negative ELBO; the
     importance-weighted estimate (``importance_samples`` decoder passes per digit) is
-    too slow for the lesson's time budget, so it reads it from this run.
+    too slow for their time budget, so this run reports it.
     """
     import keras
 

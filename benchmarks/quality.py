@@ -9,7 +9,7 @@ the original 2018 notebook's model re-created with its bugs) on the real MNIST t
 set, ``../shared/data/mnist-test/t10k-*.gz`` relative to the repository, after checking
 its ``SHA256SUMS``: evaluation only, never training, never copied into the repository.
 Without that folder it falls back to the package's own 1,000 test digits and says so.
-Lesson 9's convolutional models are scored the same way; the one trained on
+Lessons 9 and 10's convolutional models are scored the same way; the one trained on
 dynamically binarized digits is scored on one fixed binarization of the test digits
 (``architectures.binarize``, seed 0), the setting of published binarized-MNIST results.
 The conditional model is scored with each test digit's label given (its negative ELBO

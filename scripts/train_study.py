@@ -33,7 +33,7 @@ def main() -> int:
     x_test = data.flatten_and_scale(test_images)
     print(f"backend {keras.backend.backend()}, cache {cache.cache_dir()}")
     for name, vae, seconds, _ in train.train_lesson_models():
-        if vae.condition_dim:  # evaluation scores models of x alone; lesson 9 shows this one
+        if vae.condition_dim:  # evaluation scores models of x alone; lesson 10 scores this one
             print(f"{name:<36} conditional on the label, ready in {seconds:5.1f} s", flush=True)
             continue
         score = evaluation.held_out_score(vae, x_test)

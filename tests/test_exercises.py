@@ -28,9 +28,10 @@ from vae_lessons.exercises import (
     lesson_07,
     lesson_08,
     lesson_09,
+    lesson_10,
 )
 
-LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08, lesson_09)
+LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08, lesson_09, lesson_10)
 EXERCISES = [value for lesson in LESSONS for value in vars(lesson).values() if isinstance(value, checking.Exercise)]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -239,11 +240,33 @@ WRONG_ANSWERS = [
     (lesson_09.ex1, "per_pixel", lambda: lambda k, c, f: (784 * c + 1) * f),
     (lesson_09.ex1, "wrong_value", lambda: lambda k, c, f: k * c * f + f),
     (lesson_09.ex1, "not_a_function", lambda: 160),
-    (lesson_09.ex2, "off_by_one", lambda: lambda e, w, t: t * min(1.0, (e + 1) / w)),
-    (lesson_09.ex2, "no_cap", lambda: lambda e, w, t: t * e / w),
-    (lesson_09.ex2, "wrong_value", lambda: lambda e, w, t: t),
-    (lesson_09.ex2, "not_a_function", lambda: 0.5),
+    (lesson_09.ex2, "not_a_model", lambda: _conv_decoder(2)),
+    (lesson_09.ex2, "not_a_model", lambda: lambda latent_dim: _conv_decoder(latent_dim).layers),
+    (lesson_09.ex2, "image_shape", lambda: lambda latent_dim: _conv_decoder(latent_dim, flat=False)),
+    (lesson_09.ex2, "no_sigmoid", lambda: lambda latent_dim: _conv_decoder(latent_dim, last=None)),
+    (lesson_09.ex2, "wrong_size", lambda: lambda latent_dim: _conv_decoder(latent_dim, filters=32)),
+    (lesson_09.ex2, "not_a_function", lambda: 7),
+    (lesson_10.ex1, "off_by_one", lambda: lambda e, w, t: t * min(1.0, (e + 1) / w)),
+    (lesson_10.ex1, "no_cap", lambda: lambda e, w, t: t * e / w),
+    (lesson_10.ex1, "wrong_value", lambda: lambda e, w, t: t),
+    (lesson_10.ex1, "not_a_function", lambda: 0.5),
+    (lesson_10.ex2, "not_binary", lambda: lambda x, seed: x),
+    (lesson_10.ex2, "not_reproducible", lambda: lambda x, seed: (np.random.random(x.shape) < x).astype(float)),
+    (lesson_10.ex2, "threshold", lambda: lambda x, seed: (x > 0.5).astype(float)),
+    (lesson_10.ex2, "inverted", lambda: lambda x, seed: (np.random.default_rng(seed).random(x.shape) < 1 - x) * 1.0),
+    (lesson_10.ex2, "wrong_shape", lambda: lambda x, seed: (np.random.default_rng(seed).random(x.shape) < x)[0] * 1.0),
+    (lesson_10.ex2, "wrong_value", lambda: lambda x, seed: np.ones_like(x)),
+    (lesson_10.ex2, "not_a_function", lambda: np.zeros((5, 784))),
 ]
+
+
+def _conv_decoder(latent_dim, flat=True, last="sigmoid", filters=16):
+    """Lesson 9 exercise 2's decoder, or one with a named mistake."""
+    z = keras.Input(shape=(latent_dim,))
+    hidden = keras.layers.Reshape((7, 7, 32))(keras.layers.Dense(7 * 7 * 32, activation="relu")(z))
+    hidden = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(hidden)
+    hidden = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation=last)(hidden)
+    return keras.Model(z, keras.layers.Reshape((784,))(hidden) if flat else hidden)
 
 
 def _no_return_history(history):

@@ -24,7 +24,8 @@ LESSONS = [
     "06_decoder.ipynb",
     "07_evaluation.ipynb",
     "08_studies.ipynb",
-    "09_beyond_mlp.ipynb",
+    "09_convolutional.ipynb",
+    "10_conditional.ipynb",
 ]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # Cells whose outputs nbval may not compare, each for a stated reason (never whole notebooks).

@@ -47,7 +47,8 @@ def test_collapse_study_and_seeds():
     for kl_weight, name in registry.COLLAPSE_STUDY.items():
         assert registry.spec(name).config == training.TrainingConfig(latent_dim=20, kl_weight=kl_weight)
     assert registry.SEEDS == (0, 1, 2)
-    assert set(registry.SEED_STUDY) == {*registry.KL_WEIGHT_STUDY.values(), *registry.ORIGINAL_STUDY[:2]}
+    assert set(registry.SEED_STUDY) == {*registry.KL_WEIGHT_STUDY.values(), *registry.ORIGINAL_STUDY[:2],
+                                        registry.ARCHITECTURE_STUDY[("conv", 20)], registry.KL_WARMUP_STUDY[10]}
     for name, names in registry.SEED_STUDY.items():
         assert names[0] == name and len(set(names)) == len(registry.SEEDS)
         specs = [registry.spec(seeded) for seeded in names]

@@ -8,17 +8,17 @@ The modules mirror the lessons (dependencies run down the list; see ARCHITECTURE
     sampling      lesson 2  the reparameterization trick (Sampling layer), gradient estimators
     models        lesson 4  encoder, decoder, VAE (encode/decode, hooks)
     saving        lesson 4  save a VAE, load it safely
-    architectures lesson 9  convolutional encoder and decoder, binarization, KL warm-up
-    conditional   lesson 9  the conditional VAE, which sees each digit's label
+    architectures lessons 9-10  convolutional encoder and decoder; binarization, KL warm-up
+    conditional   lesson 10  the conditional VAE, which sees each digit's label
     cache         lesson 4  the model cache: train once, load safely, never lose a training
     distributed   lesson 4  keras.distribution's settings; each process's slice of the batches
     training      lesson 4  seeded training (one loop, on one device or distributed), NaN
                             guard, cached trained models (command line: ``python -m vae_lessons.train``)
     original      lesson 8  the 2018 notebook's model, re-created with its bugs
-    registry      lessons 7-9  the named trained models the lessons and benchmarks use
+    registry      lessons 7-10  the named trained models the lessons and benchmarks use
     evaluation    lessons 7-8  held-out ELBO, importance-weighted likelihood, activity
     alt_text      figures' alternative text, for notebooks and the book
-    plots         lessons 1-9  figures
+    plots         lessons 1-10  figures
     widgets       lesson 6  the latent explorer (sliders over z)
     exercises     every lesson  checked exercises: check(), hint(), solution()
 

@@ -1,4 +1,4 @@
-"""Lesson 9: beyond the MLP: a convolutional encoder and decoder, and training aids.
+"""Lessons 9 and 10: a convolutional encoder and decoder (lesson 9), and training aids (lesson 10).
 
 The convolutional builders return Keras models with the same inputs and outputs as the
 MLP builders of :mod:`vae_lessons.models`, so the same ``models.VAE`` class, loss and
@@ -18,8 +18,8 @@ dense bottleneck between the convolutions and z, and ``final_convolution`` its e
 full-resolution layer; the design study (``benchmarks/conv_design.py``) measured both.
 The convolutions are Keras's own ``Conv2D`` and ``Conv2DTranspose`` layers.
 
-Also here, for the lesson's other questions: dynamic and fixed binarization of the
-digits (binarized MNIST), and :class:`KLWarmUp`, a callback that ramps the KL weight.
+Also here, for lesson 10: dynamic and fixed binarization of the digits (binarized
+MNIST), and :class:`KLWarmUp`, a callback that ramps the KL weight.
 """
 
 from __future__ import annotations

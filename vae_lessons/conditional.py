@@ -1,4 +1,4 @@
-"""Lesson 9: the conditional VAE, which sees each digit's label.
+"""Lesson 10: the conditional VAE, which sees each digit's label.
 
 The conditional VAE (:class:`ConditionalVAE`) sees the digit's label, one-hot. Its
 label travels with the data, so ``fit`` still takes plain arrays: the model's input is

@@ -77,7 +77,7 @@ MODELS = {
     "latent_dim=20 mean loss": ModelSpec(
         training.TrainingConfig(latent_dim=20, kl_weight=784.0)
     ),
-    # lesson 9: beyond the MLP
+    # lesson 9: a convolutional VAE; lesson 10: labels, binary pixels and KL warm-up
     "conv": ModelSpec(training.TrainingConfig(architecture="conv")),
     "conv latent_dim=20": ModelSpec(
         training.TrainingConfig(latent_dim=20, architecture="conv")
@@ -132,8 +132,12 @@ SEEDED = (
     *KL_WEIGHT_STUDY.values(),
     "original settings, corrected",
     "original settings, shared epsilon",
+    "conv latent_dim=20",
+    "latent_dim=20 kl_warmup_epochs=10",
 )
-"""The models trained with every seed of :data:`SEEDS`: the beta ranking and the shared epsilon's cost."""
+"""The models trained with every seed of :data:`SEEDS`: the beta ranking, the shared
+epsilon's cost, conv against MLP at latent_dim 20 (lesson 9) and the KL warm-up (lesson
+10); their partners at seed 0 (``"latent_dim=20"``) are seeded through the beta study."""
 
 
 def seeded_name(name, seed):
@@ -162,19 +166,22 @@ ARCHITECTURE_STUDY = {
     ("mlp", 20): "latent_dim=20",
     ("conv", 20): "conv latent_dim=20",
 }
-"""Lesson 9's MLP against conv: ``{(architecture, latent_dim): name}``, same budget."""
+"""Lesson 9's MLP against conv: ``{(architecture, latent_dim): name}``, same budget.
+
+At latent_dim 20 both are trained with every seed of :data:`SEEDS` (:data:`SEED_STUDY`)."""
 
 BINARIZED_MODEL = "conv latent_dim=20 binarized"
-"""Lesson 9's model trained on dynamically binarized digits."""
+"""Lesson 10's model trained on dynamically binarized digits."""
 
 CONDITIONAL_MODEL = "conditional"
-"""Lesson 9's conditional VAE (the default MLP, the label given to encoder and decoder)."""
+"""Lesson 10's conditional VAE (the default MLP, the label given to encoder and decoder)."""
 
 KL_WARMUP_STUDY = {
     0: "latent_dim=20",
     10: "latent_dim=20 kl_warmup_epochs=10",
 }
-"""Lesson 9's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20."""
+"""Lesson 10's KL warm-up: ``{kl_warmup_epochs: name}`` at latent_dim 20, each with every seed
+of :data:`SEEDS` (:data:`SEED_STUDY`)."""
 
 
 def spec(name):

@@ -1,12 +1,14 @@
-"""Lesson 9 exercises: what a convolution costs, and the KL warm-up schedule.
+"""Lesson 9 exercises: what a convolution costs, and the convolutional decoder itself.
 
-Neither needs a trained model.
+Neither trains a model.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from vae_lessons import architectures
 from vae_lessons.exercises.checking import (
     Mistake,
     as_array,
@@ -72,63 +74,92 @@ def ex1(answer):
     )
 
 
+LATENT_DIMS = (
+    2,
+    5,
+)  # the decoder is built for each: a fixed model cannot pass
+
+
 @exercise(
     name="lesson_09.ex2",
-    why="Warm-up lets the decoder learn to use z before the KL term pulls the codes "
-    "to the prior; the schedule is one line, but an off-by-one changes every epoch.",
+    why="The decoder mirrors the encoder: a dense layer makes 7 x 7 feature maps from z, "
+    "and each stride-2 transposed convolution doubles them, 7 -> 14 -> 28, the last one "
+    "with a sigmoid giving each pixel's Bernoulli mean.",
     hints=(
         (
-            "Epoch 0 (the first) has weight 0; the weight grows linearly and reaches "
-            "`target` at epoch `warmup_epochs`, then stays there."
+            "Start from `z = keras.Input(shape=(latent_dim,))`; a Dense layer of 7 * 7 * 32 "
+            "units and a Reshape give (7, 7, 32) feature maps."
         ),
-        "target * epoch / warmup_epochs, capped at target: min(1, ...).",
-        "return target * min(1.0, epoch / warmup_epochs)",
+        (
+            "Then Conv2DTranspose(16, 3, strides=2, padding='same', activation='relu') "
+            "-> (14, 14, 16), and Conv2DTranspose(1, 3, strides=2, padding='same', "
+            "activation='sigmoid') -> (28, 28, 1); Reshape((784,)) at the end."
+        ),
+        "Compare with architectures.build_conv_decoder's code, or print model.summary().",
     ),
     solution="""
-        def warmup_weight(epoch, warmup_epochs, target):
-            # 0 at epoch 0, target from epoch warmup_epochs on
-            return target * min(1.0, epoch / warmup_epochs)
+        def conv_decoder(latent_dim):
+            z = keras.Input(shape=(latent_dim,))
+            hidden = keras.layers.Dense(7 * 7 * 32, activation="relu")(z)
+            hidden = keras.layers.Reshape((7, 7, 32))(hidden)  # (batch, 7, 7, 32)
+            hidden = keras.layers.Conv2DTranspose(
+                16, 3, strides=2, padding="same", activation="relu"
+            )(hidden)  # (batch, 14, 14, 16)
+            hidden = keras.layers.Conv2DTranspose(
+                1, 3, strides=2, padding="same", activation="sigmoid"
+            )(hidden)  # (batch, 28, 28, 1)
+            x_reconstructed = keras.layers.Reshape((784,))(hidden)  # (batch, 784)
+            return keras.Model(z, x_reconstructed)
 
-        answer = warmup_weight
-        # the package's: architectures.KLWarmUp(warmup_epochs, target).weight
+        answer = conv_decoder
     """,
-    mistakes=("off_by_one", "no_cap", "not_a_function"),
+    mistakes=(
+        "not_a_model",
+        "image_shape",
+        "no_sigmoid",
+        "wrong_size",
+        "not_a_function",
+    ),
 )
 def ex2(answer):
-    """``warmup_weight(epoch, warmup_epochs, target) -> float``: the KL weight."""
-    cases = [
-        (epoch, 4, target) for target in (1.0, 0.5) for epoch in range(7)
-    ]
-    value = as_array(
-        [call(answer, *case) for case in cases],
-        (len(cases),),
-        "the results",
-    )
-
-    def schedule(shift, cap):
-        weights = []
-        for epoch, warmup_epochs, target in cases:
-            fraction = (epoch + shift) / warmup_epochs
-            weights.append(
-                target * (min(1.0, fraction) if cap else fraction)
+    """``conv_decoder(latent_dim) -> keras.Model``: z (batch, latent_dim) -> (batch, 784)."""
+    if isinstance(answer, keras.Model):
+        raise Mistake(
+            "not_a_model",
+            "This is one model; the exercise wants the function that builds it, for any "
+            "latent_dim: `answer = conv_decoder` (no parentheses).",
+        )
+    for latent_dim in LATENT_DIMS:
+        model = call(answer, latent_dim)
+        if not isinstance(model, keras.Model):
+            raise Mistake(
+                "not_a_model",
+                f"conv_decoder({latent_dim}) returned a {type(model).__name__}; it should "
+                "return a keras.Model: `return keras.Model(z, x_reconstructed)`.",
             )
-        return np.array(weights)
-
-    if close(value, schedule(0, True), TOLERANCE):
-        return
-    if close(value, schedule(1, True), TOLERANCE):
-        raise Mistake(
-            "off_by_one",
-            "Epochs count from 0 (Keras's on_epoch_begin): the first epoch "
-            "should have weight 0, the reconstruction alone.",
-        )
-    if close(value, schedule(0, False), TOLERANCE):
-        raise Mistake(
-            "no_cap",
-            "After warmup_epochs the weight must stay at target, not keep growing.",
-        )
-    raise Mistake(
-        "wrong_value",
-        "Not the linear warm-up. Check: with warmup_epochs=4 and target=1, "
-        "epochs 0, 1, 2, 3, 4, 5 have weights 0, 0.25, 0.5, 0.75, 1, 1.",
-    )
+        # codes far from 0, so that an output without a sigmoid leaves [0, 1]
+        z = 3 * np.random.default_rng(latent_dim).standard_normal(
+            (4, latent_dim)
+        ).astype("float32")  # (4, latent_dim)
+        decoded = keras.ops.convert_to_numpy(model(z))
+        if decoded.shape in ((4, 28, 28, 1), (4, 28, 28)):
+            raise Mistake(
+                "image_shape",
+                f"The output has shape {decoded.shape}: images. The VAE's loss reads "
+                "flat digits, so end with keras.layers.Reshape((784,)).",
+            )
+        decoded = as_array(decoded, (4, 784), "the decoded digits")
+        if decoded.min() < 0 or decoded.max() > 1:
+            raise Mistake(
+                "no_sigmoid",
+                "Some outputs are outside [0, 1]: the last transposed convolution "
+                "needs activation='sigmoid', since each output is a Bernoulli mean.",
+            )
+        expected = architectures.build_conv_decoder(latent_dim)
+        if model.count_params() != expected.count_params():
+            raise Mistake(
+                "wrong_size",
+                "Your decoder does not have the size of the encoder's mirror image: "
+                "check the Dense layer's 7 * 7 * 32 units, the filters (16, then 1), "
+                "the 3 x 3 kernels and stride 2. model.summary() lists each layer.",
+            )
