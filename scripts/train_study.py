@@ -23,9 +23,9 @@ train or load ("ready in"; add them up for the cold-cache time of the lessons).
 
 from __future__ import annotations
 
-from vae_lessons import cache, data, evaluation, train
-
 import keras  # after vae_lessons, which picks the backend (ARCHITECTURE.md)
+
+from vae_lessons import cache, data, evaluation, train
 
 
 def main() -> int:
