@@ -61,7 +61,9 @@ def check_filters(filters):
 def _check_dense_units(dense_units):
     if dense_units is None:
         return None
-    return validation.check_integer("dense_units", dense_units, minimum=1)
+    return validation.check_integer(
+        "dense_units", dense_units, minimum=1, maximum=models.MAX_UNITS
+    )
 
 
 def build_conv_encoder(
@@ -93,13 +95,13 @@ def build_conv_encoder(
         Input (batch, 784); outputs ``[z_mean, z_log_var, z]``, each (batch, latent_dim).
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=models.MAX_LATENT_DIM
     )
     filters = check_filters(filters)
     dense_units = _check_dense_units(dense_units)
     kernel_size = validation.check_integer(
-        "kernel_size", kernel_size, minimum=1
-    )
+        "kernel_size", kernel_size, minimum=1, maximum=28
+    )  # at most the image's 28 pixels
     sampling = Sampling(name="z") if sampling is None else sampling
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
     hidden = layers.Reshape((*IMAGE_SHAPE, 1), name="to_image")(
@@ -157,12 +159,12 @@ def build_conv_decoder(
         Input (batch, latent_dim); output (batch, 784) in [0, 1].
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=models.MAX_LATENT_DIM
     )
     filters = check_filters(filters)
     kernel_size = validation.check_integer(
-        "kernel_size", kernel_size, minimum=1
-    )
+        "kernel_size", kernel_size, minimum=1, maximum=28
+    )  # at most the image's 28 pixels
     if not isinstance(final_convolution, (bool, np.bool_)):
         raise TypeError(
             validation.message(
@@ -294,7 +296,7 @@ def binarize(x, seed=0):
     x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
     """
     x = _check_flat_digits(x)
-    return draw_binary(x, validation.check_integer("seed", seed, minimum=0))
+    return draw_binary(x, validation.check_seed("seed", seed))
 
 
 def draw_binary(x, seed):
@@ -343,7 +345,7 @@ class DynamicBinarization(keras.utils.PyDataset):
         self.batch_size = validation.check_integer(
             "batch_size", batch_size, minimum=1
         )
-        self.seed = validation.check_integer("seed", seed, minimum=0)
+        self.seed = validation.check_seed("seed", seed)
         self.epoch = 0
         self.order = self._shuffled_order()
 

@@ -304,7 +304,7 @@ def stratified_indices(
     size = validation.check_integer(
         "size", size, minimum=0, maximum=len(labels)
     )
-    seed = validation.check_integer("seed", seed, minimum=0)
+    seed = validation.check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     per_class = [
         rng.permutation(np.flatnonzero(labels == c))

@@ -103,7 +103,7 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     -------
     epsilon : numpy.ndarray, float64, shape (num_digits, num_samples, latent_dim)
     """
-    validation.check_integer("seed", seed, minimum=0)
+    validation.check_seed("seed", seed)
     first_digit = validation.check_integer(
         "first_digit", first_digit, minimum=0
     )
@@ -334,7 +334,7 @@ def importance_weighted_log_likelihood(
         "num_samples", num_samples, minimum=1
     )
     max_rows = validation.check_integer("max_rows", max_rows, minimum=1)
-    validation.check_integer("seed", seed, minimum=0)
+    validation.check_seed("seed", seed)
     z_mean, z_log_var = vae.encode(x)
     model = log_likelihood_model(vae)
     samples_per_chunk = min(num_samples, max_rows)

@@ -9,6 +9,11 @@ p(x|z) = Bernoulli(x_reconstructed):
 Every function here works on any Keras backend's tensors and on numpy arrays, and
 returns one value per example (shape (batch,)); averaging over the batch is left to
 the caller, so the balance of the two terms stays visible. Values are in nats.
+
+Every input is checked: its type and shapes always, and its values (NaN, infinity,
+pixels outside [0, 1]) whenever they can be read (NumPy arrays, eager tensors). Inside
+a compiled training step the tensors are symbolic and only the shapes are checked;
+there ``training.fit``'s NaN guard reports a diverging loss.
 """
 
 from __future__ import annotations
@@ -51,6 +56,12 @@ def reconstruction_loss(x, x_reconstructed):
     validation.check_same_shape(
         x=x.shape, x_reconstructed=x_reconstructed.shape
     )
+    # Pixels outside [0, 1] give a meaningless "loss" (255-scale digits: about
+    # -42,000 nats). Checked where the values can be read (see the module's note).
+    validation.check_values("x", x, minimum=0.0, maximum=1.0)
+    validation.check_values(
+        "x_reconstructed", x_reconstructed, minimum=0.0, maximum=1.0
+    )
     probabilities = ops.clip(x_reconstructed, epsilon, 1.0 - epsilon)
     log_likelihood = x * ops.log(probabilities) + (1.0 - x) * ops.log(
         1.0 - probabilities
@@ -79,6 +90,8 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     validation.check_same_shape(
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
+    validation.check_values("z_mean", z_mean)
+    validation.check_values("z_log_var", z_log_var)  # log of a variance > 0
     return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
 
 
@@ -109,10 +122,18 @@ def elbo(x, x_reconstructed, z_mean, z_log_var):
     elbo : tensor, shape (batch,)
         A lower bound on log p(x), in nats (negative numbers; higher is better).
     """
-    return -(
-        reconstruction_loss(x, x_reconstructed)
-        + kl_divergence(z_mean, z_log_var)
-    )
+    reconstruction = reconstruction_loss(x, x_reconstructed)  # (batch,)
+    kl = kl_divergence(z_mean, z_log_var)  # (batch,)
+    # One KL per digit: a (1, latent_dim) z_mean would broadcast one digit's KL
+    # over the batch.
+    digits, codes = tuple(reconstruction.shape), tuple(kl.shape)
+    if None not in digits + codes and digits != codes:
+        raise ValueError(
+            "Invalid value received for argument `z_mean`. Expected one row per "
+            f"digit of x: z_mean.shape[:-1] == {digits}. "
+            f"Received: z_mean.shape={tuple(z_mean.shape)}"
+        )
+    return -(reconstruction + kl)
 
 
 def log_normal_density(z, mean, log_var):
@@ -136,6 +157,8 @@ def log_normal_density(z, mean, log_var):
     validation.check_broadcastable(
         z=z.shape, mean=mean.shape, log_var=log_var.shape
     )
+    for name, value in (("z", z), ("mean", mean), ("log_var", log_var)):
+        validation.check_values(name, value)
     return -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var),
         axis=-1,
@@ -188,6 +211,7 @@ def monte_carlo_standard_error(samples, axis=0):
     samples = ops.convert_to_tensor(
         validation.check_numeric("samples", samples), dtype="float32"
     )
+    validation.check_values("samples", samples)
     shape = tuple(ops.shape(samples))
     if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
         raise ValueError(

@@ -48,6 +48,14 @@ def reparameterize(z_mean, z_log_var, epsilon):
         z_log_var=z_log_var.shape,
         epsilon=epsilon.shape,
     )
+    # NaN or infinite values (e.g. the log of a negative variance) are refused where
+    # they can be read; inside a compiled step only the shapes are checked.
+    for name, value in (
+        ("z_mean", z_mean),
+        ("z_log_var", z_log_var),
+        ("epsilon", epsilon),
+    ):
+        validation.check_values(name, value)
     return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
 
@@ -98,14 +106,18 @@ class Sampling(keras.layers.Layer):
             trainable=False,
             name="kl_weight",
         )
-        self.seed = (
-            None
-            if seed is None
-            else validation.check_integer("seed", seed, minimum=0)
-        )
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = validation.check_seed("seed", seed, allow_none=True)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise TypeError(
+                validation.message(
+                    "inputs",
+                    "a list of two tensors [z_mean, z_log_var]",
+                    type(inputs).__name__,
+                )
+            )
         z_mean, z_log_var = inputs
         epsilon = keras.random.normal(
             self.noise_shape(z_mean), seed=self.seed_generator
@@ -178,7 +190,7 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
     num_samples = validation.check_integer(
         "num_samples", num_samples, minimum=1
     )
-    seed = validation.check_integer("seed", seed, minimum=0)
+    seed = validation.check_seed("seed", seed)
     z_mean = ops.convert_to_tensor(
         validation.check_numeric("z_mean", z_mean), dtype="float32"
     )
@@ -243,6 +255,8 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         )
         for n, t in named.items()
     )
+    for name, value in named.items():
+        validation.check_values(name, value)
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
     # (z - z_mean) / sigma: (..., latent_dim)
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
@@ -290,5 +304,11 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
         )
         for n, t in named.items()
     )
+    for name, value in (
+        ("f_gradient", f_gradient),
+        ("epsilon", epsilon),
+        ("z_log_var", z_log_var),
+    ):
+        validation.check_values(name, value)
     sigma = ops.exp(0.5 * z_log_var)
     return f_gradient, f_gradient * 0.5 * sigma * epsilon

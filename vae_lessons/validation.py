@@ -299,3 +299,93 @@ def check_broadcastable(**shapes):
         raise ValueError(
             f"Invalid value received for arguments `{names}`. Expected shapes that broadcast together (the same shape). Received: {received}"
         ) from None
+
+
+MAX_SEED = 2**32 - 1
+"""The largest seed: Keras's ``SeedGenerator`` and NumPy's generators take 32-bit seeds."""
+
+
+def check_seed(name, value, *, allow_none=False):
+    """Check a random seed: an integer in [0, 2**32 - 1] (NumPy integers too); return ``int``.
+
+    Keras refuses NumPy integer seeds and overflows past 2**32; this returns a plain
+    ``int`` that every backend takes.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (or None where ``allow_none``).
+    ValueError
+        If it is negative or above ``MAX_SEED``.
+    """
+    if allow_none and value is None:
+        return None
+    expected = f"an integer seed between 0 and {MAX_SEED}" + (
+        " or None" if allow_none else ""
+    )
+    if not _is_integer(value):
+        raise TypeError(message(name, expected, value))
+    if not 0 <= int(value) <= MAX_SEED:
+        raise ValueError(message(name, expected, value))
+    return int(value)
+
+
+def is_concrete(value):
+    """True when ``value``'s numbers can be read now: NumPy data, Python numbers, eager tensors.
+
+    False for a symbolic tensor (a ``keras.KerasTensor``, a JAX tracer inside ``jit``,
+    a TensorFlow graph tensor inside ``tf.function``): its values exist only when the
+    compiled step runs, where no Python check can see them.
+    """
+    if isinstance(
+        value, (np.ndarray, np.generic, numbers.Number, list, tuple)
+    ):
+        return True
+    module = type(value).__module__
+    if module.startswith("jax"):
+        import jax
+
+        return not isinstance(value, jax.core.Tracer)
+    if module.startswith("tensorflow"):
+        return hasattr(value, "numpy")  # EagerTensor, not a graph tensor
+    if module.startswith("torch"):
+        # PyTorch runs the training step eagerly: a tensor that carries gradients is
+        # the model's own output inside a step, left to training's NaN guard.
+        return not value.requires_grad
+    return False
+
+
+def check_values(name, value, *, minimum=None, maximum=None):
+    """Refuse NaN, infinite and out-of-range values when they can be read now; return ``value``.
+
+    A value check for the public loss and sampling functions, which also run inside a
+    compiled training step: there (a symbolic tensor) nothing can be read and
+    ``value`` passes unchanged; the model's own training is guarded by
+    ``training.check_finite`` instead. Call :func:`check_numeric` first.
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN, infinite, or outside ``[minimum, maximum]``.
+    """
+    if not is_concrete(value):
+        return value
+    import keras
+
+    array = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+    bounds = _range_text(minimum, maximum)
+    expected = "finite values" + (f" {bounds}" if bounds else "")
+    if array.size and not np.isfinite(array).all():
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. "
+            f"Received: {name} with NaN or infinite values"
+        )
+    if array.size and (
+        (minimum is not None and array.min() < minimum)
+        or (maximum is not None and array.max() > maximum)
+    ):
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. "
+            f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
+        )
+    return value

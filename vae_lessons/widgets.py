@@ -843,11 +843,7 @@ class LatentExplorer(anywidget.AnyWidget):
         -------
         z : numpy.ndarray, float32, shape (latent_dim,)
         """
-        seed = (
-            None
-            if seed is None
-            else validation.check_integer("seed", seed, minimum=0)
-        )
+        seed = None if seed is None else validation.check_seed("seed", seed)
         rng = np.random.default_rng(seed)
         z = np.clip(
             rng.standard_normal(self.latent_dim),
