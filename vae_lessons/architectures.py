@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from vae_lessons import models, validation
+from vae_lessons import data, models, validation
 from vae_lessons.data import IMAGE_SHAPE, NUM_PIXELS
 from vae_lessons.sampling import Sampling
 
@@ -241,46 +241,6 @@ def build_conv_vae(
 # Binarized MNIST: grey levels read as probabilities of a black-or-white pixel.
 
 
-def _check_flat_digits(x, name="x"):
-    """Digits as float32 (n, 784) in [0, 1], or a Keras-style error naming ``name``."""
-    array = np.asarray(x)
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(
-        array.dtype, np.complexfloating
-    ):
-        raise TypeError(
-            validation.message(
-                f"{name}.dtype", "a numeric array", array.dtype
-            )
-        )
-    if array.ndim != 2 or array.shape[1] != NUM_PIXELS or len(array) == 0:
-        expected = (
-            "(n, 784) with n >= 1 (use data.flatten_and_scale(images))"
-        )
-        raise ValueError(
-            validation.message(f"{name}.shape", expected, array.shape)
-        )
-    if not np.isfinite(array).all():
-        raise ValueError(
-            validation.message(
-                name,
-                "finite pixel values in [0, 1]",
-                "an array with NaN or infinity",
-            )
-        )
-    if array.min() < 0 or array.max() > 1:
-        expected = (
-            "pixel values in [0, 1] (use data.flatten_and_scale(images))"
-        )
-        raise ValueError(
-            validation.message(
-                f"({name}.min(), {name}.max())",
-                expected,
-                (float(array.min()), float(array.max())),
-            )
-        )
-    return array.astype(np.float32, copy=False)
-
-
 def binarize(x, seed=0):
     """A fixed, seeded binarization: each pixel is 1 with probability its grey level.
 
@@ -295,7 +255,7 @@ def binarize(x, seed=0):
     -------
     x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
     """
-    x = _check_flat_digits(x)
+    x = data.check_digits(x)
     return draw_binary(x, validation.check_seed("seed", seed))
 
 
@@ -341,7 +301,7 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     def __init__(self, x, batch_size=32, seed=0, **kwargs):
         super().__init__(**kwargs)
-        self.x = _check_flat_digits(x)
+        self.x = data.check_digits(x)
         self.batch_size = validation.check_integer(
             "batch_size", batch_size, minimum=1
         )

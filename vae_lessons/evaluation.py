@@ -32,7 +32,7 @@ import keras
 import numpy as np
 
 from vae_lessons import losses, models, sampling, validation
-from vae_lessons.data import NUM_PIXELS
+from vae_lessons.data import NUM_PIXELS, check_digits
 
 DEFAULT_MAX_ROWS = (
     16_384  # decoded rows per chunk: about 50 MB of float32 pixels
@@ -75,13 +75,6 @@ def check_model(vae):
             )
         )
     return vae
-
-
-def check_digits(x, name="x"):
-    """Check and return digits as float32 vectors in [0, 1], shape (n, 784), n >= 1."""
-    return validation.check_array(
-        name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
-    )
 
 
 def noise(seed, first_digit, num_digits, num_samples, latent_dim):

@@ -38,7 +38,7 @@ import numpy as np
 from keras import layers, ops
 
 from vae_lessons import losses, validation
-from vae_lessons.data import NUM_PIXELS
+from vae_lessons.data import NUM_PIXELS, check_digits
 from vae_lessons.sampling import Sampling
 
 DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
@@ -339,9 +339,7 @@ class VAE(keras.Model):
             If ``x`` is not numeric, has another shape, or values outside [0, 1],
             or if ``labels`` do not suit the model.
         """
-        x = validation.check_array(
-            "x", x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
-        )
+        x = check_digits(x)
         batch_size = validation.check_integer(
             "batch_size", batch_size, minimum=1
         )

@@ -226,16 +226,29 @@ def check_array(name, value, *, shape, minimum=None, maximum=None):
     return array
 
 
-def check_numeric(name, value):
+def check_numeric(name, value, *, finite=False, minimum=None, maximum=None):
     """Refuse ``None``, text and non-numeric arrays before they reach a backend; return ``value``.
 
     Backend tensors pass through unchanged (no copy, nothing traced), so the loss
     functions can call this on every input at no cost inside a training step.
 
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : array_like or tensor
+    finite : bool, default False
+        Also refuse NaN, infinite and out-of-range values, where they can be read
+        (:func:`check_values`).
+    minimum, maximum : float or None
+        Inclusive bounds of the values, with ``finite``.
+
     Raises
     ------
     TypeError
         If ``value`` is None, a string, or a NumPy array (or list) that is not numeric.
+    ValueError
+        With ``finite``, if a readable value is NaN, infinite or out of bounds.
     """
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(message(name, "a numeric array or tensor", value))
@@ -247,6 +260,8 @@ def check_numeric(name, value):
             raise TypeError(
                 f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}"
             )
+    if finite:
+        check_values(name, value, minimum=minimum, maximum=maximum)
     return value
 
 
@@ -331,11 +346,14 @@ def check_seed(name, value, *, allow_none=False):
 
 
 def is_concrete(value):
-    """True when ``value``'s numbers can be read now: NumPy data, Python numbers, eager tensors.
+    """True when ``value``'s numbers can be read now without touching a training step.
 
-    False for a symbolic tensor (a ``keras.KerasTensor``, a JAX tracer inside ``jit``,
-    a TensorFlow graph tensor inside ``tf.function``): its values exist only when the
-    compiled step runs, where no Python check can see them.
+    True for NumPy data, Python numbers and eager JAX or TensorFlow arrays. False for a
+    symbolic tensor (a ``keras.KerasTensor``, a JAX tracer inside ``jit``, a TensorFlow
+    graph tensor inside ``tf.function``), whose values exist only when the compiled
+    step runs, and for PyTorch tensors: PyTorch runs Keras's training and prediction
+    steps eagerly, and a check there would stop a step that JAX and TensorFlow run,
+    so the three backends would differ.
     """
     if isinstance(
         value, (np.ndarray, np.generic, numbers.Number, list, tuple)
@@ -347,11 +365,9 @@ def is_concrete(value):
 
         return not isinstance(value, jax.core.Tracer)
     if module.startswith("tensorflow"):
-        return hasattr(value, "numpy")  # EagerTensor, not a graph tensor
-    if module.startswith("torch"):
-        # PyTorch runs the training step eagerly: a tensor that carries gradients is
-        # the model's own output inside a step, left to training's NaN guard.
-        return not value.requires_grad
+        import tensorflow as tf
+
+        return tf.executing_eagerly() and hasattr(value, "numpy")
     return False
 
 
