@@ -67,11 +67,24 @@ class HeldOutScore:
 
 
 def check_model(vae):
-    """Check that ``vae`` is a :class:`vae_lessons.models.VAE` and return it."""
+    """Check that ``vae`` is an unconditional :class:`vae_lessons.models.VAE`; return it.
+
+    The scores here encode digits without labels, so a conditional VAE (which needs
+    them) is refused by name rather than failing on a missing ``labels``.
+    """
     if not isinstance(vae, models.VAE):
         raise TypeError(
             validation.message(
                 "vae", "a vae_lessons models.VAE", type(vae).__name__
+            )
+        )
+    if vae.condition_dim:
+        raise ValueError(
+            validation.message(
+                "vae",
+                "an unconditional models.VAE (these scores encode digits without "
+                "labels; a conditional VAE would need them)",
+                type(vae).__name__,
             )
         )
     return vae
