@@ -41,13 +41,17 @@ def check_filters(filters):
     """Filters of the stride-2 convolutions: a non-empty tuple of positive ints that fits 28 x 28."""
     expected = "a non-empty list of positive integers, at most 2 (28 halves twice: 14, 7)"
     if (
-        isinstance(filters, (str, bytes))
+        isinstance(filters, (str, bytes, dict))
         or not hasattr(filters, "__len__")
-        or not filters
+        or np.ndim(filters) != 1
     ):
         raise TypeError(validation.message("filters", expected, filters))
+    if len(filters) == 0:
+        raise ValueError(validation.message("filters", expected, filters))
     checked = tuple(
-        validation.check_integer("filters", value, minimum=1)
+        validation.check_integer(
+            "filters", value, minimum=1, maximum=models.MAX_UNITS
+        )
         for value in filters
     )
     if IMAGE_SHAPE[0] % 2 ** len(checked) or IMAGE_SHAPE[1] % 2 ** len(

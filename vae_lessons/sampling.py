@@ -249,6 +249,12 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         )
         for n, t in named.items()
     )
+    validation.check_broadcastable(
+        **{"f_values[..., None]": tuple(f_values.shape) + (1,)},
+        z=z.shape,
+        z_mean=z_mean.shape,
+        z_log_var=z_log_var.shape,
+    )
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
     # (z - z_mean) / sigma: (..., latent_dim)
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
@@ -295,6 +301,11 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
             validation.check_numeric(n, t, finite=True), dtype="float32"
         )
         for n, t in named.items()
+    )
+    validation.check_broadcastable(
+        f_gradient=f_gradient.shape,
+        epsilon=epsilon.shape,
+        z_log_var=z_log_var.shape,
     )
     sigma = ops.exp(0.5 * z_log_var)
     return f_gradient, f_gradient * 0.5 * sigma * epsilon

@@ -252,14 +252,27 @@ def check_numeric(name, value, *, finite=False, minimum=None, maximum=None):
     """
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(message(name, "a numeric array or tensor", value))
-    if isinstance(value, (np.ndarray, list, tuple)):
-        dtype = np.asarray(value).dtype
+    if isinstance(
+        value, (np.ndarray, np.generic, numbers.Number, list, tuple)
+    ):
+        try:
+            dtype = np.asarray(value).dtype
+        except ValueError:  # a ragged list
+            raise TypeError(
+                message(name, "a numeric array or tensor", "a ragged list")
+            ) from None
         if not np.issubdtype(dtype, np.number) or np.issubdtype(
             dtype, np.complexfloating
         ):
             raise TypeError(
                 f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}"
             )
+    elif not (
+        hasattr(value, "shape") and hasattr(value, "dtype")
+    ):  # not a tensor
+        raise TypeError(
+            message(name, "a numeric array or tensor", type(value).__name__)
+        )
     if finite:
         check_values(name, value, minimum=minimum, maximum=maximum)
     return value
