@@ -315,14 +315,11 @@ def as_class_pair(value, what="your answer"):
         raise Mistake("wrong_type", advice + ".")
     pair = []
     for item in value:
-        if isinstance(item, (bool, np.bool_)) or _is_complex(item):
+        if not isinstance(item, (int, float, np.integer, np.floating)) or (
+            isinstance(item, (bool, np.bool_))
+        ):  # not text, a bool or a complex number
             raise Mistake("wrong_type", advice + f"; got {item!r}.")
-        try:
-            number = float(item)
-        except (TypeError, ValueError):
-            raise Mistake(
-                "wrong_type", advice + f"; got {item!r}."
-            ) from None
+        number = float(item)
         if not number.is_integer() or not 0 <= number <= 9:
             raise Mistake(
                 "wrong_type",
