@@ -98,7 +98,8 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     validation.check_same_shape(
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
-    return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+    kl = 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+    return validation.check_finite_result(kl, "z_mean", "z_log_var")
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -112,7 +113,8 @@ def kl_divergence(z_mean, z_log_var):
     -------
     kl : tensor, shape (batch,)
     """
-    return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+    kl = ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+    return validation.check_finite_result(kl, "z_mean", "z_log_var")
 
 
 def elbo(x, x_reconstructed, z_mean, z_log_var):
@@ -163,9 +165,12 @@ def log_normal_density(z, mean, log_var):
     validation.check_broadcastable(
         z=z.shape, mean=mean.shape, log_var=log_var.shape
     )
-    return -0.5 * ops.sum(
+    log_density = -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var),
         axis=-1,
+    )
+    return validation.check_finite_result(
+        log_density, "z", "mean", "log_var"
     )
 
 
@@ -227,4 +232,6 @@ def monte_carlo_standard_error(samples, axis=0):
         )
     num_draws = shape[axis]
     variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
-    return ops.sqrt(variance / num_draws)
+    return validation.check_finite_result(
+        ops.sqrt(variance / num_draws), "samples"
+    )

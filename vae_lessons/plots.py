@@ -98,6 +98,21 @@ def _check_mapping(
     return value
 
 
+def _check_labels(labels, n):
+    """Digit labels 0..9, one per point, as an integer array (else an empty plot)."""
+    labels = np.asarray(labels)
+    expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({n},)"
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(message("labels", expected, labels))
+    if (
+        labels.shape != (n,)
+        or labels.min(initial=0) < 0
+        or labels.max(initial=0) >= NUM_CLASSES
+    ):
+        raise ValueError(message("labels", expected, labels))
+    return labels
+
+
 def _listed(items, limit=20):
     """``items`` joined with commas for a description; the first ``limit``, then "..."."""
     items = [str(item) for item in items]
@@ -318,16 +333,7 @@ def latent_scatter(
     figure : matplotlib.figure.Figure
     """
     z = check_array("z", z, shape=(None, 2))  # plot two chosen dimensions
-    labels = np.asarray(labels)
-    expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({len(z)},)"
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(message("labels", expected, labels))
-    if (
-        labels.shape != (len(z),)
-        or labels.min() < 0
-        or labels.max() >= NUM_CLASSES
-    ):  # else an empty plot
-        raise ValueError(message("labels", expected, labels))
+    labels = _check_labels(labels, len(z))
     point_size = check_number(
         "point_size", point_size, minimum=0, above=True
     )
@@ -851,15 +857,9 @@ def aggregate_posterior(
     -------
     figure : matplotlib.figure.Figure
     """
-    z, labels = np.asarray(z, dtype=float), np.asarray(labels)
-    if z.ndim != 2 or z.shape[1] != 2:
-        raise ValueError(message("z", "an array of shape (n, 2)", z.shape))
-    if labels.shape != (len(z),):
-        raise ValueError(
-            message(
-                "labels", f"an array of shape ({len(z)},)", labels.shape
-            )
-        )
+    check_array("z", z, shape=(None, 2))  # finite, (n, 2)
+    z = np.asarray(z, dtype=float)  # described in float64, as given
+    labels = _check_labels(labels, len(z))
     figure = Figure(figsize=(10, 4.2))
     scatter_axis, histogram_axis = figure.subplots(
         1, 2, width_ratios=(1.1, 1)

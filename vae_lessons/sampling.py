@@ -48,7 +48,10 @@ def reparameterize(z_mean, z_log_var, epsilon):
         z_log_var=z_log_var.shape,
         epsilon=epsilon.shape,
     )
-    return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    return validation.check_finite_result(
+        z, "z_mean", "z_log_var", "epsilon"
+    )
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -191,6 +194,9 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
         validation.check_numeric("z_log_var", z_log_var, finite=True),
         dtype="float32",
     )
+    validation.check_same_shape(
+        z_mean=z_mean.shape, z_log_var=z_log_var.shape
+    )
     shape = (num_samples,) + tuple(ops.shape(z_mean))
     # (num_samples, batch, latent_dim)
     epsilon = keras.random.normal(shape, seed=seed)
@@ -260,7 +266,11 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
     score_z_mean = standardized * ops.exp(-0.5 * z_log_var)
     score_z_log_var = 0.5 * (ops.square(standardized) - 1.0)
-    return f_values * score_z_mean, f_values * score_z_log_var
+    names = ("f_values", "z", "z_mean", "z_log_var")
+    return (
+        validation.check_finite_result(f_values * score_z_mean, *names),
+        validation.check_finite_result(f_values * score_z_log_var, *names),
+    )
 
 
 def reparameterized_gradient(f_gradient, epsilon, z_log_var):
@@ -308,4 +318,7 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
         z_log_var=z_log_var.shape,
     )
     sigma = ops.exp(0.5 * z_log_var)
-    return f_gradient, f_gradient * 0.5 * sigma * epsilon
+    names = ("f_gradient", "epsilon", "z_log_var")
+    return f_gradient, validation.check_finite_result(
+        f_gradient * 0.5 * sigma * epsilon, *names
+    )

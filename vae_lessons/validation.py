@@ -418,3 +418,29 @@ def check_values(name, value, *, minimum=None, maximum=None):
             f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
         )
     return value
+
+
+def check_finite_result(result, *names):
+    """Refuse a result that overflowed to infinity or NaN from finite inputs; return it.
+
+    Finite but extreme inputs (a log-variance of -100 with a distance of 1e12, samples
+    of 1e30) can overflow float32 inside a formula. Where the result can be read
+    (:func:`is_concrete`), that is refused naming the inputs, never returned silently.
+
+    Raises
+    ------
+    ValueError
+        If a readable result holds NaN or infinity.
+    """
+    if not is_concrete(result):
+        return result
+    import keras
+
+    if not np.isfinite(keras.ops.convert_to_numpy(result)).all():
+        joined = ", ".join(names)
+        raise ValueError(
+            f"Invalid value received for argument{'s' if len(names) > 1 else ''} "
+            f"`{joined}`. Expected values small enough for a finite float32 result. "
+            f"Received: values whose result overflows to infinity or NaN"
+        )
+    return result
