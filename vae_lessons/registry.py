@@ -138,6 +138,9 @@ SEEDED = (
 
 def seeded_name(name, seed):
     """The name of model ``name`` trained with ``seed``: ``name`` itself for seed 0, else ``"name seed=1"``."""
+    if not isinstance(name, str):
+        raise TypeError(validation.message("name", "a model's name", name))
+    seed = validation.check_seed("seed", seed)
     return name if seed == 0 else f"{name} seed={seed}"
 
 
