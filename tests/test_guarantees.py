@@ -77,9 +77,9 @@ def test_numpy_integer_seeds_reach_keras_as_ints():
         lambda seed: data.stratified_indices(np.arange(10), 5, seed),
     ],
 )
-def test_seeds_past_32_bits_and_negative_seeds_are_refused_by_name(make):
+def test_seeds_past_31_bits_and_negative_seeds_are_refused_by_name(make):
     for seed in (2**40, validation.MAX_SEED + 1, -1):
-        with pytest.raises(ValueError, match=rf"^{INVALID} `seed`\. Expected an integer seed between 0 and 4294967295"):
+        with pytest.raises(ValueError, match=rf"^{INVALID} `seed`\. Expected an integer seed between 0 and {validation.MAX_SEED}"):
             make(seed)
     make(validation.MAX_SEED)  # the largest seed works
 

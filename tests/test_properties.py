@@ -74,7 +74,7 @@ def labels(n=4):
     return _generated(lambda rng: rng.integers(0, 10, n))
 
 
-# Seeds as a student writes them: Python ints and NumPy integers, up to 2**32 - 1.
+# Seeds as a student writes them: Python ints and NumPy integers, up to MAX_SEED.
 seeds = st.integers(0, validation.MAX_SEED).flatmap(
     lambda seed: st.sampled_from([seed, np.int64(seed), np.uint32(seed)])
 )

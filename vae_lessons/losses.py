@@ -87,6 +87,7 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     kl : tensor, shape (batch, latent_dim)
         ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
     """
+    given = {"z_mean": z_mean, "z_log_var": z_log_var}
     z_mean = ops.convert_to_tensor(
         validation.check_numeric("z_mean", z_mean, finite=True),
         dtype="float32",
@@ -99,7 +100,7 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
     kl = 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
-    return validation.check_finite_result(kl, "z_mean", "z_log_var")
+    return validation.check_finite_result(kl, **given)
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -114,7 +115,9 @@ def kl_divergence(z_mean, z_log_var):
     kl : tensor, shape (batch,)
     """
     kl = ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
-    return validation.check_finite_result(kl, "z_mean", "z_log_var")
+    return validation.check_finite_result(
+        kl, z_mean=z_mean, z_log_var=z_log_var
+    )
 
 
 def elbo(x, x_reconstructed, z_mean, z_log_var):
@@ -169,9 +172,7 @@ def log_normal_density(z, mean, log_var):
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var),
         axis=-1,
     )
-    return validation.check_finite_result(
-        log_density, "z", "mean", "log_var"
-    )
+    return validation.check_finite_result(log_density, **named)
 
 
 def grey_level_floor(x):
@@ -217,6 +218,7 @@ def monte_carlo_standard_error(samples, axis=0):
     standard_error : tensor, the shape of ``samples`` without ``axis``
     """
     axis = validation.check_integer("axis", axis)
+    given = samples
     samples = ops.convert_to_tensor(
         validation.check_numeric("samples", samples, finite=True),
         dtype="float32",
@@ -233,5 +235,5 @@ def monte_carlo_standard_error(samples, axis=0):
     num_draws = shape[axis]
     variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
     return validation.check_finite_result(
-        ops.sqrt(variance / num_draws), "samples"
+        ops.sqrt(variance / num_draws), samples=given
     )

@@ -49,9 +49,7 @@ def reparameterize(z_mean, z_log_var, epsilon):
         epsilon=epsilon.shape,
     )
     z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
-    return validation.check_finite_result(
-        z, "z_mean", "z_log_var", "epsilon"
-    )
+    return validation.check_finite_result(z, **named)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -266,10 +264,9 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
     score_z_mean = standardized * ops.exp(-0.5 * z_log_var)
     score_z_log_var = 0.5 * (ops.square(standardized) - 1.0)
-    names = ("f_values", "z", "z_mean", "z_log_var")
     return (
-        validation.check_finite_result(f_values * score_z_mean, *names),
-        validation.check_finite_result(f_values * score_z_log_var, *names),
+        validation.check_finite_result(f_values * score_z_mean, **named),
+        validation.check_finite_result(f_values * score_z_log_var, **named),
     )
 
 
@@ -318,7 +315,6 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
         z_log_var=z_log_var.shape,
     )
     sigma = ops.exp(0.5 * z_log_var)
-    names = ("f_gradient", "epsilon", "z_log_var")
     return f_gradient, validation.check_finite_result(
-        f_gradient * 0.5 * sigma * epsilon, *names
+        f_gradient * 0.5 * sigma * epsilon, **named
     )

@@ -329,15 +329,16 @@ def check_broadcastable(**shapes):
         ) from None
 
 
-MAX_SEED = 2**32 - 1
-"""The largest seed: Keras's ``SeedGenerator`` and NumPy's generators take 32-bit seeds."""
+MAX_SEED = 2**31 - 1
+"""The largest seed every backend takes: PyTorch's ``SeedGenerator`` holds it in an int32
+(NumPy's generators would take up to 2**32 - 1)."""
 
 
 def check_seed(name, value, *, allow_none=False):
-    """Check a random seed: an integer in [0, 2**32 - 1] (NumPy integers too); return ``int``.
+    """Check a random seed: an integer in [0, MAX_SEED] (NumPy integers too); return ``int``.
 
-    Keras refuses NumPy integer seeds and overflows past 2**32; this returns a plain
-    ``int`` that every backend takes.
+    Keras refuses NumPy integer seeds, and past 2**31 PyTorch's seed overflows; this
+    returns a plain ``int`` that every backend takes.
 
     Raises
     ------
@@ -420,26 +421,35 @@ def check_values(name, value, *, minimum=None, maximum=None):
     return value
 
 
-def check_finite_result(result, *names):
+def check_finite_result(result, **inputs):
     """Refuse a result that overflowed to infinity or NaN from finite inputs; return it.
 
     Finite but extreme inputs (a log-variance of -100 with a distance of 1e12, samples
-    of 1e30) can overflow float32 inside a formula. Where the result can be read
-    (:func:`is_concrete`), that is refused naming the inputs, never returned silently.
+    of 1e30) can overflow float32 inside a formula. When every input could be read
+    (:func:`is_concrete`: NumPy data, eager JAX or TensorFlow arrays), the result is
+    read too, on every backend, and an overflow is refused naming the inputs rather
+    than returned. Inside a training step (symbolic tensors, or PyTorch tensors) the
+    result passes unchanged.
+
+    Parameters
+    ----------
+    result : tensor
+    **inputs
+        The function's inputs as the caller received them, by argument name.
 
     Raises
     ------
     ValueError
-        If a readable result holds NaN or infinity.
+        If the inputs were readable and the result holds NaN or infinity.
     """
-    if not is_concrete(result):
+    if not all(is_concrete(value) for value in inputs.values()):
         return result
     import keras
 
     if not np.isfinite(keras.ops.convert_to_numpy(result)).all():
-        joined = ", ".join(names)
+        joined = ", ".join(inputs)
         raise ValueError(
-            f"Invalid value received for argument{'s' if len(names) > 1 else ''} "
+            f"Invalid value received for argument{'s' if len(inputs) > 1 else ''} "
             f"`{joined}`. Expected values small enough for a finite float32 result. "
             f"Received: values whose result overflows to infinity or NaN"
         )
