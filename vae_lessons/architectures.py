@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from vae_lessons import models, validation
+from vae_lessons import data, models, validation
 from vae_lessons.data import IMAGE_SHAPE, NUM_PIXELS
 from vae_lessons.sampling import Sampling
 
@@ -41,13 +41,17 @@ def check_filters(filters):
     """Filters of the stride-2 convolutions: a non-empty tuple of positive ints that fits 28 x 28."""
     expected = "a non-empty list of positive integers, at most 2 (28 halves twice: 14, 7)"
     if (
-        isinstance(filters, (str, bytes))
+        isinstance(filters, (str, bytes, dict))
         or not hasattr(filters, "__len__")
-        or not filters
+        or np.ndim(filters) != 1
     ):
         raise TypeError(validation.message("filters", expected, filters))
+    if len(filters) == 0:
+        raise ValueError(validation.message("filters", expected, filters))
     checked = tuple(
-        validation.check_integer("filters", value, minimum=1)
+        validation.check_integer(
+            "filters", value, minimum=1, maximum=models.MAX_UNITS
+        )
         for value in filters
     )
     if IMAGE_SHAPE[0] % 2 ** len(checked) or IMAGE_SHAPE[1] % 2 ** len(
@@ -61,7 +65,9 @@ def check_filters(filters):
 def _check_dense_units(dense_units):
     if dense_units is None:
         return None
-    return validation.check_integer("dense_units", dense_units, minimum=1)
+    return validation.check_integer(
+        "dense_units", dense_units, minimum=1, maximum=models.MAX_UNITS
+    )
 
 
 def build_conv_encoder(
@@ -98,13 +104,13 @@ def build_conv_encoder(
         Input (batch, 784); outputs ``[z_mean, z_log_var, z]``, each (batch, latent_dim).
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=models.MAX_LATENT_DIM
     )
     filters = check_filters(filters)
     dense_units = _check_dense_units(dense_units)
     kernel_size = validation.check_integer(
-        "kernel_size", kernel_size, minimum=1
-    )
+        "kernel_size", kernel_size, minimum=1, maximum=28
+    )  # at most the image's 28 pixels
     models.check_sampling_class(sampling_class)
     sampling = sampling_class(kl_weight=kl_weight, seed=seed, name="z")
     x = keras.Input(shape=(NUM_PIXELS,), name="x")
@@ -163,12 +169,12 @@ def build_conv_decoder(
         Input (batch, latent_dim); output (batch, 784) in [0, 1].
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=models.MAX_LATENT_DIM
     )
     filters = check_filters(filters)
     kernel_size = validation.check_integer(
-        "kernel_size", kernel_size, minimum=1
-    )
+        "kernel_size", kernel_size, minimum=1, maximum=28
+    )  # at most the image's 28 pixels
     if not isinstance(final_convolution, (bool, np.bool_)):
         raise TypeError(
             validation.message(
@@ -246,46 +252,6 @@ def build_conv_vae(
 # Binarized MNIST: grey levels read as probabilities of a black-or-white pixel.
 
 
-def _check_flat_digits(x, name="x"):
-    """Digits as float32 (n, 784) in [0, 1], or a Keras-style error naming ``name``."""
-    array = np.asarray(x)
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(
-        array.dtype, np.complexfloating
-    ):
-        raise TypeError(
-            validation.message(
-                f"{name}.dtype", "a numeric array", array.dtype
-            )
-        )
-    if array.ndim != 2 or array.shape[1] != NUM_PIXELS or len(array) == 0:
-        expected = (
-            "(n, 784) with n >= 1 (use data.flatten_and_scale(images))"
-        )
-        raise ValueError(
-            validation.message(f"{name}.shape", expected, array.shape)
-        )
-    if not np.isfinite(array).all():
-        raise ValueError(
-            validation.message(
-                name,
-                "finite pixel values in [0, 1]",
-                "an array with NaN or infinity",
-            )
-        )
-    if array.min() < 0 or array.max() > 1:
-        expected = (
-            "pixel values in [0, 1] (use data.flatten_and_scale(images))"
-        )
-        raise ValueError(
-            validation.message(
-                f"({name}.min(), {name}.max())",
-                expected,
-                (float(array.min()), float(array.max())),
-            )
-        )
-    return array.astype(np.float32, copy=False)
-
-
 def binarize(x, seed=0):
     """A fixed, seeded binarization: each pixel is 1 with probability its grey level.
 
@@ -300,8 +266,8 @@ def binarize(x, seed=0):
     -------
     x_binary : numpy.ndarray, float32, shape (n, 784), values 0.0 or 1.0
     """
-    x = _check_flat_digits(x)
-    return draw_binary(x, validation.check_integer("seed", seed, minimum=0))
+    x = data.check_digits(x)
+    return draw_binary(x, validation.check_seed("seed", seed))
 
 
 def draw_binary(x, seed):
@@ -346,11 +312,11 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     def __init__(self, x, batch_size=32, seed=0, **kwargs):
         super().__init__(**kwargs)
-        self.x = _check_flat_digits(x)
+        self.x = data.check_digits(x)
         self.batch_size = validation.check_integer(
             "batch_size", batch_size, minimum=1
         )
-        self.seed = validation.check_integer("seed", seed, minimum=0)
+        self.seed = validation.check_seed("seed", seed)
         self.epoch = 0
         self.order = self._shuffled_order()
 

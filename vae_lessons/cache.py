@@ -38,7 +38,7 @@ from pathlib import Path
 import filelock
 import keras
 
-from vae_lessons import _model_cache_folder, models, saving
+from vae_lessons import _model_cache_folder, models, saving, validation
 
 LOCK_TIMEOUT = 1800.0
 """Seconds a kernel waits for another kernel training the same entry before training itself."""
@@ -83,9 +83,20 @@ def cache_entry(metadata: dict) -> Path:
     folder : Path
         ``cache_dir() / "<backend>-<first 16 hex digits of the SHA-256 of metadata>"``.
     """
-    key = hashlib.sha256(
-        json.dumps(metadata, sort_keys=True).encode()
-    ).hexdigest()[:16]
+    expected = (
+        "a dict of JSON values (e.g. training.cache_metadata(config))"
+    )
+    if not isinstance(metadata, dict):
+        raise TypeError(validation.message("metadata", expected, metadata))
+    try:
+        text = json.dumps(metadata, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            validation.message(
+                "metadata", expected, f"{type(error).__name__}: {error}"
+            )
+        ) from None
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
     return cache_dir() / f"{keras.backend.backend()}-{key}"
 
 

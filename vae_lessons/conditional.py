@@ -108,7 +108,7 @@ def with_labels(rows, labels):
     -------
     rows_and_labels : numpy.ndarray, float32, shape (n, columns + 10)
     """
-    rows = np.asarray(rows, dtype=np.float32)
+    rows = validation.check_array("rows", rows, shape=(None, None))
     return np.concatenate(
         [rows, one_hot(check_labels(labels, len(rows)))], axis=1
     )  # (n, columns) -> (n, columns + 10)

@@ -79,26 +79,40 @@ def load_mnist(source: str | Path = "sample"):
         _check_sha256(SAMPLE_PATH, SAMPLE_SHA256)
         return _load_npz(SAMPLE_PATH)
     if isinstance(source, str) and source == "keras":
-        import keras
-
-        (x_train, y_train), (x_test, y_test) = (
-            keras.datasets.mnist.load_data()
-        )
-        return _validated_splits(
-            "keras.datasets.mnist", x_train, y_train, x_test, y_test
-        )
+        return _load_from_keras()
+    expected = (
+        "'sample', 'keras', an existing mnist.npz file or a folder with the "
+        "four IDX .gz files"
+    )
     if not isinstance(source, (str, Path)):
-        raise TypeError(
-            f"source must be 'sample', 'keras' or a path, got {type(source).__name__}"
-        )
+        raise TypeError(validation.message("source", expected, source))
+    if not str(source).strip():  # Path("") is the current folder
+        raise ValueError(validation.message("source", expected, source))
     path = Path(source)
     if path.is_dir():
         return _load_idx_folder(path)
     if path.is_file():
         return _load_npz(path)
-    raise ValueError(
-        f"MNIST source {str(source)!r} is neither 'sample', 'keras', an existing "
-        "mnist.npz file nor a folder with the four IDX .gz files"
+    raise ValueError(validation.message("source", expected, str(source)))
+
+
+def _load_from_keras():
+    """The full MNIST through Keras, which downloads it once (and then reads its copy)."""
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = (
+            keras.datasets.mnist.load_data()
+        )
+    except Exception as error:  # noqa: BLE001 -- Keras raises a bare Exception offline
+        raise ValueError(
+            "load_mnist('keras') could not download MNIST "
+            f"({type(error).__name__}: {error}). It needs the internet once; "
+            "later calls read Keras's copy (~/.keras/datasets/mnist.npz). "
+            "Offline, use load_mnist('sample') or load_mnist(path_to_mnist_npz)."
+        ) from None
+    return _validated_splits(
+        "keras.datasets.mnist", x_train, y_train, x_test, y_test
     )
 
 
@@ -115,6 +129,10 @@ def read_idx(path: str | Path) -> np.ndarray:
     array : numpy.ndarray, uint8
         Shape (n, 28, 28) for an image file, (n,) for a label file.
     """
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise TypeError(
+            validation.message("path", "a path to a gzipped IDX file", path)
+        )
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
@@ -147,7 +165,7 @@ def read_idx(path: str | Path) -> np.ndarray:
                     f"{path}: expected images of shape (n, 28, 28), the header says {shape}"
                 )
             body_size = math.prod(shape)
-            body = file.read(body_size + 1)
+            body = _read_at_most(file, body_size + 1)
     except ValueError:
         raise
     except (
@@ -168,6 +186,19 @@ def read_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
+def _read_at_most(file, size, chunk_size=1 << 20):
+    """Read up to ``size`` bytes in chunks: a header that declares 2**32 - 1 images
+    in a tiny file then ends at the file's end, never asking for gigabytes at once."""
+    chunks = []
+    while size > 0:
+        chunk = file.read(min(size, chunk_size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
 def load_idx_pair(images_path: str | Path, labels_path: str | Path):
     """Read a matching pair of IDX image and label files.
 
@@ -183,59 +214,158 @@ def load_idx_pair(images_path: str | Path, labels_path: str | Path):
     labels : numpy.ndarray, uint8, shape (n,)
     """
     images, labels = read_idx(images_path), read_idx(labels_path)
-    validate_images(images, name=str(images_path))
-    validate_labels(labels, num_images=len(images), name=str(labels_path))
+    validate_images(images, name="images", source=images_path)
+    validate_labels(
+        labels, num_images=len(images), name="labels", source=labels_path
+    )
     return images, labels
 
 
-def validate_images(images: np.ndarray, name: str = "images") -> None:
+def _refuse(error, name, expected, received, source):
+    """Raise ``error`` in Keras's words. Arrays read from a file raise ``ValueError``
+    (bad data, whatever its kind) with a message that starts with the file's name."""
+    text = (
+        f"Invalid value received for argument `{name}`. Expected {expected}. "
+        f"Received: {received}"
+    )
+    if source is not None:
+        raise ValueError(f"{source}: {text}")
+    raise error(text)
+
+
+def validate_images(
+    images: np.ndarray, name: str = "images", source=None
+) -> None:
     """Check that ``images`` is an integer array of shape (n, 28, 28) in [0, 255].
+
+    Parameters
+    ----------
+    images : array_like
+    name : str
+        The argument's name, for the message.
+    source : str or Path, optional
+        The file the images come from, named first in the message.
 
     Raises
     ------
+    TypeError
+        If the pixels are not integers (``ValueError`` for a file's arrays).
     ValueError
-        Naming ``name`` and what was wrong.
+        If the shape or the values are wrong, naming ``source`` first if given.
     """
     images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(
-            f"{name}: expected shape (n, 28, 28), got {images.shape}"
-        )
+    expected = "uint8 images of shape (n, 28, 28) with values 0..255"
     if not np.issubdtype(images.dtype, np.integer):
-        raise ValueError(
-            f"{name}: expected integer pixels (uint8), got {images.dtype}"
+        _refuse(
+            TypeError,
+            name,
+            expected,
+            f"{name}.dtype={images.dtype}",
+            source,
+        )
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        _refuse(
+            ValueError,
+            name,
+            expected,
+            f"{name}.shape={images.shape}",
+            source,
         )
     if images.size and (images.min() < 0 or images.max() > 255):
-        raise ValueError(
-            f"{name}: pixel values must lie in [0, 255], found "
-            f"[{images.min()}, {images.max()}]"
+        _refuse(
+            ValueError,
+            name,
+            expected,
+            f"{name} with values in [{images.min()}, {images.max()}]",
+            source,
         )
 
 
 def validate_labels(
-    labels: np.ndarray, num_images: int, name: str = "labels"
+    labels: np.ndarray, num_images: int, name: str = "labels", source=None
 ) -> None:
     """Check that ``labels`` is an integer array of shape (num_images,) in 0..9.
 
+    Parameters
+    ----------
+    labels : array_like
+    num_images : int
+        How many labels: one per image.
+    name : str
+        The argument's name, for the message.
+    source : str or Path, optional
+        The file the labels come from, named first in the message.
+
     Raises
     ------
+    TypeError
+        If the labels are not integers (``ValueError`` for a file's arrays).
     ValueError
-        Naming ``name`` and what was wrong.
+        If the shape or the values are wrong, naming ``source`` first if given.
     """
     labels = np.asarray(labels)
-    if labels.shape != (num_images,):
-        raise ValueError(
-            f"{name}: expected shape ({num_images},) to match the images, "
-            f"got {labels.shape}"
-        )
+    expected = (
+        f"integer labels 0..9 of shape ({num_images},), one per image"
+    )
     if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
-            f"{name}: expected integer labels, got {labels.dtype}"
+        _refuse(
+            TypeError,
+            name,
+            expected,
+            f"{name}.dtype={labels.dtype}",
+            source,
+        )
+    if labels.shape != (num_images,):
+        _refuse(
+            ValueError,
+            name,
+            expected,
+            f"{name}.shape={labels.shape}",
+            source,
         )
     if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        raise ValueError(
-            f"{name}: labels must lie in 0..9, found [{labels.min()}, {labels.max()}]"
+        _refuse(
+            ValueError,
+            name,
+            expected,
+            f"{name} with values in [{labels.min()}, {labels.max()}]",
+            source,
         )
+
+
+def check_digits(x, name="x"):
+    """The one check of flat digits: float32 (n, 784), values in [0, 1], n >= 1.
+
+    Every function that takes digits as the model sees them calls this, so a wrong
+    input gets one message wherever it is passed.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, 784)
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    x : numpy.ndarray, float32, shape (n, 784)
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric.
+    ValueError
+        If its shape differs, it is empty, or a value is NaN, infinite or outside
+        [0, 1] (uint8 images: use ``flatten_and_scale`` first).
+    """
+    try:
+        return validation.check_array(
+            name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"{error} (images of shape (n, 28, 28) with values 0..255: use "
+            "data.flatten_and_scale(images))"
+        ) from None
 
 
 def flatten_and_scale(images: np.ndarray) -> np.ndarray:
@@ -272,7 +402,15 @@ def class_counts(labels: np.ndarray) -> dict[int, int]:
         ``{0: count_of_zeros, ..., 9: count_of_nines}``, every class present.
     """
     labels = np.asarray(labels)
-    validate_labels(labels, num_images=len(labels) if labels.ndim else -1)
+    if labels.ndim != 1:
+        _refuse(
+            ValueError,
+            "labels",
+            "integer labels 0..9 of shape (n,)",
+            f"labels.shape={labels.shape}",
+            None,
+        )
+    validate_labels(labels, num_images=len(labels))
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     return {digit: int(count) for digit, count in enumerate(counts)}
 
@@ -300,11 +438,19 @@ def stratified_indices(
         Distinct indices into ``labels``, in random order.
     """
     labels = np.asarray(labels)
+    if labels.ndim != 1:
+        _refuse(
+            ValueError,
+            "labels",
+            "integer labels 0..9 of shape (n,)",
+            f"labels.shape={labels.shape}",
+            None,
+        )
     validate_labels(labels, num_images=len(labels))
     size = validation.check_integer(
         "size", size, minimum=0, maximum=len(labels)
     )
-    seed = validation.check_integer("seed", seed, minimum=0)
+    seed = validation.check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     per_class = [
         rng.permutation(np.flatnonzero(labels == c))
@@ -401,8 +547,11 @@ def _check_same_length(images, labels) -> None:
     )
     if num_images != num_labels:
         raise ValueError(
-            f"images and labels must have the same length (one label per image); "
-            f"got {num_images} images and {num_labels} labels"
+            validation.message(
+                "labels",
+                f"one label per image: {num_images} labels",
+                f"{num_labels} labels",
+            )
         )
 
 
@@ -467,9 +616,12 @@ def _validated_splits(name, x_train, y_train, x_test, y_test):
         ("train", x_train, y_train),
         ("test", x_test, y_test),
     ):
-        validate_images(images, name=f"{name} (x_{split})")
+        validate_images(images, name=f"x_{split}", source=name)
         validate_labels(
-            labels, num_images=len(images), name=f"{name} (y_{split})"
+            labels,
+            num_images=len(images) if np.ndim(images) else 0,
+            name=f"y_{split}",
+            source=name,
         )
     x_train, y_train, x_test, y_test = (
         np.ascontiguousarray(array, dtype=np.uint8)

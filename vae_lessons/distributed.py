@@ -267,9 +267,7 @@ class GlobalBatches(keras.utils.PyDataset):
                 )
             )
         self.seed = (
-            None
-            if seed is None
-            else validation.check_integer("seed", seed, minimum=0)
+            None if seed is None else validation.check_seed("seed", seed)
         )
         self._rng = (
             None if self.seed is None else np.random.default_rng(self.seed)

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 
 from vae_lessons import losses, models, sampling, validation
-from vae_lessons.data import NUM_PIXELS
+from vae_lessons.data import NUM_PIXELS, check_digits
 
 DEFAULT_MAX_ROWS = (
     16_384  # decoded rows per chunk: about 50 MB of float32 pixels
@@ -67,21 +67,27 @@ class HeldOutScore:
 
 
 def check_model(vae):
-    """Check that ``vae`` is a :class:`vae_lessons.models.VAE` and return it."""
+    """Check that ``vae`` is an unconditional :class:`vae_lessons.models.VAE`; return it.
+
+    The scores here encode digits without labels, so a conditional VAE (which needs
+    them) is refused by name rather than failing on a missing ``labels``.
+    """
     if not isinstance(vae, models.VAE):
         raise TypeError(
             validation.message(
                 "vae", "a vae_lessons models.VAE", type(vae).__name__
             )
         )
+    if vae.condition_dim:
+        raise ValueError(
+            validation.message(
+                "vae",
+                "an unconditional models.VAE (these scores encode digits without "
+                "labels; a conditional VAE would need them)",
+                type(vae).__name__,
+            )
+        )
     return vae
-
-
-def check_digits(x, name="x"):
-    """Check and return digits as float32 vectors in [0, 1], shape (n, 784), n >= 1."""
-    return validation.check_array(
-        name, x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
-    )
 
 
 def noise(seed, first_digit, num_digits, num_samples, latent_dim):
@@ -103,7 +109,7 @@ def noise(seed, first_digit, num_digits, num_samples, latent_dim):
     -------
     epsilon : numpy.ndarray, float64, shape (num_digits, num_samples, latent_dim)
     """
-    validation.check_integer("seed", seed, minimum=0)
+    validation.check_seed("seed", seed)
     first_digit = validation.check_integer(
         "first_digit", first_digit, minimum=0
     )
@@ -334,7 +340,7 @@ def importance_weighted_log_likelihood(
         "num_samples", num_samples, minimum=1
     )
     max_rows = validation.check_integer("max_rows", max_rows, minimum=1)
-    validation.check_integer("seed", seed, minimum=0)
+    validation.check_seed("seed", seed)
     z_mean, z_log_var = vae.encode(x)
     model = log_likelihood_model(vae)
     samples_per_chunk = min(num_samples, max_rows)

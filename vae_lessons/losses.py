@@ -9,6 +9,12 @@ p(x|z) = Bernoulli(x_reconstructed):
 Every function here works on any Keras backend's tensors and on numpy arrays, and
 returns one value per example (shape (batch,)); averaging over the batch is left to
 the caller, so the balance of the two terms stays visible. Values are in nats.
+
+Every input is checked: its type and shapes always, and its values (NaN, infinity,
+pixels outside [0, 1]) when they can be read: NumPy arrays, Python numbers, eager JAX
+and TensorFlow arrays (``validation.is_concrete``). Inside a compiled training step
+the tensors are symbolic, and PyTorch runs its steps eagerly, so there only types and
+shapes are checked; ``training.fit``'s NaN guard reports a diverging loss.
 """
 
 from __future__ import annotations
@@ -41,11 +47,22 @@ def reconstruction_loss(x, x_reconstructed):
         loss stays finite: at most about 16.1 nats per pixel.
     """
     epsilon = keras.config.epsilon()
+    # Pixels outside [0, 1] would give a meaningless "loss" (255-scale digits:
+    # about -42,000 nats).
     x = ops.convert_to_tensor(
-        validation.check_numeric("x", x), dtype="float32"
+        validation.check_numeric(
+            "x", x, finite=True, minimum=0.0, maximum=1.0
+        ),
+        dtype="float32",
     )
     x_reconstructed = ops.convert_to_tensor(
-        validation.check_numeric("x_reconstructed", x_reconstructed),
+        validation.check_numeric(
+            "x_reconstructed",
+            x_reconstructed,
+            finite=True,
+            minimum=0.0,
+            maximum=1.0,
+        ),
         dtype="float32",
     )
     validation.check_same_shape(
@@ -70,16 +87,20 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
     kl : tensor, shape (batch, latent_dim)
         ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
     """
+    given = {"z_mean": z_mean, "z_log_var": z_log_var}
     z_mean = ops.convert_to_tensor(
-        validation.check_numeric("z_mean", z_mean), dtype="float32"
+        validation.check_numeric("z_mean", z_mean, finite=True),
+        dtype="float32",
     )
     z_log_var = ops.convert_to_tensor(
-        validation.check_numeric("z_log_var", z_log_var), dtype="float32"
+        validation.check_numeric("z_log_var", z_log_var, finite=True),
+        dtype="float32",
     )
     validation.check_same_shape(
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
-    return 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+    kl = 0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var)
+    return validation.check_finite_result(kl, **given)
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -93,7 +114,10 @@ def kl_divergence(z_mean, z_log_var):
     -------
     kl : tensor, shape (batch,)
     """
-    return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+    kl = ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+    return validation.check_finite_result(
+        kl, z_mean=z_mean, z_log_var=z_log_var
+    )
 
 
 def elbo(x, x_reconstructed, z_mean, z_log_var):
@@ -109,10 +133,18 @@ def elbo(x, x_reconstructed, z_mean, z_log_var):
     elbo : tensor, shape (batch,)
         A lower bound on log p(x), in nats (negative numbers; higher is better).
     """
-    return -(
-        reconstruction_loss(x, x_reconstructed)
-        + kl_divergence(z_mean, z_log_var)
-    )
+    reconstruction = reconstruction_loss(x, x_reconstructed)  # (batch,)
+    kl = kl_divergence(z_mean, z_log_var)  # (batch,)
+    # One KL per digit: a (1, latent_dim) z_mean would broadcast one digit's KL
+    # over the batch.
+    digits, codes = tuple(reconstruction.shape), tuple(kl.shape)
+    if None not in digits + codes and digits != codes:
+        raise ValueError(
+            "Invalid value received for argument `z_mean`. Expected one row per "
+            f"digit of x: z_mean.shape[:-1] == {digits}. "
+            f"Received: z_mean.shape={tuple(z_mean.shape)}"
+        )
+    return -(reconstruction + kl)
 
 
 def log_normal_density(z, mean, log_var):
@@ -129,17 +161,18 @@ def log_normal_density(z, mean, log_var):
     named = {"z": z, "mean": mean, "log_var": log_var}
     z, mean, log_var = (
         ops.convert_to_tensor(
-            validation.check_numeric(n, t), dtype="float32"
+            validation.check_numeric(n, t, finite=True), dtype="float32"
         )
         for n, t in named.items()
     )
     validation.check_broadcastable(
         z=z.shape, mean=mean.shape, log_var=log_var.shape
     )
-    return -0.5 * ops.sum(
+    log_density = -0.5 * ops.sum(
         LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var),
         axis=-1,
     )
+    return validation.check_finite_result(log_density, **named)
 
 
 def grey_level_floor(x):
@@ -185,8 +218,10 @@ def monte_carlo_standard_error(samples, axis=0):
     standard_error : tensor, the shape of ``samples`` without ``axis``
     """
     axis = validation.check_integer("axis", axis)
+    given = samples
     samples = ops.convert_to_tensor(
-        validation.check_numeric("samples", samples), dtype="float32"
+        validation.check_numeric("samples", samples, finite=True),
+        dtype="float32",
     )
     shape = tuple(ops.shape(samples))
     if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
@@ -199,4 +234,6 @@ def monte_carlo_standard_error(samples, axis=0):
         )
     num_draws = shape[axis]
     variance = ops.var(samples, axis=axis) * num_draws / (num_draws - 1)
-    return ops.sqrt(variance / num_draws)
+    return validation.check_finite_result(
+        ops.sqrt(variance / num_draws), samples=given
+    )

@@ -38,10 +38,15 @@ import numpy as np
 from keras import layers, ops
 
 from vae_lessons import losses, validation
-from vae_lessons.data import NUM_PIXELS
+from vae_lessons.data import NUM_PIXELS, check_digits
 from vae_lessons.sampling import Sampling
 
 DEFAULT_BATCH_SIZE = 1000  # rows per predict step of encode / decode
+MAX_LATENT_DIM = NUM_PIXELS
+"""The largest latent_dim: a code longer than the digit's 784 pixels compresses nothing
+(and 10**9 dimensions would abort XLA on first use instead of failing clearly)."""
+MAX_UNITS = 16384
+"""The largest layer width (hidden_units, dense_units): 32 times the lessons' 512."""
 
 # The MLP's layer names: the explorer (vae_lessons.widgets) reads the decoder's weights
 # by these names.
@@ -97,13 +102,13 @@ def build_encoder(
         (batch, latent_dim).
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=MAX_LATENT_DIM
     )
     hidden_units = validation.check_integer(
-        "hidden_units", hidden_units, minimum=1
+        "hidden_units", hidden_units, minimum=1, maximum=MAX_UNITS
     )
     condition_dim = validation.check_integer(
-        "condition_dim", condition_dim, minimum=0
+        "condition_dim", condition_dim, minimum=0, maximum=NUM_PIXELS
     )
     check_sampling_class(sampling_class)
     x = keras.Input(shape=(NUM_PIXELS + condition_dim,), name="x")
@@ -116,6 +121,8 @@ def build_encoder(
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(
         hidden
     )  # (batch, 512) -> (batch, latent_dim)
+    kl_weight = validation.check_number("kl_weight", kl_weight, minimum=0)
+    seed = validation.check_seed("seed", seed, allow_none=True)
     z = sampling_class(kl_weight=kl_weight, seed=seed, name="z")(
         [z_mean, z_log_var]
     )
@@ -138,13 +145,13 @@ def build_decoder(latent_dim=2, hidden_units=512, condition_dim=0):
         Input (batch, latent_dim + condition_dim); output (batch, 784) in [0, 1].
     """
     latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1
+        "latent_dim", latent_dim, minimum=1, maximum=MAX_LATENT_DIM
     )
     hidden_units = validation.check_integer(
-        "hidden_units", hidden_units, minimum=1
+        "hidden_units", hidden_units, minimum=1, maximum=MAX_UNITS
     )
     condition_dim = validation.check_integer(
-        "condition_dim", condition_dim, minimum=0
+        "condition_dim", condition_dim, minimum=0, maximum=NUM_PIXELS
     )
     z = keras.Input(shape=(latent_dim + condition_dim,), name="z")
     hidden = layers.Dense(
@@ -179,6 +186,7 @@ class VAE(keras.Model):
     """Extra input columns of encoder and decoder (the hook :func:`build_vae` reads)."""
 
     def __init__(self, encoder, decoder, **kwargs):
+        self._check_parts(encoder, decoder)
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
@@ -186,6 +194,62 @@ class VAE(keras.Model):
             name="reconstruction"
         )
         self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    @classmethod
+    def _check_parts(cls, encoder, decoder):
+        """Refuse an encoder or decoder that is not a model of the right shape."""
+        for name, part, outputs in (
+            ("encoder", encoder, "[z_mean, z_log_var, z]"),
+            ("decoder", decoder, "x_reconstructed"),
+        ):
+            if not isinstance(part, keras.Model):
+                raise TypeError(
+                    validation.message(
+                        name,
+                        f"a keras.Model with outputs {outputs} (see build_{name})",
+                        type(part).__name__,
+                    )
+                )
+        inputs = NUM_PIXELS + cls.condition_dim
+        expected = (
+            f"a keras.Model from inputs (batch, {inputs}) to three outputs "
+            "[z_mean, z_log_var, z] of one shape (batch, latent_dim)"
+        )
+        shapes = [tuple(output.shape) for output in encoder.outputs]
+        if (
+            len(encoder.inputs) != 1
+            or tuple(encoder.inputs[0].shape)[1:] != (inputs,)
+            or len(shapes) != 3
+            or len(set(shapes)) != 1
+            or len(shapes[0]) != 2
+        ):
+            received = "outputs " + ", ".join(map(str, shapes))
+            raise ValueError(
+                validation.message("encoder", expected, received)
+            )
+        latent_dim = shapes[0][-1]
+        decoder_shapes = [tuple(output.shape) for output in decoder.outputs]
+        if (
+            len(decoder.inputs) != 1
+            or tuple(decoder.inputs[0].shape)[1:]
+            != (latent_dim + cls.condition_dim,)
+            or decoder_shapes != [(None, NUM_PIXELS)]
+        ):
+            raise ValueError(
+                validation.message(
+                    "decoder",
+                    f"a keras.Model from inputs (batch, {latent_dim + cls.condition_dim}) "
+                    f"(the encoder's latent_dim {latent_dim}"
+                    + (
+                        f" + {cls.condition_dim} label columns"
+                        if cls.condition_dim
+                        else ""
+                    )
+                    + f") to one output (batch, {NUM_PIXELS})",
+                    f"inputs {[tuple(i.shape) for i in decoder.inputs]}, "
+                    f"outputs {decoder_shapes}",
+                )
+            )
 
     @property
     def latent_dim(self):
@@ -287,9 +351,7 @@ class VAE(keras.Model):
             If ``x`` is not numeric, has another shape, or values outside [0, 1],
             or if ``labels`` do not suit the model.
         """
-        x = validation.check_array(
-            "x", x, shape=(None, NUM_PIXELS), minimum=0.0, maximum=1.0
-        )
+        x = check_digits(x)
         batch_size = validation.check_integer(
             "batch_size", batch_size, minimum=1
         )

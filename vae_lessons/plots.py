@@ -3,8 +3,12 @@ lessons 7 and 8's score plots (the bound against k, rate and distortion, KL per 
 
 Every function draws into a new, standalone ``matplotlib.figure.Figure`` and returns
 it: a notebook shows it as the cell's value (exactly once, with no pyplot state left
-behind) and a script can ``figure.savefig(...)`` it. Images are (n, 784) or
-(n, 28, 28) arrays in [0, 1] or 0..255.
+behind) and a script can ``figure.savefig(...)`` it.
+
+One image-scale rule for every function: images are (n, 784) or (n, 28, 28) arrays,
+of floats in [0, 1] (as the model sees them) or of integers 0..255 (as MNIST ships
+them, uint8); the dtype says which, and anything else is refused rather than drawn
+saturated.
 """
 
 from __future__ import annotations
@@ -50,21 +54,38 @@ def _show_figures_as_png_in_jupyter():
 _show_figures_as_png_in_jupyter()
 
 
+MAX_COLUMNS = 100
+"""The most digits side by side in one figure (wider figures exceed matplotlib's size)."""
+
+
 def _as_images(images, name="images"):
+    """Images as float32 (n, 28, 28) in [0, 1], by the module's one image-scale rule.
+
+    Floats must lie in [0, 1]; integers (e.g. uint8) in 0..255 are divided by 255.
+    """
     images = np.asarray(images)
     if images.ndim == 2 and images.shape[1] == math.prod(IMAGE_SHAPE):
         images = images.reshape((-1,) + IMAGE_SHAPE)
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(
-            message(
-                name,
-                "an array of shape (n, 784) or (n, 28, 28)",
-                images.shape,
-            )
+            f"Invalid value received for argument `{name}`. Expected an array "
+            f"of shape (n, 784) or (n, 28, 28). Received: {name}.shape={images.shape}"
         )
-    return check_array(
-        name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=255
-    )  # n >= 1, finite
+    if np.issubdtype(images.dtype, np.integer) and not np.issubdtype(
+        images.dtype, np.bool_
+    ):
+        pixels = check_array(
+            name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=255
+        )  # n >= 1
+        return pixels / np.float32(255)
+    if np.issubdtype(images.dtype, np.floating):
+        return check_array(
+            name, images, shape=(None, *IMAGE_SHAPE), minimum=0, maximum=1
+        )  # n >= 1, finite; 0..255 floats: use integers, or divide by 255
+    raise TypeError(
+        f"Invalid value received for argument `{name}`. Expected float pixels in "
+        f"[0, 1] or integer pixels 0..255. Received: {name}.dtype={images.dtype}"
+    )
 
 
 def _check_mapping(
@@ -75,6 +96,21 @@ def _check_mapping(
     if not value:
         raise ValueError(message(name, expected, value))
     return value
+
+
+def _check_labels(labels, n):
+    """Digit labels 0..9, one per point, as an integer array (else an empty plot)."""
+    labels = np.asarray(labels)
+    expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({n},)"
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(message("labels", expected, labels))
+    if (
+        labels.shape != (n,)
+        or labels.min(initial=0) < 0
+        or labels.max(initial=0) >= NUM_CLASSES
+    ):
+        raise ValueError(message("labels", expected, labels))
+    return labels
 
 
 def _listed(items, limit=20):
@@ -91,12 +127,15 @@ def _number(value, decimals=1):
     return f"{round(float(value), decimals) + 0.0:.{decimals}f}"
 
 
+MAX_BINS = 10_000
+"""The most histogram bins (10**8 bins would take minutes to draw)."""
+
 TILE_GAP = 7
 """Blank pixels between neighbouring digits in a row of tiles (:func:`_draw_tiles`)."""
 
 
 def _draw_tiles(
-    axis, images, num_columns=None, top=1, frame_color=None, titles=None
+    axis, images, num_columns=None, frame_color=None, titles=None
 ):
     """Draw a row of digits side by side into one ``axis``: one image, not one Axes each.
 
@@ -108,11 +147,9 @@ def _draw_tiles(
     Parameters
     ----------
     axis : matplotlib.axes.Axes
-    images : numpy.ndarray, shape (n, 28, 28)
+    images : numpy.ndarray, shape (n, 28, 28), in [0, 1] (from :func:`_as_images`)
     num_columns : int, optional
         Room for this many digits (n by default); the cells after the n-th stay empty.
-    top : float, default 1
-        The value drawn black (1 for [0, 1] images, 255 for 0..255).
     frame_color : color, optional
         Draw a thin frame of this colour around each digit, so a blank digit reads as a
         blank image, not a missing one.
@@ -133,7 +170,7 @@ def _draw_tiles(
         bad=(0, 0, 0, 0)
     )  # gaps: transparent
     axis.imshow(
-        canvas, cmap=colormap, vmin=0, vmax=top, interpolation="nearest"
+        canvas, cmap=colormap, vmin=0, vmax=1, interpolation="nearest"
     )
     axis.set_xticks([])
     axis.set_yticks([])
@@ -163,12 +200,6 @@ def _draw_tiles(
         )
 
 
-def _ink(images):
-    """Images scaled to [0, 1], as float: shape kept."""
-    images = np.asarray(images, dtype=float)
-    return images / 255 if images.max(initial=0) > 1 else images
-
-
 def image_grid(
     images, num_columns=10, titles=None, title=None, cell_size=0.9
 ):
@@ -190,7 +221,9 @@ def image_grid(
     figure : matplotlib.figure.Figure
     """
     images = _as_images(images)
-    num_columns = check_integer("num_columns", num_columns, minimum=1)
+    num_columns = check_integer(
+        "num_columns", num_columns, minimum=1, maximum=MAX_COLUMNS
+    )
     cell_size = check_number(
         "cell_size", cell_size, minimum=0, maximum=10, above=True
     )  # inches
@@ -211,7 +244,6 @@ def image_grid(
             num_rows * cell_size + (0.4 if title else 0),
         )
     )
-    top = 255 if images.max() > 1 else 1
     for row, axis in enumerate(
         figure.subplots(num_rows, 1, squeeze=False)[:, 0]
     ):
@@ -220,7 +252,6 @@ def image_grid(
             axis,
             images[shown],
             num_columns,
-            top,
             titles=None if titles is None else titles[shown],
         )
     if title:
@@ -251,7 +282,9 @@ def comparison_grid(originals, reconstructions, num_columns=10):
         _as_images(originals, "originals"),
         _as_images(reconstructions, "reconstructions"),
     )
-    num_columns = check_integer("num_columns", num_columns, minimum=1)
+    num_columns = check_integer(
+        "num_columns", num_columns, minimum=1, maximum=MAX_COLUMNS
+    )
     if len(originals) != len(reconstructions):
         raise ValueError(
             message(
@@ -271,9 +304,9 @@ def comparison_grid(originals, reconstructions, num_columns=10):
         axis.set_title(label, fontsize=8, loc="left")
     figure.tight_layout()
     # (count, 28, 28) -> (count,): mean absolute pixel difference per digit, on a 0-1 scale
-    errors = np.abs(
-        _ink(originals[:count]) - _ink(reconstructions[:count])
-    ).mean(axis=(1, 2))
+    errors = np.abs(originals[:count] - reconstructions[:count]).mean(
+        axis=(1, 2)
+    )
     # Which digit is worst is not named: with errors this close, another machine's training
     # (its last-bit rounding) can change it, and the description must hold on every machine.
     return alt_text.describe(
@@ -300,16 +333,7 @@ def latent_scatter(
     figure : matplotlib.figure.Figure
     """
     z = check_array("z", z, shape=(None, 2))  # plot two chosen dimensions
-    labels = np.asarray(labels)
-    expected = f"integer digit labels 0..{NUM_CLASSES - 1}, an array of shape ({len(z)},)"
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(message("labels", expected, labels))
-    if (
-        labels.shape != (len(z),)
-        or labels.min() < 0
-        or labels.max() >= NUM_CLASSES
-    ):  # else an empty plot
-        raise ValueError(message("labels", expected, labels))
+    labels = _check_labels(labels, len(z))
     point_size = check_number(
         "point_size", point_size, minimum=0, above=True
     )
@@ -413,7 +437,9 @@ def manifold(
     figure : matplotlib.figure.Figure
     """
     images = _as_images(images)
-    num_points = check_integer("num_points", num_points, minimum=1)
+    num_points = check_integer(
+        "num_points", num_points, minimum=1, maximum=MAX_COLUMNS
+    )
     size = check_number(
         "size", size, minimum=0, maximum=50, above=True
     )  # inches
@@ -437,17 +463,12 @@ def manifold(
     if values is None:
         axis.set_axis_off()
     else:
+        check_array(
+            "values", values, shape=(num_points,)
+        )  # finite, one per point
         labels = [
             f"{value:.2g}" for value in np.asarray(values, dtype=float)
         ]
-        if len(labels) != num_points:
-            raise ValueError(
-                message(
-                    "values",
-                    f"{num_points} values, one per grid point",
-                    len(labels),
-                )
-            )
         centres = (np.arange(num_points) + 0.5) * IMAGE_SHAPE[
             0
         ]  # pixel centre of each cell
@@ -483,7 +504,7 @@ def interpolation_strip(images, title="Decoded along a straight line in z"):
     text = f"{title}: a row of {len(images)} digits, each decoded from the next point along the line."
     if len(images) >= 2:
         # (n, 28, 28) -> (n - 1,): mean absolute change from one image to the next
-        steps = np.abs(np.diff(_ink(images), axis=0)).mean(axis=(1, 2))
+        steps = np.abs(np.diff(images, axis=0)).mean(axis=(1, 2))
         text += (
             f" Consecutive images differ by {steps.mean():.2f} per pixel on average (0 to 1 scale), "
             f"{steps.max():.2f} at the largest change."
@@ -512,7 +533,7 @@ def samples_vs_normal(z, mean, std, bins=60):
     std = check_array("std", std, shape=(z.shape[1],))
     if (std <= 0).any():
         raise ValueError(message("std", "standard deviations > 0", std))
-    bins = check_integer("bins", bins, minimum=1)
+    bins = check_integer("bins", bins, minimum=1, maximum=MAX_BINS)
     figure = Figure(figsize=(4.5 * z.shape[1], 3))
     axes = figure.subplots(1, z.shape[1], squeeze=False)
     for dimension, axis in enumerate(axes.flat):
@@ -716,8 +737,8 @@ def kl_per_dimension(
         "a non-empty dict of label to KL per dimension, shape (latent_dim,)",
     )
     kl_by_label = {
-        label: check_array("kl_by_label", kl, shape=(None,))
-        for label, kl in kl_by_label.items()
+        label: check_array("kl_by_label", kl, shape=(None,), minimum=0)
+        for label, kl in kl_by_label.items()  # a KL is never negative
     }
     figure = Figure(figsize=(3.2 * len(kl_by_label), 2.8))
     all_axes = figure.subplots(
@@ -763,7 +784,7 @@ def gradient_estimates(
     -------
     figure : matplotlib.figure.Figure
     """
-    bins = check_integer("bins", bins, minimum=1)
+    bins = check_integer("bins", bins, minimum=1, maximum=MAX_BINS)
     exact = check_number("exact", exact)
     _check_mapping(
         "estimates", estimates, "a non-empty dict of name to estimates"
@@ -836,15 +857,9 @@ def aggregate_posterior(
     -------
     figure : matplotlib.figure.Figure
     """
-    z, labels = np.asarray(z, dtype=float), np.asarray(labels)
-    if z.ndim != 2 or z.shape[1] != 2:
-        raise ValueError(message("z", "an array of shape (n, 2)", z.shape))
-    if labels.shape != (len(z),):
-        raise ValueError(
-            message(
-                "labels", f"an array of shape ({len(z)},)", labels.shape
-            )
-        )
+    check_array("z", z, shape=(None, 2))  # finite, (n, 2)
+    z = np.asarray(z, dtype=float)  # described in float64, as given
+    labels = _check_labels(labels, len(z))
     figure = Figure(figsize=(10, 4.2))
     scatter_axis, histogram_axis = figure.subplots(
         1, 2, width_ratios=(1.1, 1)
@@ -930,8 +945,33 @@ def rate_distortion_with_values(
     -------
     figure : matplotlib.figure.Figure
     """
-    if not scores:
-        raise ValueError(message("scores", "at least one model", scores))
+    _check_mapping(
+        "scores",
+        scores,
+        "a non-empty dict of label to evaluation.HeldOutScore",
+    )
+    for label, score in scores.items():
+        parts = [
+            getattr(score, name, None)
+            for name in ("kl", "reconstruction", "negative_elbo")
+        ]
+        expected = (
+            "scores with a finite kl >= 0, reconstruction >= 0 and negative_elbo = "
+            "reconstruction + kl (evaluation.held_out_score's)"
+        )
+        if not all(
+            isinstance(part, (int, float, np.number)) for part in parts
+        ):
+            raise TypeError(message(f"scores[{label!r}]", expected, score))
+        kl, reconstruction, negative_elbo = (float(part) for part in parts)
+        if (
+            not all(map(math.isfinite, (kl, reconstruction, negative_elbo)))
+            or kl < 0
+            or reconstruction < 0
+            or abs(reconstruction + kl - negative_elbo)
+            > 1e-3 * max(1.0, abs(negative_elbo))
+        ):
+            raise ValueError(message(f"scores[{label!r}]", expected, score))
     figure = Figure(figsize=(7, 5))
     axes = figure.subplots()
     rates = np.array([score.kl for score in scores.values()])
@@ -981,33 +1021,46 @@ def rate_distortion_with_values(
     )
 
 
-def labelled_image_rows(rows, title=None, cell_size=0.9, notes=None):
+def labelled_image_rows(
+    rows,
+    title=None,
+    cell_size=0.9,
+    notes=None,
+    description=None,
+    compact=False,
+):
     """Rows of digits, each named at its left, each image in a thin frame.
 
-    The frames show where every image is, so a blank decoded digit reads as a blank
-    image, not as a missing one.
+    E.g. originals above two models' reconstructions. The frames show where every
+    image is, so a blank decoded digit reads as a blank image, not as a missing one.
 
     Parameters
     ----------
     rows : dict of str to array, each of shape (num_columns, 784) or (num_columns, 28, 28)
-        Row label -> its images; every row has the same number of images.
+        Row label -> its images, top to bottom in the dict's order; every row has the
+        same number of images.
     title : str, optional
-    cell_size : float
+    cell_size : float, default 0.9
         Inches per image.
     notes : dict of str to str, optional
         A short note for some rows (e.g. ``"largest pixel 0.01: nearly blank"``),
         written under the row's label.
+    description : str, optional
+        What the rows show, for the alternative text (e.g. "the MLP's
+        reconstructions are blurrier than the conv's"); by default the labels.
+    compact : bool, default False
+        Short labels: a narrow label column (1.2 inches, not 2.2), black frames and
+        slightly larger labels.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
+        With its alternative text.
     """
-    if not rows:
-        raise ValueError(
-            message("rows", "at least one row of images", rows)
-        )
+    _check_mapping("rows", rows, "a non-empty dict of row label to images")
     images_by_row = {
-        label: _as_images(images, "rows") for label, images in rows.items()
+        label: _as_images(images, f"rows[{label!r}]")
+        for label, images in rows.items()
     }
     num_columns = len(next(iter(images_by_row.values())))
     if any(len(images) != num_columns for images in images_by_row.values()):
@@ -1021,89 +1074,49 @@ def labelled_image_rows(rows, title=None, cell_size=0.9, notes=None):
                 },
             )
         )
+    cell_size = check_number(
+        "cell_size", cell_size, minimum=0, maximum=10, above=True
+    )  # inches
+    if notes is not None and not isinstance(notes, dict):
+        raise TypeError(
+            message("notes", "a dict of row label to text", notes)
+        )
+    if description is not None and not isinstance(description, str):
+        raise TypeError(message("description", "a string", description))
+    if not isinstance(compact, (bool, np.bool_)):
+        raise TypeError(message("compact", "True or False", compact))
     notes = dict(notes or {})
-    label_width = 2.2  # inches for the row labels
+    if compact:
+        label_width, row_height = 1.2, cell_size + 0.1  # inches
+        frame_color, font = "black", {"fontsize": 9}
+    else:
+        label_width, row_height = 2.2, cell_size
+        frame_color, font = "lightgray", {"fontsize": 8, "labelpad": 6}
     figure = Figure(
         figsize=(
-            label_width + num_columns * cell_size,
-            len(rows) * cell_size + (0.4 if title else 0),
+            num_columns * cell_size + label_width,
+            len(rows) * row_height + (0.4 if title else 0),
         )
     )
     for axis, (label, images) in zip(
         figure.subplots(len(rows), 1, squeeze=False)[:, 0],
         images_by_row.items(),
     ):
-        _draw_tiles(
-            axis,
-            images,
-            top=255 if images.max() > 1 else 1,
-            frame_color="lightgray",
-        )
+        _draw_tiles(axis, images, frame_color=frame_color)
         text = label + (f"\n{notes[label]}" if label in notes else "")
-        axis.set_ylabel(
-            text,
-            rotation=0,
-            ha="right",
-            va="center",
-            fontsize=8,
-            labelpad=6,
-        )
+        axis.set_ylabel(text, rotation=0, ha="right", va="center", **font)
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    described = "; ".join(
-        f"{label}" + (f" ({notes[label]})" if label in notes else "")
-        for label in images_by_row
-    )
-    return alt_text.describe(
-        figure,
-        f"{len(rows)} labelled rows of {num_columns} digit images, each in a thin frame: {described}.",
-    )
-
-
-def labelled_rows(rows, description):
-    """Rows of digits, one row per label: e.g. originals above two models' reconstructions.
-
-    Parameters
-    ----------
-    rows : dict of str to array, each of shape (n, 784) or (n, 28, 28), same n
-        Row label -> its digits, top to bottom in the dict's order.
-    description : str
-        What the rows show, for the alternative text (e.g. "the MLP's
-        reconstructions are blurrier than the conv's").
-
-    Returns
-    -------
-    figure : matplotlib.figure.Figure
-        With its alternative text.
-    """
-    if not isinstance(rows, dict) or not rows:
-        raise TypeError(
-            message("rows", "a non-empty dict of row label -> images", rows)
+    if description is not None:
+        text = (
+            f"{len(rows)} rows of {num_columns} digits "
+            f"({', '.join(images_by_row)}); {description}"
         )
-    images = {
-        label: _as_images(digits, f"rows[{label!r}]")
-        for label, digits in rows.items()
-    }
-    counts = {len(digits) for digits in images.values()}
-    if len(counts) != 1:
-        raise ValueError(
-            message(
-                "rows",
-                "the same number of images in every row",
-                sorted(counts),
-            )
+    else:
+        described = "; ".join(
+            f"{label}" + (f" ({notes[label]})" if label in notes else "")
+            for label in images_by_row
         )
-    count = counts.pop()
-    figure = Figure(figsize=(count * 0.9 + 1.2, len(images) * 1.0))
-    for axis, (label, digits) in zip(
-        figure.subplots(len(images), 1, squeeze=False)[:, 0], images.items()
-    ):
-        _draw_tiles(axis, digits, frame_color="black")
-        axis.set_ylabel(
-            label, rotation=0, ha="right", va="center", fontsize=9
-        )
-    figure.tight_layout()
-    names = ", ".join(images)
-    text = f"{len(images)} rows of {count} digits ({names}); {description}"
+        text = f"{len(rows)} labelled rows of {num_columns} digit images, each in a thin frame: {described}."
     return alt_text.describe(figure, text)

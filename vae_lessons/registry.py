@@ -142,6 +142,9 @@ epsilon's cost, conv against MLP at latent_dim 20 (lesson 9) and the KL warm-up 
 
 def seeded_name(name, seed):
     """The name of model ``name`` trained with ``seed``: ``name`` itself for seed 0, else ``"name seed=1"``."""
+    if not isinstance(name, str):
+        raise TypeError(validation.message("name", "a model's name", name))
+    seed = validation.check_seed("seed", seed)
     return name if seed == 0 else f"{name} seed={seed}"
 
 

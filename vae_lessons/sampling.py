@@ -39,7 +39,7 @@ def reparameterize(z_mean, z_log_var, epsilon):
     named = {"z_mean": z_mean, "z_log_var": z_log_var, "epsilon": epsilon}
     z_mean, z_log_var, epsilon = (
         ops.convert_to_tensor(
-            validation.check_numeric(n, t), dtype="float32"
+            validation.check_numeric(n, t, finite=True), dtype="float32"
         )
         for n, t in named.items()
     )
@@ -48,7 +48,8 @@ def reparameterize(z_mean, z_log_var, epsilon):
         z_log_var=z_log_var.shape,
         epsilon=epsilon.shape,
     )
-    return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
+    return validation.check_finite_result(z, **named)
 
 
 @keras.saving.register_keras_serializable(package="vae_lessons")
@@ -98,14 +99,18 @@ class Sampling(keras.layers.Layer):
             trainable=False,
             name="kl_weight",
         )
-        self.seed = (
-            None
-            if seed is None
-            else validation.check_integer("seed", seed, minimum=0)
-        )
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = validation.check_seed("seed", seed, allow_none=True)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise TypeError(
+                validation.message(
+                    "inputs",
+                    "a list of two tensors [z_mean, z_log_var]",
+                    type(inputs).__name__,
+                )
+            )
         z_mean, z_log_var = inputs
         epsilon = keras.random.normal(
             self.noise_shape(z_mean), seed=self.seed_generator
@@ -178,12 +183,17 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
     num_samples = validation.check_integer(
         "num_samples", num_samples, minimum=1
     )
-    seed = validation.check_integer("seed", seed, minimum=0)
+    seed = validation.check_seed("seed", seed)
     z_mean = ops.convert_to_tensor(
-        validation.check_numeric("z_mean", z_mean), dtype="float32"
+        validation.check_numeric("z_mean", z_mean, finite=True),
+        dtype="float32",
     )
     z_log_var = ops.convert_to_tensor(
-        validation.check_numeric("z_log_var", z_log_var), dtype="float32"
+        validation.check_numeric("z_log_var", z_log_var, finite=True),
+        dtype="float32",
+    )
+    validation.check_same_shape(
+        z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
     shape = (num_samples,) + tuple(ops.shape(z_mean))
     # (num_samples, batch, latent_dim)
@@ -239,16 +249,25 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
     }
     f_values, z, z_mean, z_log_var = (
         ops.convert_to_tensor(
-            validation.check_numeric(n, t), dtype="float32"
+            validation.check_numeric(n, t, finite=True), dtype="float32"
         )
         for n, t in named.items()
+    )
+    validation.check_broadcastable(
+        **{"f_values[..., None]": tuple(f_values.shape) + (1,)},
+        z=z.shape,
+        z_mean=z_mean.shape,
+        z_log_var=z_log_var.shape,
     )
     f_values = ops.expand_dims(f_values, -1)  # (...) -> (..., 1)
     # (z - z_mean) / sigma: (..., latent_dim)
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
     score_z_mean = standardized * ops.exp(-0.5 * z_log_var)
     score_z_log_var = 0.5 * (ops.square(standardized) - 1.0)
-    return f_values * score_z_mean, f_values * score_z_log_var
+    return (
+        validation.check_finite_result(f_values * score_z_mean, **named),
+        validation.check_finite_result(f_values * score_z_log_var, **named),
+    )
 
 
 def reparameterized_gradient(f_gradient, epsilon, z_log_var):
@@ -286,9 +305,16 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
     }
     f_gradient, epsilon, z_log_var = (
         ops.convert_to_tensor(
-            validation.check_numeric(n, t), dtype="float32"
+            validation.check_numeric(n, t, finite=True), dtype="float32"
         )
         for n, t in named.items()
     )
+    validation.check_broadcastable(
+        f_gradient=f_gradient.shape,
+        epsilon=epsilon.shape,
+        z_log_var=z_log_var.shape,
+    )
     sigma = ops.exp(0.5 * z_log_var)
-    return f_gradient, f_gradient * 0.5 * sigma * epsilon
+    return f_gradient, validation.check_finite_result(
+        f_gradient * 0.5 * sigma * epsilon, **named
+    )

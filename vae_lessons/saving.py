@@ -150,13 +150,24 @@ def _read_config(path):
                 raise ValueError(
                     f"{path}: config.json of {info.file_size} bytes is too large for a VAE"
                 )
-            return json.loads(archive.read(info))
+            text = archive.read(info)
     except ValueError:
         raise
     except Exception as error:  # noqa: BLE001 -- zipfile.BadZipFile, KeyError (no config.json), OSError, ...
         raise ValueError(
             f"{path}: not a loadable vae_lessons model ({type(error).__name__}: {error})"
         ) from None
+    try:
+        config = json.loads(text)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(
+            f"{path}: config.json is not JSON ({type(error).__name__}: {error})"
+        ) from None
+    if not isinstance(config, dict):
+        raise ValueError(  # noqa: TRY004 (a damaged file is a bad value, not a bad type)
+            f"{path}: config.json holds a {type(config).__name__}, not a model's config"
+        )
+    return config
 
 
 _MAX_CONFIG_BYTES = 1_000_000  # a VAE's config is about 10 kB

@@ -292,7 +292,7 @@ class CompactProgress(keras.callbacks.Callback):
 
     def __init__(self, every=10):
         super().__init__()
-        self.every = every
+        self.every = validation.check_integer("every", every, minimum=1)
 
     def on_epoch_end(self, epoch, logs=None):
         last = epoch + 1 == self.params.get("epochs")
@@ -503,7 +503,7 @@ def fit(
         name: [float(value) for value in values]
         for name, values in history.items()
     }
-    check_finite(history)
+    check_finite(history, config)
     return vae, history
 
 
@@ -741,12 +741,15 @@ def _scope(distribution):
     )
 
 
-def check_finite(history):
+def check_finite(history, config=None):
     """The NaN guard: raise if any logged loss is NaN or infinite.
 
     Parameters
     ----------
     history : dict of str to list of float
+    config : TrainingConfig, optional
+        The run's settings: the message then names the likely culprit (a KL weight
+        far from 1, else the learning rate).
     """
     if not isinstance(history, dict) or not all(
         isinstance(values, (list, tuple))
@@ -766,8 +769,24 @@ def check_finite(history):
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"training diverged: {name} became {value} at epoch {epoch}; "
-                    "try a smaller learning_rate"
+                    + _divergence_advice(config)
                 )
+
+
+def _divergence_advice(config):
+    """What to change after a NaN loss, from the run's settings."""
+    if not isinstance(config, TrainingConfig):
+        return (
+            "a loss overflows when a weight or a step is too large: check the "
+            "KL weight and the learning_rate"
+        )
+    if config.kl_weight > 1000:
+        return (
+            f"kl_weight={config.kl_weight:g} multiplies the KL so much that the "
+            "loss overflows: use a kl_weight between 0 and about 100 (1 is the "
+            "plain VAE)"
+        )
+    return f"try a smaller learning_rate (this run used {config.learning_rate:g})"
 
 
 def cache_metadata(config: TrainingConfig) -> dict:

@@ -226,27 +226,55 @@ def check_array(name, value, *, shape, minimum=None, maximum=None):
     return array
 
 
-def check_numeric(name, value):
+def check_numeric(name, value, *, finite=False, minimum=None, maximum=None):
     """Refuse ``None``, text and non-numeric arrays before they reach a backend; return ``value``.
 
     Backend tensors pass through unchanged (no copy, nothing traced), so the loss
     functions can call this on every input at no cost inside a training step.
 
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : array_like or tensor
+    finite : bool, default False
+        Also refuse NaN, infinite and out-of-range values, where they can be read
+        (:func:`check_values`).
+    minimum, maximum : float or None
+        Inclusive bounds of the values, with ``finite``.
+
     Raises
     ------
     TypeError
         If ``value`` is None, a string, or a NumPy array (or list) that is not numeric.
+    ValueError
+        With ``finite``, if a readable value is NaN, infinite or out of bounds.
     """
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(message(name, "a numeric array or tensor", value))
-    if isinstance(value, (np.ndarray, list, tuple)):
-        dtype = np.asarray(value).dtype
+    if isinstance(
+        value, (np.ndarray, np.generic, numbers.Number, list, tuple)
+    ):
+        try:
+            dtype = np.asarray(value).dtype
+        except ValueError:  # a ragged list
+            raise TypeError(
+                message(name, "a numeric array or tensor", "a ragged list")
+            ) from None
         if not np.issubdtype(dtype, np.number) or np.issubdtype(
             dtype, np.complexfloating
         ):
             raise TypeError(
                 f"Invalid value received for argument `{name}`. Expected a numeric array or tensor. Received: {name}.dtype={dtype}"
             )
+    elif not (
+        hasattr(value, "shape") and hasattr(value, "dtype")
+    ):  # not a tensor
+        raise TypeError(
+            message(name, "a numeric array or tensor", type(value).__name__)
+        )
+    if finite:
+        check_values(name, value, minimum=minimum, maximum=maximum)
     return value
 
 
@@ -299,3 +327,130 @@ def check_broadcastable(**shapes):
         raise ValueError(
             f"Invalid value received for arguments `{names}`. Expected shapes that broadcast together (the same shape). Received: {received}"
         ) from None
+
+
+MAX_SEED = 2**31 - 1
+"""The largest seed every backend takes: PyTorch's ``SeedGenerator`` holds it in an int32
+(NumPy's generators would take up to 2**32 - 1)."""
+
+
+def check_seed(name, value, *, allow_none=False):
+    """Check a random seed: an integer in [0, MAX_SEED] (NumPy integers too); return ``int``.
+
+    Keras refuses NumPy integer seeds, and past 2**31 PyTorch's seed overflows; this
+    returns a plain ``int`` that every backend takes.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (or None where ``allow_none``).
+    ValueError
+        If it is negative or above ``MAX_SEED``.
+    """
+    if allow_none and value is None:
+        return None
+    expected = f"an integer seed between 0 and {MAX_SEED}" + (
+        " or None" if allow_none else ""
+    )
+    if not _is_integer(value):
+        raise TypeError(message(name, expected, value))
+    if not 0 <= int(value) <= MAX_SEED:
+        raise ValueError(message(name, expected, value))
+    return int(value)
+
+
+def is_concrete(value):
+    """True when ``value``'s numbers can be read now without touching a training step.
+
+    True for NumPy data, Python numbers and eager JAX or TensorFlow arrays. False for a
+    symbolic tensor (a ``keras.KerasTensor``, a JAX tracer inside ``jit``, a TensorFlow
+    graph tensor inside ``tf.function``), whose values exist only when the compiled
+    step runs, and for PyTorch tensors: PyTorch runs Keras's training and prediction
+    steps eagerly, and a check there would stop a step that JAX and TensorFlow run,
+    so the three backends would differ.
+    """
+    if isinstance(
+        value, (np.ndarray, np.generic, numbers.Number, list, tuple)
+    ):
+        return True
+    module = type(value).__module__
+    if module.startswith("jax"):
+        import jax
+
+        return not isinstance(value, jax.core.Tracer)
+    if module.startswith("tensorflow"):
+        import tensorflow as tf
+
+        return tf.executing_eagerly() and hasattr(value, "numpy")
+    return False
+
+
+def check_values(name, value, *, minimum=None, maximum=None):
+    """Refuse NaN, infinite and out-of-range values when they can be read now; return ``value``.
+
+    A value check for the public loss and sampling functions, which also run inside a
+    compiled training step: there (a symbolic tensor) nothing can be read and
+    ``value`` passes unchanged; the model's own training is guarded by
+    ``training.check_finite`` instead. Call :func:`check_numeric` first.
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN, infinite, or outside ``[minimum, maximum]``.
+    """
+    if not is_concrete(value):
+        return value
+    import keras
+
+    array = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+    bounds = _range_text(minimum, maximum)
+    expected = "finite values" + (f" {bounds}" if bounds else "")
+    if array.size and not np.isfinite(array).all():
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. "
+            f"Received: {name} with NaN or infinite values"
+        )
+    if array.size and (
+        (minimum is not None and array.min() < minimum)
+        or (maximum is not None and array.max() > maximum)
+    ):
+        raise ValueError(
+            f"Invalid value received for argument `{name}`. Expected {expected}. "
+            f"Received: {name} with values in [{array.min():g}, {array.max():g}]"
+        )
+    return value
+
+
+def check_finite_result(result, **inputs):
+    """Refuse a result that overflowed to infinity or NaN from finite inputs; return it.
+
+    Finite but extreme inputs (a log-variance of -100 with a distance of 1e12, samples
+    of 1e30) can overflow float32 inside a formula. When every input could be read
+    (:func:`is_concrete`: NumPy data, eager JAX or TensorFlow arrays), the result is
+    read too, on every backend, and an overflow is refused naming the inputs rather
+    than returned. Inside a training step (symbolic tensors, or PyTorch tensors) the
+    result passes unchanged.
+
+    Parameters
+    ----------
+    result : tensor
+    **inputs
+        The function's inputs as the caller received them, by argument name.
+
+    Raises
+    ------
+    ValueError
+        If the inputs were readable and the result holds NaN or infinity.
+    """
+    if not all(is_concrete(value) for value in inputs.values()):
+        return result
+    import keras
+
+    if not np.isfinite(keras.ops.convert_to_numpy(result)).all():
+        joined = ", ".join(inputs)
+        raise ValueError(
+            f"Invalid value received for argument{'s' if len(inputs) > 1 else ''} "
+            f"`{joined}`. Expected values small enough for a finite float32 result. "
+            f"Received: values whose result overflows to infinity or NaN"
+        )
+    return result

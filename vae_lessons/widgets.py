@@ -91,9 +91,15 @@ def check_decoder(decoder, condition_dim=0):
     """
     if not isinstance(decoder, keras.Model):
         raise TypeError(
-            "expected a Keras decoder model from models.build_decoder (or a VAE holding "
-            f"one), got {type(decoder).__name__}"
+            validation.message(
+                "model",
+                "a VAE of this package, or a decoder from models.build_decoder",
+                type(decoder).__name__,
+            )
         )
+    condition_dim = validation.check_integer(
+        "condition_dim", condition_dim, minimum=0, maximum=data.NUM_PIXELS
+    )
     layers = [
         layer
         for layer in decoder.layers
@@ -117,8 +123,11 @@ def check_decoder(decoder, condition_dim=0):
         )
     ):
         raise ValueError(
-            f"the explorer runs only this package's MLP decoder: one input z, then {expected}; "
-            f"got layers {found}"
+            validation.message(
+                "model",
+                f"this package's MLP decoder: one input z, then {expected}",
+                f"layers {found}",
+            )
         )
     hidden, output = layers
     for layer, activation in ((hidden, "relu"), (output, "sigmoid")):
@@ -127,31 +136,50 @@ def check_decoder(decoder, condition_dim=0):
         )
         if name != activation:
             raise ValueError(
-                f"layer {layer.name!r}: expected activation {activation}, got {name}"
+                validation.message(
+                    "model",
+                    f"layer {layer.name!r} with activation {activation}",
+                    f"activation {name}",
+                )
             )
         if not layer.use_bias:
             raise ValueError(
-                f"layer {layer.name!r}: expected a bias (use_bias=True)"
+                validation.message(
+                    "model",
+                    f"layer {layer.name!r} with a bias (use_bias=True)",
+                    "use_bias=False",
+                )
             )
     input_dim = int(inputs[0].shape[-1])  # latent_dim + condition_dim
     latent_dim = input_dim - condition_dim
     if latent_dim < 1:
         raise ValueError(
-            f"the decoder reads {input_dim} values, too few for z and {condition_dim} label columns"
+            validation.message(
+                "condition_dim",
+                f"fewer label columns than the decoder's {input_dim} inputs",
+                condition_dim,
+            )
         )
     hidden_units = int(hidden.units)
     if tuple(hidden.kernel.shape) != (input_dim, hidden_units):
         raise ValueError(
-            f"layer 'decoder_hidden' must read z directly, shape ({input_dim}, {hidden_units})"
+            validation.message(
+                "model",
+                f"layer 'decoder_hidden' reading z directly, kernel shape ({input_dim}, {hidden_units})",
+                f"kernel shape {tuple(hidden.kernel.shape)}",
+            )
         )
-    if output.units != data.NUM_PIXELS:
+    if output.units != data.NUM_PIXELS or tuple(output.kernel.shape) != (
+        hidden_units,
+        data.NUM_PIXELS,
+    ):
         raise ValueError(
-            f"the decoder outputs {output.units} values; the explorer draws 28x28 = "
-            f"{data.NUM_PIXELS} pixels, so 'x_reconstructed' must have {data.NUM_PIXELS} units"
-        )
-    if tuple(output.kernel.shape) != (hidden_units, data.NUM_PIXELS):
-        raise ValueError(
-            "layer 'x_reconstructed' must read the output of 'decoder_hidden'"
+            validation.message(
+                "model",
+                f"layer 'x_reconstructed' reading 'decoder_hidden' and drawing the "
+                f"{data.NUM_PIXELS} pixels, kernel shape ({hidden_units}, {data.NUM_PIXELS})",
+                f"kernel shape {tuple(output.kernel.shape)}",
+            )
         )
     return latent_dim, hidden_units
 
@@ -162,13 +190,23 @@ def _to_base64(array, dtype):
     ).decode("ascii")
 
 
-def _from_base64(text, dtype, shape):
-    array = np.frombuffer(base64.b64decode(text), dtype=dtype)
-    if array.size != math.prod(shape):
-        raise ValueError(
-            f"packed weights: expected {math.prod(shape)} values of {dtype}, got {array.size}"
+def _from_base64(text, dtype, shape, name="packed"):
+    expected = f"base64 text of {math.prod(shape)} values of {dtype}"
+    if not isinstance(text, str):
+        raise TypeError(
+            validation.message(name, expected, type(text).__name__)
         )
-    return array.reshape(shape)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error: not base64
+        raise ValueError(
+            validation.message(name, expected, "text that is not base64")
+        ) from None
+    if len(raw) != math.prod(shape) * np.dtype(dtype).itemsize:
+        raise ValueError(
+            validation.message(name, expected, f"{len(raw)} bytes")
+        )
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
 
 
 def quantize_columns(kernel):
@@ -235,8 +273,12 @@ def pack_decoder_weights(decoder, condition_dim=0):
     ]
     if broken:
         raise ValueError(
-            f"the decoder's weights hold NaN or infinity ({', '.join(broken)}): it cannot draw "
-            "a digit. Did training diverge? Retrain it (a smaller learning rate) or load another model."
+            validation.message(
+                "model",
+                "a decoder with finite weights (did training diverge? retrain "
+                "it with a smaller learning rate, or load another model)",
+                f"NaN or infinity in {', '.join(broken)}",
+            )
         )
     quantized, scale = quantize_columns(output_kernel)
     return {
@@ -266,37 +308,75 @@ def unpack_decoder_weights(packed):
         ``output_kernel`` (hidden_units, 784) already multiplied by its scales,
         ``output_bias`` (784,).
     """
-    if (
-        not isinstance(packed, dict)
-        or packed.get("format") != PACKED_FORMAT
+    input_dim, hidden_units = _check_packed(packed)
+    arrays = {
+        key: _from_base64(packed[key], dtype, shape, f"packed[{key!r}]")
+        for key, dtype, shape in (
+            ("hidden_kernel", "<f4", (input_dim, hidden_units)),
+            ("hidden_bias", "<f4", (hidden_units,)),
+            ("output_kernel", "i1", (hidden_units, data.NUM_PIXELS)),
+            ("output_scale", "<f4", (data.NUM_PIXELS,)),
+            ("output_bias", "<f4", (data.NUM_PIXELS,)),
+        )
+    }
+    for key in (
+        "hidden_kernel",
+        "hidden_bias",
+        "output_scale",
+        "output_bias",
     ):
+        if not np.isfinite(arrays[key]).all():
+            raise ValueError(
+                validation.message(
+                    f"packed[{key!r}]", "finite weights", "NaN or infinity"
+                )
+            )
+    return {
+        "hidden_kernel": arrays["hidden_kernel"],
+        "hidden_bias": arrays["hidden_bias"],
+        "output_kernel": arrays["output_kernel"].astype(np.float32)
+        * arrays["output_scale"],
+        "output_bias": arrays["output_bias"],
+    }
+
+
+def _check_packed(packed):
+    """Check the packed weights' header; return ``(input_dim, hidden_units)``."""
+    keys = ("hidden_kernel", "hidden_bias", "output_kernel", "output_scale",
+            "output_bias")  # fmt: skip
+    expected = (
+        f"a dict from pack_decoder_weights with format {PACKED_FORMAT!r}"
+    )
+    if not isinstance(packed, dict):
+        raise TypeError(
+            validation.message("packed", expected, type(packed).__name__)
+        )
+    missing = [
+        key
+        for key in ("format", "latent_dim", "hidden_units", *keys)
+        if key not in packed
+    ]
+    if packed.get("format") != PACKED_FORMAT or missing:
         raise ValueError(
             validation.message(
                 "packed",
-                f"a dict from pack_decoder_weights with format {PACKED_FORMAT!r}",
-                packed,
+                expected,
+                f"format {packed.get('format')!r}, missing {missing}",
             )
         )
-    input_dim, hidden_units = (
-        packed["latent_dim"] + packed.get("condition_dim", 0),
-        packed["hidden_units"],
-    )
-    quantized = _from_base64(
-        packed["output_kernel"], "i1", (hidden_units, data.NUM_PIXELS)
-    )
-    scale = _from_base64(packed["output_scale"], "<f4", (data.NUM_PIXELS,))
-    return {
-        "hidden_kernel": _from_base64(
-            packed["hidden_kernel"], "<f4", (input_dim, hidden_units)
-        ),
-        "hidden_bias": _from_base64(
-            packed["hidden_bias"], "<f4", (hidden_units,)
-        ),
-        "output_kernel": quantized.astype(np.float32) * scale,
-        "output_bias": _from_base64(
-            packed["output_bias"], "<f4", (data.NUM_PIXELS,)
-        ),
-    }
+    latent_dim = validation.check_integer(
+        "packed['latent_dim']", packed["latent_dim"], minimum=1,
+        maximum=data.NUM_PIXELS,
+    )  # fmt: skip
+    condition_dim = validation.check_integer(
+        "packed['condition_dim']", packed.get("condition_dim", 0), minimum=0,
+        maximum=data.NUM_CLASSES,
+    )  # fmt: skip
+    hidden_units = validation.check_integer(
+        "packed['hidden_units']", packed["hidden_units"], minimum=1,
+        maximum=16384,
+    )  # fmt: skip
+    return latent_dim + condition_dim, hidden_units
 
 
 def decode_with_packed_weights(packed, z, labels=None):
@@ -318,7 +398,7 @@ def decode_with_packed_weights(packed, z, labels=None):
     -------
     x_reconstructed : numpy.ndarray, float64, shape (n, 784), in [0, 1]
     """
-    weights = unpack_decoder_weights(packed)
+    weights = unpack_decoder_weights(packed)  # checks packed
     quantized = _from_base64(
         packed["output_kernel"],
         "i1",
@@ -459,26 +539,19 @@ def _examples_as_pixels(examples):
     """Example digits as float32 (n, 784) in [0, 1]: uint8 (n, 28, 28) or float [0, 1]."""
     images = np.asarray(examples)
     if np.issubdtype(images.dtype, np.integer):
-        return data.flatten_and_scale(
-            images
-        )  # validates shape (n, 28, 28) and [0, 255]
+        data.validate_images(images, name="examples")  # (n, 28, 28), 0..255
+        return data.flatten_and_scale(images)
     if not np.issubdtype(images.dtype, np.floating):
         raise TypeError(
-            f"examples: expected uint8 or float images, got dtype {images.dtype}"
+            validation.message(
+                "examples",
+                "uint8 images (n, 28, 28) or float digits (n, 784) in [0, 1]",
+                f"dtype {images.dtype}",
+            )
         )
     if images.ndim == 3 and images.shape[1:] == data.IMAGE_SHAPE:
         images = images.reshape(len(images), data.NUM_PIXELS)
-    if images.ndim != 2 or images.shape[1] != data.NUM_PIXELS:
-        raise ValueError(
-            f"examples: expected shape (n, 28, 28) or (n, 784), got {images.shape}"
-        )
-    if images.size and (
-        not np.isfinite(images).all()
-        or images.min() < 0
-        or images.max() > 1
-    ):
-        raise ValueError("examples: float pixels must lie in [0, 1]")
-    return images.astype(np.float32)
+    return data.check_digits(images, "examples")
 
 
 class _LatentPoint(traitlets.TraitType):
@@ -489,6 +562,17 @@ class _LatentPoint(traitlets.TraitType):
 
     def validate(self, obj, value):
         return obj.check_z(value).astype(np.float32)
+
+
+class _Setting(traitlets.TraitType):
+    """A synced setting whose value the widget's ``@traitlets.validate`` method checks
+    (None included, unlike ``traitlets.Any``); a wrong value changes nothing."""
+
+    allow_none = False
+    info_text = "a setting of the explorer"
+
+    def validate(self, obj, value):
+        return value
 
 
 class _Label(traitlets.TraitType):
@@ -569,11 +653,13 @@ class LatentExplorer(anywidget.AnyWidget):
     _esm = STATIC / "latent_explorer.js"
     _css = STATIC / "latent_explorer.css"
     packed_decoder = traitlets.Dict().tag(sync=True)
-    z_range = traitlets.Float(DEFAULT_Z_RANGE).tag(sync=True)
-    step = traitlets.Float(0.01).tag(sync=True)
+    # Not Float/Int/List: the @validate methods below check every assignment (from
+    # Python or the browser, None included) with Keras-style messages.
+    z_range = _Setting(DEFAULT_Z_RANGE).tag(sync=True)
+    step = _Setting(0.01).tag(sync=True)
     examples = traitlets.List().tag(sync=True)
-    image_size = traitlets.Int(252).tag(sync=True)
-    dimensions = traitlets.List(traitlets.Int()).tag(sync=True)
+    image_size = _Setting(252).tag(sync=True)
+    dimensions = _Setting([]).tag(sync=True)
     dimension_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # A conditional model's digit class; None for an unconditional one.
     label = _Label(None).tag(sync=True)
@@ -633,6 +719,47 @@ class LatentExplorer(anywidget.AnyWidget):
         )
         self._warn_if_state_is_large()
 
+    @traitlets.validate("z_range")
+    def _validate_z_range(self, proposal):
+        z_range = validation.check_number(
+            "z_range", proposal["value"], minimum=0, maximum=100, above=True
+        )
+        z = getattr(self, "z", None)
+        if (
+            z is not None
+            and np.size(z)
+            and np.abs(z).max() > z_range + 1e-6
+        ):
+            raise ValueError(
+                validation.message(
+                    "z_range",
+                    f"a range that holds the current z (largest |z| "
+                    f"{np.abs(z).max():.2f}; reset() first)",
+                    z_range,
+                )
+            )
+        return z_range
+
+    @traitlets.validate("step")
+    def _validate_step(self, proposal):
+        return self._check_step(proposal["value"], self.z_range)
+
+    @traitlets.validate("image_size")
+    def _validate_image_size(self, proposal):
+        return validation.check_integer(
+            "image_size", proposal["value"], minimum=28, maximum=1024
+        )  # CSS pixels
+
+    @traitlets.validate("dimensions")
+    def _validate_dimensions(self, proposal):
+        if proposal["value"] is None:
+            raise TypeError(
+                validation.message(
+                    "dimensions", "a sequence of latent dimensions", None
+                )
+            )
+        return self._check_dimensions(proposal["value"])
+
     def __repr__(self):
         label = f", label={self.label}" if self.conditional else ""
         return f"LatentExplorer(latent_dim={self.latent_dim}, dimensions={self.dimensions}{label})"
@@ -646,23 +773,39 @@ class LatentExplorer(anywidget.AnyWidget):
     def _prepare_examples(self, vae, examples, labels):
         if examples is None:
             if labels is not None:
-                raise ValueError("labels given without examples")
+                raise ValueError(
+                    validation.message(
+                        "labels", "None without examples", "labels"
+                    )
+                )
             return np.zeros((0, self.latent_dim), np.float32), []
         if vae is None:
             raise TypeError(
-                "examples need an encoder: pass the whole VAE, not only its decoder"
+                validation.message(
+                    "examples",
+                    "None with a bare decoder (examples need the encoder: pass the whole VAE)",
+                    "examples",
+                )
             )
         pixels = _examples_as_pixels(examples)  # (n, 784)
         if not 1 <= len(pixels) <= MAX_EXAMPLES:
             raise ValueError(
-                f"examples: expected 1 to {MAX_EXAMPLES} digits, got {len(pixels)}"
+                validation.message(
+                    "examples",
+                    f"1 to {MAX_EXAMPLES} digits",
+                    f"{len(pixels)} digits",
+                )
             )
         if labels is not None:
             data.validate_labels(labels, len(pixels))
         if self.conditional:
             if labels is None:
                 raise ValueError(
-                    "labels: a conditional VAE's examples need their labels (its encoder reads them)"
+                    validation.message(
+                        "labels",
+                        "the examples' labels: a conditional VAE's encoder reads them",
+                        None,
+                    )
                 )
             z_mean, _ = vae.encode(
                 pixels, np.asarray(labels)
@@ -671,11 +814,11 @@ class LatentExplorer(anywidget.AnyWidget):
             z_mean, _ = vae.encode(pixels)  # (n, 784) -> (n, latent_dim)
         if not np.isfinite(z_mean).all():
             raise ValueError(
-                "the encoder's z_mean holds NaN or infinity for these examples: retrain the model"
-            )
-        if z_mean.shape != (len(pixels), self.latent_dim):
-            raise ValueError(
-                f"the encoder's z_mean has shape {z_mean.shape}, expected ({len(pixels)}, {self.latent_dim})"
+                validation.message(
+                    "model",
+                    "an encoder with finite codes for the examples (retrain the model)",
+                    "NaN or infinity in z_mean",
+                )
             )
         states = [
             {
@@ -759,30 +902,28 @@ class LatentExplorer(anywidget.AnyWidget):
         ValueError
             If it has the wrong length, is not finite or lies outside the slider range.
         """
+        expected = (
+            f"{self.latent_dim} finite numbers (one per latent dimension) in the "
+            f"slider range [-{self.z_range}, {self.z_range}]"
+        )
         if value is None or isinstance(value, (str, bytes)):
+            raise TypeError(validation.message("z", expected, value))
+        raw = np.asarray(value) if not isinstance(value, dict) else None
+        if raw is None or not (
+            np.issubdtype(raw.dtype, np.number)
+            and not np.issubdtype(raw.dtype, np.complexfloating)
+        ):
             raise TypeError(
-                f"z: expected {self.latent_dim} numbers, got {type(value).__name__}"
+                validation.message("z", expected, type(value).__name__)
             )
-        try:
-            z = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"z: expected {self.latent_dim} numbers, got {type(value).__name__}"
-            ) from None
+        z = raw.astype(np.float64)
         if z.shape != (self.latent_dim,):
             raise ValueError(
-                f"z: expected shape ({self.latent_dim},) (one value per latent dimension), got {z.shape}"
+                validation.message("z", expected, f"shape {z.shape}")
             )
-        if not np.isfinite(z).all():
-            raise ValueError(
-                f"z: expected finite numbers, got {z.tolist()}"
-            )
-        outside = np.abs(z) > self.z_range + 1e-6
+        outside = ~np.isfinite(z) | (np.abs(z) > self.z_range + 1e-6)
         if outside.any():
-            raise ValueError(
-                f"z: values must lie in the slider range [-{self.z_range}, {self.z_range}]; "
-                f"dimensions {np.flatnonzero(outside).tolist()} do not"
-            )
+            raise ValueError(validation.message("z", expected, z.tolist()))
         return z
 
     def check_label(self, value):
@@ -846,11 +987,7 @@ class LatentExplorer(anywidget.AnyWidget):
         -------
         z : numpy.ndarray, float32, shape (latent_dim,)
         """
-        seed = (
-            None
-            if seed is None
-            else validation.check_integer("seed", seed, minimum=0)
-        )
+        seed = None if seed is None else validation.check_seed("seed", seed)
         rng = np.random.default_rng(seed)
         z = np.clip(
             rng.standard_normal(self.latent_dim),

@@ -21,6 +21,14 @@ NOT_ATTEMPTED = "not_attempted"
 CORRECT = "correct"
 
 
+class StudentCodeError(Exception):
+    """An error raised inside the student's own function (see :func:`call`)."""
+
+    def __init__(self, error):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
 class Mistake(Exception):
     """A recognised mistake: ``name`` for tests, ``message`` for the student.
 
@@ -91,14 +99,36 @@ class Exercise:
             self.check_function(answer)
         except Mistake as mistake:
             return Verdict(mistake.name, f"Not yet. {mistake.message}")
-        # The student's function failed inside the check: any error is a verdict.
-        except Exception as error:  # noqa: BLE001
+        except StudentCodeError as error:  # the student's function failed
             return Verdict(
                 "raised",
-                f"Not yet. Checking your answer raised {type(error).__name__}: {error}. "
-                f"Run your code on a small example to find the line; {self.name}.hint() may help.",
+                f"Not yet. Your function raised {error}. Run your code on a small "
+                f"example to find the line; {self.name}.hint() may help.",
+            )
+        # Any other error comes from reading an answer of an unexpected kind (a
+        # string, a scalar where a sequence belongs, ...): the check's own diagnosis,
+        # never blamed on the student's code.
+        except Exception:  # noqa: BLE001
+            return Verdict(
+                "wrong_type",
+                f"Not yet. {self.name} could not read your answer (a "
+                f"{type(answer).__name__}): it expects {self.expects()}",
             )
         return Verdict(CORRECT, f"Correct. {self.why}")
+
+    def expects(self):
+        """What the answer should be: the first line of the check's docstring."""
+        doc = (self.check_function.__doc__ or "").strip().replace("``", "`")
+        first = (
+            doc.splitlines()[0]
+            if doc
+            else "the answer the exercise asks for."
+        )
+        return (
+            first[0].lower() + first[1:]
+            if first[:1].isupper() and not first[:2].isupper()
+            else first
+        )
 
     def check(self, answer):
         """Print whether ``answer`` is right, and if not, what to try next."""
@@ -181,14 +211,18 @@ def call(function, *arguments):
         )
     try:
         result = function(*read_only(*arguments))
-    except ValueError as error:
-        if "read-only" in str(error):
+    except Mistake:
+        raise
+    except (
+        Exception
+    ) as error:  # any error of the student's code is a verdict
+        if isinstance(error, ValueError) and "read-only" in str(error):
             raise Mistake(
                 "changed_input",
                 "Your function tried to change its input array in place (e.g. `x += ...`). "
                 "Compute a new array instead (`y = x + ...`).",
             ) from None
-        raise
+        raise StudentCodeError(error) from error
     if result is None:
         raise Mistake(
             "returned_none",
@@ -211,6 +245,12 @@ def as_array(
         ``wrong_type`` when ``value`` is not numbers, ``wrong_shape``, or ``not_finite``
         (NaN or infinity).
     """
+    if _is_complex(value):
+        raise Mistake(
+            "wrong_type",
+            f"{what} holds complex numbers; give real numbers (a complex result "
+            "often means a square root or log of a negative number).",
+        )
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -242,6 +282,52 @@ def as_array(
             ),
         )
     return array
+
+
+def _is_complex(value):
+    """True for complex numbers or arrays (NumPy would drop the imaginary part)."""
+    try:
+        dtype = np.asarray(value).dtype
+    except Exception:  # noqa: BLE001 -- not array-like: as_array says so
+        return False
+    return np.issubdtype(dtype, np.complexfloating)
+
+
+def as_class_pair(value, what="your answer"):
+    """``value`` as a sorted pair of digit classes ``[a, b]``, or a named :class:`Mistake`.
+
+    Each class must be an integer 0..9 (Python or NumPy; a float only if whole,
+    e.g. ``3.0``): ``4.9`` is refused, not truncated to 4.
+
+    Raises
+    ------
+    Mistake
+        ``wrong_type`` for anything else.
+    """
+    advice = (
+        f"{what} should be a pair of two digit classes 0..9, e.g. (3, 5)"
+    )
+    if (
+        not isinstance(value, (tuple, list, np.ndarray))
+        or np.ndim(value) != 1
+        or len(value) != 2
+    ):
+        raise Mistake("wrong_type", advice + ".")
+    pair = []
+    for item in value:
+        if not isinstance(item, (int, float, np.integer, np.floating)) or (
+            isinstance(item, (bool, np.bool_))
+        ):  # not text, a bool or a complex number
+            raise Mistake("wrong_type", advice + f"; got {item!r}.")
+        number = float(item)
+        if not number.is_integer() or not 0 <= number <= 9:
+            raise Mistake(
+                "wrong_type",
+                advice
+                + f"; got {item!r}, which is not a whole class number.",
+            )
+        pair.append(int(number))
+    return sorted(pair)
 
 
 def shape_advice(shape, expected):

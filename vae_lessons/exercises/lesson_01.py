@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from vae_lessons import data
-from vae_lessons.exercises.checking import Mistake, as_array, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    as_array,
+    as_class_pair,
+    exercise,
+)
 
 ZERO_FRACTION_TOLERANCE = 0.0005  # absolute, on a fraction near 0.8
 VALIDATION_SIZE = 400
@@ -223,15 +228,7 @@ def ex2(answer):
 )
 def ex3(answer):
     """The pair of classes ``(a, b)`` whose average training images are closest."""
-    if (
-        not isinstance(answer, (tuple, list, np.ndarray))
-        or len(answer) != 2
-    ):
-        raise Mistake(
-            "wrong_type",
-            "Give a pair of two digit classes, e.g. answer = (3, 5).",
-        )
-    pair = sorted(int(value) for value in answer)
+    pair = as_class_pair(answer)
     (x_train, y_train), _ = data.load_mnist()
     x = data.flatten_and_scale(x_train)
     means = np.stack(

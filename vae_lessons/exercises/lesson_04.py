@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_lessons.exercises.checking import Mistake, as_array, exercise
+from vae_lessons.exercises.checking import (
+    Mistake,
+    StudentCodeError,
+    as_array,
+    exercise,
+)
 
 GAP_TOLERANCE = 1e-6  # nats
 
@@ -50,7 +55,14 @@ def _call(function, history):
             "not_a_function",
             "This exercise wants a function: define it with `def`, then `answer = its_name`.",
         )
-    result = function(dict(history))
+    try:
+        result = function(dict(history))
+    except Mistake:
+        raise
+    except (
+        Exception
+    ) as error:  # any error of the student's code is a verdict
+        raise StudentCodeError(error) from error
     if result is None:
         raise Mistake(
             "returned_none",

@@ -12,6 +12,7 @@ from vae_lessons import evaluation
 from vae_lessons.exercises.checking import (
     Mistake,
     as_array,
+    as_class_pair,
     call,
     close,
     exercise,
@@ -75,15 +76,7 @@ def ex1(answer):
     """A function ``closest_classes(z_mean, labels) -> (a, b)``."""
     z_mean, labels = _clusters()
     result = call(answer, z_mean, labels)
-    if (
-        not isinstance(result, (tuple, list, np.ndarray))
-        or len(result) != 2
-    ):
-        raise Mistake(
-            "wrong_type",
-            "Return a pair of two classes, e.g. `return int(first), int(second)`.",
-        )
-    pair = sorted(int(value) for value in result)
+    pair = as_class_pair(result, "your function's result")
     if pair == [3, 7]:
         return
     if pair[0] == pair[1]:
