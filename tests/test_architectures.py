@@ -5,16 +5,6 @@ import pytest
 from vae_lessons import architectures, models, sampling, training
 
 
-def conv_vae(latent_dim=2, filters=(8, 16), dense_units=None, final_convolution=False, kl_weight=1.0, seed=1):
-    encoder = architectures.build_conv_encoder(
-        latent_dim, filters, dense_units, sampling=sampling.Sampling(kl_weight, seed=seed, name="z")
-    )
-    decoder = architectures.build_conv_decoder(latent_dim, filters, final_convolution=final_convolution)
-    vae = models.VAE(encoder, decoder, name="vae")
-    vae.build((None, 784))
-    return vae
-
-
 def digits(n=64, seed=0):
     return np.random.default_rng(seed).random((n, 784)).astype(np.float32)
 
@@ -79,13 +69,13 @@ def test_numpy_sizes_are_accepted():
     assert encoder.outputs[0].shape == (None, 2)
 
 
-def test_images_must_be_flat_784_vectors():
+def test_images_must_be_flat_784_vectors(conv_vae):
     vae = conv_vae()
     with pytest.raises(ValueError, match=r"expected shape=\(None, 784\), found shape=\(3, 28, 28\)"):
         vae(np.zeros((3, 28, 28), np.float32))
 
 
-def test_save_and_load_round_trip_with_safe_mode(tmp_path):
+def test_save_and_load_round_trip_with_safe_mode(tmp_path, conv_vae):
     training.set_seed(0)
     vae = conv_vae(latent_dim=3, dense_units=4, final_convolution=True, kl_weight=0.25)
     models.save_vae(vae, tmp_path / "conv.keras")
@@ -154,7 +144,7 @@ def test_dynamic_binarization_reshuffles_and_redraws_every_epoch():
     assert not np.array_equal(draws, grey[0][0])
 
 
-def test_kl_warm_up_schedule_and_its_effect_on_training():
+def test_kl_warm_up_schedule_and_its_effect_on_training(conv_vae):
     warm_up = architectures.KLWarmUp(warmup_epochs=2, target=0.5)
     assert [warm_up.weight(epoch) for epoch in range(4)] == [0.0, 0.25, 0.5, 0.5]
     training.set_seed(0)

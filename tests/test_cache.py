@@ -26,6 +26,11 @@ TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validat
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # root ignores permission bits
 
 
+def entry_of(config):
+    """The cache folder of ``config``'s model."""
+    return model_cache.cache_entry(training.cache_metadata(config))
+
+
 def weights_of(vae):
     return [np.asarray(w) for w in vae.get_weights()]
 
@@ -56,9 +61,9 @@ def test_trains_once_then_loads(cache, monkeypatch):
     assert len(train_calls) == 1 and history_again == history
     for a, b in zip(weights_of(vae), weights_of(again)):
         np.testing.assert_array_equal(a, b)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     assert entry.parent == cache and (entry / "model.keras").is_file()
-    assert training.cache_path(dataclasses.replace(TINY, epochs=1)) != entry  # another configuration, another entry
+    assert entry_of(dataclasses.replace(TINY, epochs=1)) != entry  # another configuration, another entry
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
@@ -80,7 +85,7 @@ def test_cached_is_the_one_cache_for_any_trainer(cache):
     first, history = model_cache.cached(metadata, train_tiny)
     again, history_again = model_cache.cached(metadata, train_tiny)
     assert len(calls) == 1 and history_again == history
-    assert model_cache.cache_entry(metadata) != training.cache_path(TINY)  # its own entry
+    assert model_cache.cache_entry(metadata) != entry_of(TINY)  # its own entry
 
     class OtherVAE(models.VAE):
         pass
@@ -144,7 +149,7 @@ def test_damaged_or_stale_entries_are_retrained_and_replaced(cache, train_calls,
     if damage == "unreadable model.keras" and IS_ROOT:
         pytest.skip("root reads files whatever their mode")
     training.trained_vae(TINY)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     DAMAGES[damage](entry)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -211,7 +216,7 @@ def test_an_entry_in_a_read_only_folder_is_retrained_and_returned(cache, train_c
     if IS_ROOT:
         pytest.skip("root writes into read-only folders")
     training.trained_vae(TINY)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     (entry / "model.keras").write_bytes(b"damaged")
     cache.chmod(0o555)
     try:
@@ -233,7 +238,7 @@ def test_entries_follow_the_umask_and_the_group_of_a_shared_folder(cache, train_
         training.trained_vae(TINY)
     finally:
         os.umask(old_umask)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     assert stat.S_IMODE(entry.stat().st_mode) & 0o777 == 0o775  # not mkdtemp's 0700
     for path in entry.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o664, path
@@ -259,7 +264,7 @@ def test_orphaned_staging_folders_are_cleaned_and_fresh_ones_kept(cache, train_c
 
 def test_store_entry_replaces_an_entry_in_place(cache, train_calls):
     vae, history = training.trained_vae(TINY)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     model_cache.store_entry(entry, training.cache_metadata(TINY), vae, history)
     # The replaced entry holds the same weights (not the same bytes: Keras stamps the
     # time of saving into the archive).
@@ -325,7 +330,7 @@ def test_crafted_archives_are_refused(tmp_path, kind):
     crafted = _crafted(tmp_path, make_layer(marker))
     with pytest.raises(ValueError, match=f"crafted.keras: refused: the model config {reason}"):
         models.load_vae(crafted)
-    # Keras's own safe_mode refuses it too (the reason for the keras>=3.15.1 floor).
+    # Keras's own safe_mode refuses it too (the reason for the package's Keras floor).
     with pytest.raises((ValueError, TypeError)):
         keras.saving.load_model(crafted, safe_mode=True, compile=False)
     assert marker.exists() == kind.startswith("StringLookup") and "ran" not in (marker.read_text() if marker.exists() else "")
@@ -333,20 +338,13 @@ def test_crafted_archives_are_refused(tmp_path, kind):
 
 def test_crafted_archive_in_the_cache_is_retrained(cache, train_calls, tmp_path):
     training.trained_vae(TINY)
-    entry = training.cache_path(TINY)
+    entry = entry_of(TINY)
     crafted = _crafted(tmp_path, _lambda_layer(tmp_path / "ran.txt"))
     (entry / "model.keras").write_bytes(crafted.read_bytes())
     _set_meta(entry, lambda meta: meta.update(model_sha256=hashlib.sha256(crafted.read_bytes()).hexdigest()))
     with pytest.warns(model_cache.CacheWarning, match="refused: the model config holds a Lambda"):
         training.trained_vae(TINY)
     assert len(train_calls) == 2 and not (tmp_path / "ran.txt").exists()
-
-
-def test_keras_floor_matches_the_installed_keras():
-    floor = next(line for line in (REPO / "pyproject.toml").read_text().splitlines() if '"keras>=' in line)
-    version = floor.split(">=")[1].split('"')[0]
-    as_tuple = lambda text: tuple(int(part) for part in text.split(".")[:3])  # noqa: E731
-    assert as_tuple(keras.__version__) >= as_tuple(version) == (3, 15, 1)
 
 
 # --- concurrency: several processes on one empty cache ------------------------------
@@ -394,7 +392,7 @@ with warnings.catch_warnings(record=True) as caught:
             assert vae.latent_dim == 2 and history["loss"], "invalid model"
             results.append([config.seed, float(sum(float(abs(w).sum()) for w in vae.get_weights())), history["loss"][0]])
         if role == "replacer":  # replace the shared entry in place, again and again
-            cache.store_entry(training.cache_path(SHARED), training.cache_metadata(SHARED), vae, history)
+            cache.store_entry(cache.cache_entry(training.cache_metadata(SHARED)), training.cache_metadata(SHARED), vae, history)
             calls += 1
 print(json.dumps({"role": role, "calls": calls, "trainings": trainings, "results": results,
                   "warnings": [str(w.message) for w in caught if issubclass(w.category, cache.CacheWarning)]}))
@@ -450,7 +448,7 @@ def test_concurrent_processes_train_store_and_read_one_cache(tmp_path, monkeypat
     monkeypatch.setenv("VAE_LESSONS_CACHE", str(folder))
     for seed in range(3):  # every entry is valid
         config = training.TrainingConfig(epochs=1, hidden_units=16, train_size=200, validation_size=100, seed=seed)
-        model_cache.load_entry(training.cache_path(config), training.cache_metadata(config),
+        model_cache.load_entry(entry_of(config), training.cache_metadata(config),
                                check_model=model_cache.architecture_check(2, 16))
 
 
@@ -473,7 +471,7 @@ def test_simulated_read_only_folder_keeps_the_model_and_warns_once(cache, monkey
 def test_simulated_unreadable_model_is_retrained(cache, monkeypatch, train_calls):
     training.trained_vae(TINY)
     real_read_bytes = Path.read_bytes
-    unreadable = training.cache_path(TINY) / "model.keras"
+    unreadable = entry_of(TINY) / "model.keras"
     with monkeypatch.context() as patch:
         patch.setattr(Path, "read_bytes", lambda self: _permission_denied() if self == unreadable else real_read_bytes(self))
         with pytest.warns(model_cache.CacheWarning, match="model.keras: unreadable \\(PermissionError"):

@@ -14,13 +14,6 @@ from vae_lessons import data
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_idx(path, array):
-    magic = 0x00000803 if array.ndim == 3 else 0x00000801
-    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
-    with gzip.open(path, "wb") as file:
-        file.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-
-
 def small_splits(seed=0, train=30, test=20):
     rng = np.random.default_rng(seed)
     return {
@@ -119,14 +112,7 @@ def test_missing_path_and_unknown_source(tmp_path):
         data.load_mnist(3)
 
 
-def make_idx_folder(folder, arrays):
-    folder.mkdir()
-    for key, name in data.IDX_FILES.items():
-        write_idx(folder / name, arrays[key])
-    return folder
-
-
-def test_idx_folder_round_trip(tmp_path):
+def test_idx_folder_round_trip(tmp_path, make_idx_folder):
     arrays = small_splits()
     folder = make_idx_folder(tmp_path / "mnist", arrays)
     (x_train, y_train), (x_test, y_test) = data.load_mnist(folder)
@@ -136,14 +122,14 @@ def test_idx_folder_round_trip(tmp_path):
     np.testing.assert_array_equal(images, arrays["x_test"])
 
 
-def test_idx_folder_missing_file(tmp_path):
+def test_idx_folder_missing_file(tmp_path, make_idx_folder):
     folder = make_idx_folder(tmp_path / "mnist", small_splits())
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(ValueError, match=r"missing IDX files \['t10k-labels-idx1-ubyte.gz'\]"):
         data.load_mnist(folder)
 
 
-def test_idx_truncated_body(tmp_path):
+def test_idx_truncated_body(tmp_path, write_idx):
     path = tmp_path / "train-images-idx3-ubyte.gz"
     write_idx(path, np.zeros((5, 28, 28), np.uint8))
     raw = gzip.decompress(path.read_bytes())
@@ -164,7 +150,7 @@ def test_idx_bad_magic_and_bad_gzip(tmp_path):
         data.read_idx(tmp_path / "absent.gz")
 
 
-def test_idx_pair_with_mismatched_lengths(tmp_path):
+def test_idx_pair_with_mismatched_lengths(tmp_path, write_idx):
     write_idx(tmp_path / "images.gz", np.zeros((5, 28, 28), np.uint8))
     write_idx(tmp_path / "labels.gz", np.zeros(4, np.uint8))
     with pytest.raises(ValueError, match=r"labels.gz: expected shape \(5,\)"):
@@ -216,7 +202,7 @@ def test_splits_refuse_images_and_labels_of_different_lengths(split, num_images,
         getattr(data, split)(images, labels, 10, seed=0)
 
 
-def test_idx_corrupt_gzip_body_names_the_file(tmp_path):
+def test_idx_corrupt_gzip_body_names_the_file(tmp_path, write_idx):
     path = tmp_path / "train-labels-idx1-ubyte.gz"
     write_idx(path, np.zeros(500, np.uint8))
     raw = bytearray(path.read_bytes())
@@ -280,7 +266,7 @@ def test_gzip_bomb_is_never_inflated_past_the_header(tmp_path, monkeypatch, kind
     assert sum(counter) <= len(header) + array.size + 1
 
 
-def test_idx_images_must_be_28_by_28(tmp_path):
+def test_idx_images_must_be_28_by_28(tmp_path, write_idx):
     write_idx(tmp_path / "images.gz", np.zeros((3, 28, 27), np.uint8))
     with pytest.raises(ValueError, match=r"images.gz: expected images of shape \(n, 28, 28\)"):
         data.read_idx(tmp_path / "images.gz")

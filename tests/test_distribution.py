@@ -27,9 +27,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from test_data import (
-    write_idx,  # tests/ is on sys.path (pytest's default import mode)
-)
 
 from vae_lessons import data, distributed, models, train, training
 
@@ -262,7 +259,7 @@ def test_two_processes_end_with_identical_weights_equal_to_one_process(tmp_path)
 
 
 @pytest.fixture
-def idx_folder(tmp_path):
+def idx_folder(tmp_path, write_idx):
     """A folder of the four IDX .gz files: 300 training and 50 test digits of the sample."""
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     folder = tmp_path / "mnist"

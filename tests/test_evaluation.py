@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from vae_lessons import cache as model_cache
 from vae_lessons import data, evaluation, losses, models, original, training
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
@@ -195,10 +196,10 @@ def test_original_model_trains_caches_and_reloads(cache, monkeypatch, swapped_bc
     for a, b in zip(vae.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
     # Its own cache entry, next to (not instead of) the corrected model's.
-    entry = original.original_cache_path(TINY, swapped_bce)
-    assert entry.parent == cache and entry != training.cache_path(TINY)
+    entry = model_cache.cache_entry(original.original_cache_metadata(TINY, swapped_bce))
+    assert entry.parent == cache and entry != model_cache.cache_entry(training.cache_metadata(TINY))
     assert json.loads((entry / "meta.json").read_text())["metadata"]["swapped_bce"] is swapped_bce
-    assert original.original_cache_path(TINY, not swapped_bce) != entry
+    assert model_cache.cache_entry(original.original_cache_metadata(TINY, not swapped_bce)) != entry
 
 
 def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
@@ -212,7 +213,7 @@ def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
 
     monkeypatch.setattr(original, "train_original", build_instead_of_training)
     original.trained_original_vae(TINY)
-    entry = original.original_cache_path(TINY, True)
+    entry = model_cache.cache_entry(original.original_cache_metadata(TINY, True))
     (entry / "model.keras").write_bytes(b"corrupt")
     with pytest.warns(UserWarning, match="retraining"):
         vae, _ = original.trained_original_vae(TINY)

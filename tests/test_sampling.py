@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-from conftest import gradients
 
 from vae_lessons import losses, sampling
 
@@ -32,7 +31,7 @@ def test_same_seed_same_noise():
     np.testing.assert_array_equal(first, second)
 
 
-def test_gradients_reach_z_mean_and_z_log_var():
+def test_gradients_reach_z_mean_and_z_log_var(gradients):
     epsilon = np.array([[0.5, -2.0], [1.0, 0.0]], np.float32)
     z_log_var = np.array([[0.0, np.log(4.0)], [1.0, -1.0]], np.float32)
     z_mean = np.ones((2, 2), np.float32)
