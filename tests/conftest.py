@@ -50,7 +50,7 @@ def _failures(cases, check):
     for case, value in cases:
         try:
             check(value)
-        except Exception as error:  # noqa: BLE001 - every failing case is named
+        except (Exception, pytest.fail.Exception) as error:  # noqa: BLE001 - every failing case is named
             found.append(f"{case}: {type(error).__name__}: {error}")
     return found
 
