@@ -55,15 +55,29 @@ def _failures(cases, check):
     return found
 
 
+def _describe(value):
+    """A short name for one value of a table's row."""
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape} of {value.dtype}"
+    if callable(value) and getattr(value, "__name__", "") == "<lambda>":
+        return "a call"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @pytest.fixture(scope="session")
 def check_each():
     """``check_each(cases, check)``: run ``check`` on every case and fail once, naming
     every case that failed and why (one test for many rows of the same behaviour).
 
-    ``cases`` is an iterable of ``(name, value)``; ``check(value)`` asserts.
+    ``cases`` is an iterable of ``(name, value)``; ``check(value)`` asserts. With
+    ``check_each(rows=rows, check=check)`` each row (a tuple) is its own value and is
+    named by its values.
     """
 
-    def run(cases, check):
+    def run(cases=None, check=None, *, rows=None):
+        if rows is not None:
+            cases = [(", ".join(_describe(part) for part in row), row) for row in rows]
         cases = list(cases)
         assert cases, "no cases to check"
         failed = _failures(cases, check)

@@ -59,9 +59,8 @@ def test_encode_and_decode_match_a_numpy_reference(conditional_vae, numpy_condit
     np.testing.assert_allclose(vae.decode(z_mean, 3, batch_size=2), vae.decode(z_mean, np.full(6, 3)), atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "labels, error, message",
-    [
+def test_labels_are_checked(conditional_vae, check_each):
+    rows = [
         (None, ValueError, r"argument `labels`. .*a conditional VAE needs the labels. Received: labels=None"),
         (10, ValueError, r"argument `labels`. Expected an integer between 0 and 9. Received: labels=10"),
         (-1, ValueError, r"Received: labels=-1"),
@@ -69,14 +68,17 @@ def test_encode_and_decode_match_a_numpy_reference(conditional_vae, numpy_condit
         (np.array([0, 1, 2, 10]), ValueError, r"Received: labels with values in \[0, 10\]"),
         (np.array([0.0, 1.0, 2.0, 3.0]), TypeError, r"Received: labels.dtype=float64"),
         ("7", TypeError, r"Received: labels.dtype=<U1"),
-    ],
-)
-def test_labels_are_checked(conditional_vae, labels, error, message):
-    x = digits(4)
-    with pytest.raises(error, match=message):
-        conditional_vae.encode(x, labels)
-    with pytest.raises(error, match=message):
-        conditional_vae.decode(np.zeros((4, 2)), labels)
+    ]
+
+    def check(row):
+        labels, error, message = row
+        x = digits(4)
+        with pytest.raises(error, match=message):
+            conditional_vae.encode(x, labels)
+        with pytest.raises(error, match=message):
+            conditional_vae.decode(np.zeros((4, 2)), labels)
+
+    check_each(rows=rows, check=check)
 
 
 def test_a_conditional_model_still_checks_digits_and_points(conditional_vae):

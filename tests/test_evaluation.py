@@ -118,9 +118,8 @@ def test_active_dimensions_and_kl_per_dimension():
     assert per_dimension[0] > per_dimension[1] > per_dimension[2]
 
 
-@pytest.mark.parametrize(
-    "call, error, message",
-    [
+def test_bad_arguments_raise_clear_errors(tiny_vae, check_each):
+    cases = [
         (lambda vae: evaluation.held_out_score(vae, np.zeros((3, 28, 28))), ValueError, r"argument `x`. Expected a finite array of shape \(n, 784\)"),
         (lambda vae: evaluation.held_out_score(vae, np.full((3, 784), 255.0)), ValueError, "values between 0.0 and 1.0"),
         (lambda vae: evaluation.held_out_score(vae, np.array([["a"] * 784])), TypeError, "x.dtype"),
@@ -131,11 +130,14 @@ def test_active_dimensions_and_kl_per_dimension():
         (lambda vae: evaluation.active_dimensions(np.zeros((1, 2))), ValueError, r"with n >= 2. Received: z_mean=\(1, 2\)"),
         (lambda vae: evaluation.active_dimensions(np.zeros((4, 2)), threshold=-1), ValueError, "argument `threshold`"),
         (lambda vae: evaluation.mean_kl_per_dimension(np.zeros((4, 2)), np.zeros((4, 3))), ValueError, r"argument `z_log_var`. Expected a finite array of shape \(4, 2\)"),
-    ],
-)
-def test_bad_arguments_raise_clear_errors(tiny_vae, call, error, message):
-    with pytest.raises(error, match=message):
-        call(tiny_vae)
+    ]
+
+    def refused(case):
+        call, error, message = case
+        with pytest.raises(error, match=message):
+            call(tiny_vae)
+
+    check_each(((f"case {index}: {case[2]}", case) for index, case in enumerate(cases)), refused)
 
 
 # --- the original notebook's model ------------------------------------------------

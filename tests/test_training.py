@@ -99,16 +99,20 @@ def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
         training.cache_metadata(training.TrainingConfig(source=tmp_path / "empty"))
 
 
-@pytest.mark.parametrize(
-    "field, value, error",
-    [("epochs", 0, ValueError), ("latent_dim", 2.5, TypeError), ("kl_weight", -1.0, ValueError),
-     ("kl_weight", float("inf"), ValueError), ("learning_rate", float("nan"), ValueError),
-     ("learning_rate", 0.0, ValueError), ("train_size", 0, ValueError), ("seed", -1, ValueError),
-     ("seed", 2**32, ValueError), ("batch_size", True, TypeError)],
-)
-def test_config_rejects_bad_values(field, value, error):
-    with pytest.raises(error, match=f"Invalid value received for argument `{field}`"):
-        training.TrainingConfig(**{field: value})
+def test_config_rejects_bad_values(check_each):
+    """Every field is checked (how the checks word their messages: tests/test_validation.py)."""
+    cases = [("epochs", 0, ValueError), ("latent_dim", 2.5, TypeError), ("kl_weight", -1.0, ValueError),
+             ("kl_weight", float("inf"), ValueError), ("learning_rate", float("nan"), ValueError),
+             ("learning_rate", 0.0, ValueError), ("train_size", 0, ValueError), ("seed", -1, ValueError),
+             ("seed", 2**32, ValueError), ("batch_size", True, TypeError), ("hidden_units", "8", TypeError),
+             ("validation_size", -1, ValueError)]  # fmt: skip
+
+    def refused(case):
+        field, value, error = case
+        with pytest.raises(error, match=f"Invalid value received for argument `{field}`"):
+            training.TrainingConfig(**{field: value})
+
+    check_each(((f"{field}={value!r}", (field, value, error)) for field, value, error in cases), refused)
 
 
 def test_config_normalises_numbers_so_equal_settings_share_a_cache_key():
