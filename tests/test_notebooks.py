@@ -10,7 +10,10 @@ import json
 import re
 from pathlib import Path
 
-from scripts.execute_notebooks import ALLOWED_CELL_METADATA, ALLOWED_NOTEBOOK_METADATA
+from scripts.execute_notebooks import (
+    ALLOWED_CELL_METADATA,
+    ALLOWED_NOTEBOOK_METADATA,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

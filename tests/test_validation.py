@@ -126,7 +126,7 @@ def test_check_choice_accepts_only_the_choices_of_the_same_type():
     expected = "one of 'sample', 'keras'"
     for value in ("kerass", None, 0):
         refused(
-            lambda: validation.check_choice("source", value, ("sample", "keras")),
+            lambda value=value: validation.check_choice("source", value, ("sample", "keras")),
             ValueError, KERAS_SHAPE.format(name="source", expected=expected, received=f"source={value!r}"),
         )
     for value in (1, 0.0):  # equal to True and False, but not booleans
@@ -185,10 +185,10 @@ def test_check_numeric_refuses_what_no_backend_can_compute_and_passes_tensors_th
     assert validation.check_numeric("x", array) is array
     assert validation.check_numeric("x", [[1, 2]]) == [[1, 2]]
     for value, received in [(None, "x=None"), ("abc", "x='abc'"), (b"abc", "x=b'abc'")]:
-        refused(lambda: validation.check_numeric("x", value), TypeError,
+        refused(lambda value=value: validation.check_numeric("x", value), TypeError,
                 KERAS_SHAPE.format(name="x", expected="a numeric array or tensor", received=received))
     for value, received in [(np.array([None]), "x.dtype=object"), ([["a"]], "x.dtype=<U1"), ([1j], "x.dtype=complex128")]:
-        refused(lambda: validation.check_numeric("x", value), TypeError,
+        refused(lambda value=value: validation.check_numeric("x", value), TypeError,
                 KERAS_SHAPE.format(name="x", expected="a numeric array or tensor", received=received))
 
 
