@@ -5,39 +5,31 @@ import pytest
 from vae_lessons import architectures, models, sampling, saving, training
 
 
-def conv_vae(latent_dim=2, filters=(8, 16), dense_units=None, final_convolution=False, kl_weight=1.0, seed=1):
-    encoder = architectures.build_conv_encoder(
-        latent_dim, filters, dense_units, kl_weight=kl_weight, seed=seed
-    )
-    decoder = architectures.build_conv_decoder(latent_dim, filters, final_convolution=final_convolution)
-    vae = models.VAE(encoder, decoder, name="vae")
-    vae.build((None, 784))
-    return vae
-
-
 def digits(n=64, seed=0):
     return np.random.default_rng(seed).random((n, 784)).astype(np.float32)
 
 
-@pytest.mark.parametrize(
-    "filters, dense_units, final_convolution, decoder_layers",
-    [
+def test_shapes_match_the_mlp_builders(check_each):
+    rows = [
         ((8, 16), None, False, ["z", "decoder_dense", "to_feature_maps", "decoder_conv_1", "decoder_conv_2", "x_reconstructed"]),
         ((4,), 5, False, ["z", "decoder_dense", "to_feature_maps", "decoder_conv_1", "x_reconstructed"]),
         ((8, 16), 5, True, ["z", "decoder_dense", "to_feature_maps", "decoder_conv_1", "decoder_conv_2", "decoder_output", "x_reconstructed"]),
-    ],
-)
-def test_shapes_match_the_mlp_builders(filters, dense_units, final_convolution, decoder_layers):
-    encoder = architectures.build_conv_encoder(3, filters, dense_units)
-    decoder = architectures.build_conv_decoder(3, filters, final_convolution=final_convolution)
-    x = digits(5)
-    z_mean, z_log_var, z = (keras.ops.convert_to_numpy(t) for t in encoder(x))
-    assert z_mean.shape == z_log_var.shape == z.shape == (5, 3)
-    x_reconstructed = keras.ops.convert_to_numpy(decoder(z))
-    assert x_reconstructed.shape == (5, 784)
-    assert x_reconstructed.min() >= 0 and x_reconstructed.max() <= 1
-    assert [layer.name for layer in decoder.layers] == decoder_layers
-    assert ("encoder_dense" in [layer.name for layer in encoder.layers]) == (dense_units is not None)
+    ]
+
+    def check(row):
+        filters, dense_units, final_convolution, decoder_layers = row
+        encoder = architectures.build_conv_encoder(3, filters, dense_units)
+        decoder = architectures.build_conv_decoder(3, filters, final_convolution=final_convolution)
+        x = digits(5)
+        z_mean, z_log_var, z = (keras.ops.convert_to_numpy(t) for t in encoder(x))
+        assert z_mean.shape == z_log_var.shape == z.shape == (5, 3)
+        x_reconstructed = keras.ops.convert_to_numpy(decoder(z))
+        assert x_reconstructed.shape == (5, 784)
+        assert x_reconstructed.min() >= 0 and x_reconstructed.max() <= 1
+        assert [layer.name for layer in decoder.layers] == decoder_layers
+        assert ("encoder_dense" in [layer.name for layer in encoder.layers]) == (dense_units is not None)
+
+    check_each(rows=rows, check=check)
 
 
 def test_the_decoder_mirrors_the_encoder():
@@ -52,9 +44,8 @@ def test_the_decoder_mirrors_the_encoder():
     assert convolutions == [keras.layers.Conv2D] * 2 + [keras.layers.Conv2DTranspose] * 2 + [keras.layers.Conv2D]
 
 
-@pytest.mark.parametrize(
-    "kwargs, error, text",
-    [
+def test_builders_reject_bad_arguments(check_each):
+    rows = [
         ({"filters": (8, 16, 32)}, ValueError, "Expected a non-empty list of positive integers, at most 2"),
         ({"filters": ()}, TypeError, "Received: filters=()"),
         ({"filters": "16"}, TypeError, "Received: filters='16'"),
@@ -62,16 +53,19 @@ def test_the_decoder_mirrors_the_encoder():
         ({"filters": (8, 2.0)}, TypeError, "Received: filters=2.0"),
         ({"latent_dim": 0}, ValueError, "Received: latent_dim=0"),
         ({"kernel_size": np.int64(0)}, ValueError, "Received: kernel_size=0"),
-    ],
-)
-def test_builders_reject_bad_arguments(kwargs, error, text):
-    for build in (architectures.build_conv_encoder, architectures.build_conv_decoder):
-        with pytest.raises(error, match=text.replace("(", r"\(").replace(")", r"\)")):
-            build(**kwargs)
-    with pytest.raises(ValueError, match="Received: dense_units=0"):
-        architectures.build_conv_encoder(dense_units=0)
-    with pytest.raises(TypeError, match="Expected True or False"):
-        architectures.build_conv_decoder(final_convolution="yes")
+    ]
+
+    def check(row):
+        kwargs, error, text = row
+        for build in (architectures.build_conv_encoder, architectures.build_conv_decoder):
+            with pytest.raises(error, match=text.replace("(", r"\(").replace(")", r"\)")):
+                build(**kwargs)
+        with pytest.raises(ValueError, match="Received: dense_units=0"):
+            architectures.build_conv_encoder(dense_units=0)
+        with pytest.raises(TypeError, match="Expected True or False"):
+            architectures.build_conv_decoder(final_convolution="yes")
+
+    check_each(rows=rows, check=check)
 
 
 def test_numpy_sizes_are_accepted():
@@ -79,13 +73,13 @@ def test_numpy_sizes_are_accepted():
     assert encoder.outputs[0].shape == (None, 2)
 
 
-def test_images_must_be_flat_784_vectors():
+def test_images_must_be_flat_784_vectors(conv_vae):
     vae = conv_vae()
     with pytest.raises(ValueError, match=r"expected shape=\(None, 784\), found shape=\(3, 28, 28\)"):
         vae(np.zeros((3, 28, 28), np.float32))
 
 
-def test_save_and_load_round_trip_with_safe_mode(tmp_path):
+def test_save_and_load_round_trip_with_safe_mode(tmp_path, conv_vae):
     training.set_seed(0)
     vae = conv_vae(latent_dim=3, dense_units=4, final_convolution=True, kl_weight=0.25)
     saving.save_vae(vae, tmp_path / "conv.keras")
@@ -115,19 +109,21 @@ def test_binarize_is_seeded_and_follows_the_grey_levels():
     assert abs(binary[:, 20:].mean() - 0.3) < 0.01
 
 
-@pytest.mark.parametrize(
-    "x, error, text",
-    [
+def test_binarization_rejects_what_is_not_flat_digits(check_each):
+    rows = [
         (np.zeros((3, 28, 28)), ValueError, r"Received: x.shape=\(3, 28, 28\)"),
         (np.full((3, 784), 255.0), ValueError, r"Expected pixel values in \[0, 1\].*Received: \(x.min\(\), x.max\(\)\)=\(255.0, 255.0\)"),
         (np.array([["a"] * 784]), TypeError, r"Expected a numeric array. Received: x.dtype="),
-    ],
-)
-def test_binarization_rejects_what_is_not_flat_digits(x, error, text):
-    with pytest.raises(error, match=text):
-        architectures.binarize(x)
-    with pytest.raises(error, match=text):
-        architectures.DynamicBinarization(x)
+    ]
+
+    def check(row):
+        x, error, text = row
+        with pytest.raises(error, match=text):
+            architectures.binarize(x)
+        with pytest.raises(error, match=text):
+            architectures.DynamicBinarization(x)
+
+    check_each(rows=rows, check=check)
 
 
 def test_dynamic_binarization_reshuffles_and_redraws_every_epoch():
@@ -154,7 +150,7 @@ def test_dynamic_binarization_reshuffles_and_redraws_every_epoch():
     assert not np.array_equal(draws, grey[0][0])
 
 
-def test_kl_warm_up_schedule_and_its_effect_on_training():
+def test_kl_warm_up_schedule_and_its_effect_on_training(conv_vae):
     warm_up = architectures.KLWarmUp(warmup_epochs=2, target=0.5)
     assert [warm_up.weight(epoch) for epoch in range(4)] == [0.0, 0.25, 0.5, 0.5]
     training.set_seed(0)

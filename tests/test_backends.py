@@ -3,7 +3,7 @@
 The MLP VAE, the conditional VAE and the convolutional VAE are built and saved here;
 each other installed backend loads them in one fresh Python (Keras picks its backend
 when it is first imported, and each fresh Python pays seconds to import it, so one per
-backend runs every check: ``tests/backend_scores.py``), this process's backend loads
+backend runs every check: ``backend_scores`` in ``tests/conftest.py``), this process's backend loads
 them here. Each scores the same 16 digits: the ELBO at z = z_mean must match a NumPy
 reference (MLP, conditional) or this process's Keras (convolutional); then the
 convolutional VAE trains 2 epochs on dynamically binarized digits with a KL warm-up.
@@ -20,10 +20,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from backend_scores import scores
-from test_architectures import conv_vae
-from test_conditional import numpy_conditional_elbo
-from test_models import numpy_elbo
 
 from vae_lessons import conditional, losses, models, saving, training
 
@@ -33,7 +29,7 @@ INSTALLED_BACKENDS = [name for name, package in BACKEND_PACKAGES.items() if impo
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
+def saved(tmp_path_factory, conv_vae, numpy_elbo, numpy_conditional_elbo):
     """The three VAEs, saved with 16 digits and labels; their reference ELBOs, shape (16,)."""
     folder = tmp_path_factory.mktemp("backends")
     x = np.random.default_rng(0).random((16, 784)).astype(np.float32)
@@ -58,17 +54,17 @@ def saved(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def results(saved):
-    """``results(backend)``: what ``backend_scores.scores`` computes on that backend, computed once."""
+def results(saved, backend_scores):
+    """``results(backend)``: what ``backend_scores`` computes on that backend, computed once."""
     folder, _ = saved
 
     @functools.cache
     def on(backend):
         if backend == keras.backend.backend():
-            return scores(folder)
+            return backend_scores(folder)
         path = os.pathsep.join(part for part in [str(TESTS.parent), os.environ.get("PYTHONPATH", "")] if part)
         completed = subprocess.run(
-            [sys.executable, str(TESTS / "backend_scores.py"), str(folder)],
+            [sys.executable, str(TESTS / "conftest.py"), str(folder)],
             env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": path}, capture_output=True, text=True, check=False,
         )
         assert completed.returncode == 0, completed.stderr[-3000:]

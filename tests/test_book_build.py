@@ -71,11 +71,6 @@ def test_a_configured_repository_gives_launch_links(built):
     assert not re.search(r"<script[^>]+src=\"https?://", page)  # links only: nothing loads from them
 
 
-def test_no_launch_links_by_default():
-    config = (REPO / "book" / "_config.yml").read_text(encoding="utf-8")
-    assert 'vae_lessons_repository_url: ""' in config
-
-
 def test_png_with_alt_is_plain_png_for_an_undescribed_figure():
     from matplotlib.figure import Figure
 

@@ -8,16 +8,10 @@ import numpy as np
 import pytest
 
 from vae_lessons import cache, conditional, data, losses, models, registry, saving, training
-from vae_lessons import cache as model_cache
 
 TINY = training.TrainingConfig(
     hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3, conditional=True
 )
-
-def entry_of(config):
-    """The model cache's folder for ``config`` on this backend."""
-    return model_cache.cache_entry(training.cache_metadata(config))
-
 
 
 @pytest.fixture(scope="module")
@@ -28,24 +22,6 @@ def conditional_vae():
 
 def digits(n, seed=1):
     return np.random.default_rng(seed).random((n, 784)).astype(np.float32)
-
-
-def numpy_conditional_elbo(vae, x, labels):
-    """The ELBO at z = z_mean of q(z|x, y), from the weights with NumPy only."""
-    weights = {w.path: keras.ops.convert_to_numpy(w) for w in vae.weights}
-
-    def dense(name, inputs):
-        return inputs @ weights[f"{name}/kernel"] + weights[f"{name}/bias"]
-
-    one_hot = np.eye(10, dtype=np.float32)[labels]
-    hidden = np.maximum(dense("encoder_hidden", np.concatenate([x, one_hot], axis=1)), 0)
-    z_mean, z_log_var = dense("z_mean", hidden), dense("z_log_var", hidden)
-    decoder_input = np.concatenate([z_mean, one_hot], axis=1)
-    p = 1 / (1 + np.exp(-dense("x_reconstructed", np.maximum(dense("decoder_hidden", decoder_input), 0))))
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    reconstruction = -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)
-    kl = 0.5 * np.sum(np.exp(z_log_var) + z_mean**2 - 1 - z_log_var, axis=1)
-    return -(reconstruction + kl)
 
 
 def test_shapes_follow_the_input_convention(conditional_vae):
@@ -70,7 +46,7 @@ def test_with_labels_and_one_hot():
     np.testing.assert_array_equal(conditional.one_hot(np.array([3, 1])), np.eye(10, dtype=np.float32)[[3, 1]])
 
 
-def test_encode_and_decode_match_a_numpy_reference(conditional_vae):
+def test_encode_and_decode_match_a_numpy_reference(conditional_vae, numpy_conditional_elbo):
     vae = conditional_vae
     x, labels = digits(6), np.array([0, 1, 2, 7, 8, 9])
     z_mean, z_log_var = vae.encode(x, labels)
@@ -83,9 +59,8 @@ def test_encode_and_decode_match_a_numpy_reference(conditional_vae):
     np.testing.assert_allclose(vae.decode(z_mean, 3, batch_size=2), vae.decode(z_mean, np.full(6, 3)), atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "labels, error, message",
-    [
+def test_labels_are_checked(conditional_vae, check_each):
+    rows = [
         (None, ValueError, r"argument `labels`. .*a conditional VAE needs the labels. Received: labels=None"),
         (10, ValueError, r"argument `labels`. Expected an integer between 0 and 9. Received: labels=10"),
         (-1, ValueError, r"Received: labels=-1"),
@@ -93,14 +68,17 @@ def test_encode_and_decode_match_a_numpy_reference(conditional_vae):
         (np.array([0, 1, 2, 10]), ValueError, r"Received: labels with values in \[0, 10\]"),
         (np.array([0.0, 1.0, 2.0, 3.0]), TypeError, r"Received: labels.dtype=float64"),
         ("7", TypeError, r"Received: labels.dtype=<U1"),
-    ],
-)
-def test_labels_are_checked(conditional_vae, labels, error, message):
-    x = digits(4)
-    with pytest.raises(error, match=message):
-        conditional_vae.encode(x, labels)
-    with pytest.raises(error, match=message):
-        conditional_vae.decode(np.zeros((4, 2)), labels)
+    ]
+
+    def check(row):
+        labels, error, message = row
+        x = digits(4)
+        with pytest.raises(error, match=message):
+            conditional_vae.encode(x, labels)
+        with pytest.raises(error, match=message):
+            conditional_vae.decode(np.zeros((4, 2)), labels)
+
+    check_each(rows=rows, check=check)
 
 
 def test_a_conditional_model_still_checks_digits_and_points(conditional_vae):
@@ -154,8 +132,9 @@ def test_config_field_and_cache_key():
     with pytest.raises(TypeError, match=r"argument `conditional`. Expected True or False. Received: conditional=1"):
         training.TrainingConfig(conditional=1)
     # models cached before the field existed keep their key
+    assert "conditional" not in training.cache_metadata(training.TrainingConfig())["config"]
     assert training.cache_metadata(TINY)["config"]["conditional"] is True
-    assert entry_of(TINY) != entry_of(dataclasses.replace(TINY, conditional=False))
+    assert cache.cache_entry(training.cache_metadata(TINY)) != cache.cache_entry(training.cache_metadata(dataclasses.replace(TINY, conditional=False)))
 
 
 def test_train_and_cache_a_conditional_model(tmp_path, monkeypatch):

@@ -14,13 +14,6 @@ from vae_lessons import data
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_idx(path, array):
-    magic = 0x00000803 if array.ndim == 3 else 0x00000801
-    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
-    with gzip.open(path, "wb") as file:
-        file.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-
-
 def small_splits(seed=0, train=30, test=20):
     rng = np.random.default_rng(seed)
     return {
@@ -73,9 +66,8 @@ def test_npz_path_round_trip(tmp_path):
     np.testing.assert_array_equal(y_test, arrays["y_test"])
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
+def test_bad_npz_arrays_name_the_file_and_problem(tmp_path, check_each):
+    rows = [
         ({"x_train": np.zeros((30, 28, 27), np.uint8)}, r"expected shape \(n, 28, 28\)"),
         ({"x_train": np.zeros((30, 28, 28), np.float32)}, "expected integer pixels"),
         ({"x_test": np.full((20, 28, 28), 300, np.int16)}, r"pixel values must lie in \[0, 255\]"),
@@ -83,15 +75,18 @@ def test_npz_path_round_trip(tmp_path):
         ({"y_train": np.zeros(29, np.uint8)}, r"expected shape \(30,\)"),
         ({"y_test": np.full(20, 10, np.uint8)}, "labels must lie in 0..9"),
         ({"y_test": np.zeros(20, np.float64)}, "expected integer labels"),
-    ],
-)
-def test_bad_npz_arrays_name_the_file_and_problem(tmp_path, change, message):
-    arrays = {**small_splits(), **change}
-    path = tmp_path / "bad.npz"
-    np.savez(path, **arrays)
-    with pytest.raises(ValueError, match=message) as error:
-        data.load_mnist(path)
-    assert "bad.npz" in str(error.value)
+    ]
+
+    def check(row):
+        change, message = row
+        arrays = {**small_splits(), **change}
+        path = tmp_path / "bad.npz"
+        np.savez(path, **arrays)
+        with pytest.raises(ValueError, match=message) as error:
+            data.load_mnist(path)
+        assert "bad.npz" in str(error.value)
+
+    check_each(rows=rows, check=check)
 
 
 def test_npz_missing_arrays(tmp_path):
@@ -119,14 +114,7 @@ def test_missing_path_and_unknown_source(tmp_path):
         data.load_mnist(3)
 
 
-def make_idx_folder(folder, arrays):
-    folder.mkdir()
-    for key, name in data.IDX_FILES.items():
-        write_idx(folder / name, arrays[key])
-    return folder
-
-
-def test_idx_folder_round_trip(tmp_path):
+def test_idx_folder_round_trip(tmp_path, make_idx_folder):
     arrays = small_splits()
     folder = make_idx_folder(tmp_path / "mnist", arrays)
     (x_train, y_train), (x_test, y_test) = data.load_mnist(folder)
@@ -136,14 +124,14 @@ def test_idx_folder_round_trip(tmp_path):
     np.testing.assert_array_equal(images, arrays["x_test"])
 
 
-def test_idx_folder_missing_file(tmp_path):
+def test_idx_folder_missing_file(tmp_path, make_idx_folder):
     folder = make_idx_folder(tmp_path / "mnist", small_splits())
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(ValueError, match=r"missing IDX files \['t10k-labels-idx1-ubyte.gz'\]"):
         data.load_mnist(folder)
 
 
-def test_idx_truncated_body(tmp_path):
+def test_idx_truncated_body(tmp_path, write_idx):
     path = tmp_path / "train-images-idx3-ubyte.gz"
     write_idx(path, np.zeros((5, 28, 28), np.uint8))
     raw = gzip.decompress(path.read_bytes())
@@ -164,7 +152,7 @@ def test_idx_bad_magic_and_bad_gzip(tmp_path):
         data.read_idx(tmp_path / "absent.gz")
 
 
-def test_idx_pair_with_mismatched_lengths(tmp_path):
+def test_idx_pair_with_mismatched_lengths(tmp_path, write_idx):
     write_idx(tmp_path / "images.gz", np.zeros((5, 28, 28), np.uint8))
     write_idx(tmp_path / "labels.gz", np.zeros(4, np.uint8))
     with pytest.raises(ValueError, match=r"labels.gz: expected shape \(5,\)"):
@@ -192,10 +180,15 @@ def test_stratified_indices_are_distinct_balanced_and_seeded():
     assert len(odd) == 37 and max(data.class_counts(labels[odd]).values()) <= 4
 
 
-@pytest.mark.parametrize("size, error", [(501, ValueError), (-1, ValueError), (2.5, TypeError)])
-def test_stratified_indices_bad_size(size, error):
-    with pytest.raises(error, match="argument `size`"):
-        data.stratified_indices(np.repeat(np.arange(10), 50), size, seed=0)
+def test_stratified_indices_bad_size(check_each):
+    rows = [(501, ValueError), (-1, ValueError), (2.5, TypeError)]
+
+    def check(row):
+        size, error = row
+        with pytest.raises(error, match="argument `size`"):
+            data.stratified_indices(np.repeat(np.arange(10), 50), size, seed=0)
+
+    check_each(rows=rows, check=check)
 
 
 def test_train_validation_split_is_disjoint():
@@ -207,16 +200,20 @@ def test_train_validation_split_is_disjoint():
     assert not any(row.tobytes() in train_rows for row in x_val)
 
 
-@pytest.mark.parametrize("num_images, num_labels", [(60, 50), (40, 50)])
-@pytest.mark.parametrize("split", ["train_validation_split", "stratified_subset"])
-def test_splits_refuse_images_and_labels_of_different_lengths(split, num_images, num_labels):
-    images = np.zeros((num_images, 28, 28), np.uint8)
-    labels = np.arange(num_labels) % 10
-    with pytest.raises(ValueError, match=f"same length.*{num_images} images and {num_labels} labels"):
-        getattr(data, split)(images, labels, 10, seed=0)
+def test_splits_refuse_images_and_labels_of_different_lengths(check_each):
+    rows = [(split, num_images, 50) for split in ("train_validation_split", "stratified_subset") for num_images in (60, 40)]
+
+    def check(row):
+        split, num_images, num_labels = row
+        images = np.zeros((num_images, 28, 28), np.uint8)
+        labels = np.arange(num_labels) % 10
+        with pytest.raises(ValueError, match=f"same length.*{num_images} images and {num_labels} labels"):
+            getattr(data, split)(images, labels, 10, seed=0)
+
+    check_each(rows=rows, check=check)
 
 
-def test_idx_corrupt_gzip_body_names_the_file(tmp_path):
+def test_idx_corrupt_gzip_body_names_the_file(tmp_path, write_idx):
     path = tmp_path / "train-labels-idx1-ubyte.gz"
     write_idx(path, np.zeros(500, np.uint8))
     raw = bytearray(path.read_bytes())
@@ -280,7 +277,7 @@ def test_gzip_bomb_is_never_inflated_past_the_header(tmp_path, monkeypatch, kind
     assert sum(counter) <= len(header) + array.size + 1
 
 
-def test_idx_images_must_be_28_by_28(tmp_path):
+def test_idx_images_must_be_28_by_28(tmp_path, write_idx):
     write_idx(tmp_path / "images.gz", np.zeros((3, 28, 27), np.uint8))
     with pytest.raises(ValueError, match=r"images.gz: expected images of shape \(n, 28, 28\)"):
         data.read_idx(tmp_path / "images.gz")

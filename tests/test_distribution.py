@@ -27,9 +27,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from test_data import (
-    write_idx,  # tests/ is on sys.path (pytest's default import mode)
-)
 
 from vae_lessons import data, distributed, models, saving, train, training
 
@@ -262,7 +259,7 @@ def test_two_processes_end_with_identical_weights_equal_to_one_process(tmp_path)
 
 
 @pytest.fixture
-def idx_folder(tmp_path):
+def idx_folder(tmp_path, write_idx):
     """A folder of the four IDX .gz files: 300 training and 50 test digits of the sample."""
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     folder = tmp_path / "mnist"
@@ -300,9 +297,8 @@ def test_command_line_trains_and_saves_then_refuses_to_overwrite(idx_folder, tmp
     assert output.read_bytes() == before
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
+def test_command_line_rejects_bad_arguments_with_clear_messages(idx_folder, tmp_path, capsys, monkeypatch, check_each):
+    rows = [
         (["--epochs", "0"], "epochs"),
         (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
         (["--output", "vae.h5"], "vae.h5: the file name must end in .keras"),
@@ -310,17 +306,21 @@ def test_command_line_trains_and_saves_then_refuses_to_overwrite(idx_folder, tmp
         (["--source", "no-such-folder"], "'no-such-folder' is neither 'sample', 'keras'"),
         (["--batch-size", "64", "--train-size", "5000"], "train_size"),
         (["--coordinator", "127.0.0.1:1234"], "need --distribute"),
-    ],
-)
-def test_command_line_rejects_bad_arguments_with_clear_messages(change, message, idx_folder, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    arguments = cli_arguments(idx_folder, tmp_path / "vae.keras") + change
-    with pytest.raises(SystemExit) as exit_info:
-        train.main(arguments)
-    assert exit_info.value.code == 2
-    error = capsys.readouterr().err
-    assert error.startswith("usage: python -m vae_lessons.train") and message in error
-    assert not (tmp_path / "vae.keras").exists()
+    ]
+
+    def check(row):
+        change, message = row
+        capsys.readouterr()  # what an earlier case printed
+        monkeypatch.chdir(tmp_path)
+        arguments = cli_arguments(idx_folder, tmp_path / "vae.keras") + change
+        with pytest.raises(SystemExit) as exit_info:
+            train.main(arguments)
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert error.startswith("usage: python -m vae_lessons.train") and message in error
+        assert not (tmp_path / "vae.keras").exists()
+
+    check_each(rows=rows, check=check)
 
 
 @pytest.mark.skipif(ON_JAX, reason="checks the error on the backends without keras.distribution")

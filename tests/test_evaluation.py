@@ -6,20 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from vae_lessons import data, evaluation, losses, models, original, training
 from vae_lessons import cache as model_cache
+from vae_lessons import data, evaluation, losses, models, original, training
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
-
-def entry_of(config):
-    """The model cache's folder for ``config`` on this backend."""
-    return model_cache.cache_entry(training.cache_metadata(config))
-
-
-def original_entry_of(config, swapped_bce):
-    """The model cache's folder for the original model of ``config``."""
-    return model_cache.cache_entry(original.original_cache_metadata(config, swapped_bce))
-
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +118,8 @@ def test_active_dimensions_and_kl_per_dimension():
     assert per_dimension[0] > per_dimension[1] > per_dimension[2]
 
 
-@pytest.mark.parametrize(
-    "call, error, message",
-    [
+def test_bad_arguments_raise_clear_errors(tiny_vae, check_each):
+    cases = [
         (lambda vae: evaluation.held_out_score(vae, np.zeros((3, 28, 28))), ValueError, r"argument `x`. Expected a finite array of shape \(n, 784\)"),
         (lambda vae: evaluation.held_out_score(vae, np.full((3, 784), 255.0)), ValueError, "values between 0.0 and 1.0"),
         (lambda vae: evaluation.held_out_score(vae, np.array([["a"] * 784])), TypeError, "x.dtype"),
@@ -141,11 +130,14 @@ def test_active_dimensions_and_kl_per_dimension():
         (lambda vae: evaluation.active_dimensions(np.zeros((1, 2))), ValueError, r"with n >= 2. Received: z_mean=\(1, 2\)"),
         (lambda vae: evaluation.active_dimensions(np.zeros((4, 2)), threshold=-1), ValueError, "argument `threshold`"),
         (lambda vae: evaluation.mean_kl_per_dimension(np.zeros((4, 2)), np.zeros((4, 3))), ValueError, r"argument `z_log_var`. Expected a finite array of shape \(4, 2\)"),
-    ],
-)
-def test_bad_arguments_raise_clear_errors(tiny_vae, call, error, message):
-    with pytest.raises(error, match=message):
-        call(tiny_vae)
+    ]
+
+    def refused(case):
+        call, error, message = case
+        with pytest.raises(error, match=message):
+            call(tiny_vae)
+
+    check_each(((f"case {index}: {case[2]}", case) for index, case in enumerate(cases)), refused)
 
 
 # --- the original notebook's model ------------------------------------------------
@@ -206,10 +198,10 @@ def test_original_model_trains_caches_and_reloads(cache, monkeypatch, swapped_bc
     for a, b in zip(vae.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
     # Its own cache entry, next to (not instead of) the corrected model's.
-    entry = original_entry_of(TINY, swapped_bce)
-    assert entry.parent == cache and entry != entry_of(TINY)
+    entry = model_cache.cache_entry(original.original_cache_metadata(TINY, swapped_bce))
+    assert entry.parent == cache and entry != model_cache.cache_entry(training.cache_metadata(TINY))
     assert json.loads((entry / "meta.json").read_text())["metadata"]["swapped_bce"] is swapped_bce
-    assert original_entry_of(TINY, not swapped_bce) != entry
+    assert model_cache.cache_entry(original.original_cache_metadata(TINY, not swapped_bce)) != entry
 
 
 def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
@@ -223,7 +215,7 @@ def test_damaged_original_cache_entry_is_retrained(cache, monkeypatch):
 
     monkeypatch.setattr(original, "train_original", build_instead_of_training)
     original.trained_original_vae(TINY)
-    entry = original_entry_of(TINY, True)
+    entry = model_cache.cache_entry(original.original_cache_metadata(TINY, True))
     (entry / "model.keras").write_bytes(b"corrupt")
     with pytest.warns(UserWarning, match="retraining"):
         vae, _ = original.trained_original_vae(TINY)

@@ -1,9 +1,13 @@
 """The exercises: every solution passes its check, every named mistake gets its message,
-empty answers are "not attempted", checks never change their input; and the student
-edition drops the solutions."""
+empty answers are "not attempted", any other answer a verdict rather than a traceback,
+checks never change their input; and the student edition drops the solutions.
+
+Each test checks every exercise (or every mistake) and names each one that fails.
+"""
 
 import contextlib
 import io
+import math
 import os
 import subprocess
 import sys
@@ -59,27 +63,57 @@ def test_every_lesson_has_at_least_two_exercises():
         assert len(names) >= 2, lesson.__name__
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.name)
-def test_solution_passes_its_check(exercise):
-    verdict = exercise.verdict(solution_answer(exercise))
-    assert verdict.status == checking.CORRECT, verdict.text
-    assert printed(exercise.check, solution_answer(exercise)).startswith("Correct. ")
+def by_name(exercises=EXERCISES):
+    return [(exercise.name, exercise) for exercise in exercises]
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.name)
-@pytest.mark.parametrize("empty", [..., None], ids=["ellipsis", "none"])
-def test_empty_answer_is_not_attempted(exercise, empty):
-    text = printed(exercise.check, empty)
-    assert text.startswith("Not attempted yet") and f"{exercise.name}.hint()" in text
+def test_every_solution_passes_its_check(check_each):
+    def passes(exercise):
+        verdict = exercise.verdict(solution_answer(exercise))
+        assert verdict.status == checking.CORRECT, verdict.text
+        assert printed(exercise.check, solution_answer(exercise)).startswith("Correct. ")
+
+    check_each(by_name(), passes)
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.name)
-def test_hints_and_solution_print(exercise):
-    assert 1 <= len(exercise.hints) <= 3
-    assert printed(exercise.hint).startswith(f"Hint 1 of {len(exercise.hints)}: ")
-    assert printed(exercise.hint, 9).startswith(f"Hint {len(exercise.hints)} of")  # too high: the last one
-    assert exercise.solution_code in printed(exercise.solution)
-    assert "answer =" in exercise.solution_code
+def test_an_empty_answer_is_not_attempted(check_each):
+    def not_attempted(exercise):
+        for empty in (..., None):
+            text = printed(exercise.check, empty)
+            assert text.startswith("Not attempted yet"), f"answer {empty!r}: {text}"
+            assert f"{exercise.name}.hint()" in text, f"answer {empty!r}: {text}"
+
+    check_each(by_name(), not_attempted)
+
+
+def test_hints_and_solution_print(check_each):
+    def prints(exercise):
+        assert 1 <= len(exercise.hints) <= 3
+        assert printed(exercise.hint).startswith(f"Hint 1 of {len(exercise.hints)}: ")
+        assert printed(exercise.hint, 9).startswith(f"Hint {len(exercise.hints)} of")  # too high: the last one
+        assert exercise.solution_code in printed(exercise.solution)
+        assert "answer =" in exercise.solution_code
+
+    check_each(by_name(), prints)
+
+
+# Any answer, however wrong, gets a printed verdict, never a traceback.
+BAD_ANSWERS = {
+    "string": "abc", "NaN": math.nan, "infinity": math.inf, "empty list": [], "empty dict": {}, "huge": 1e300,
+    "negative": -1, "object": object(), "function returning None": lambda *args: None,
+    "function raising": lambda *args: 1 / 0, "NaN array": np.full((3, 3), np.nan), "bool": True,
+}
+
+
+def test_any_wrong_answer_gets_a_verdict_never_a_traceback(check_each):
+    def gets_a_verdict(exercise):
+        for label, answer in BAD_ANSWERS.items():
+            with np.errstate(all="ignore"):
+                verdict = exercise.verdict(answer)
+            assert verdict.status != checking.CORRECT, f"answer {label}: {verdict.text}"
+            assert verdict.text.startswith("Not yet."), f"answer {label}: {verdict.text}"
+
+    check_each(by_name(), gets_a_verdict)
 
 
 # --- Wrong answers: (exercise, mistake it must name, a function building the wrong answer) ----
@@ -288,14 +322,20 @@ def _farthest_classes(z_mean, labels):
     return tuple(int(i) for i in np.unravel_index(np.argmax(distances), distances.shape))
 
 
-@pytest.mark.parametrize(
-    "exercise, mistake, wrong_answer", WRONG_ANSWERS, ids=[f"{e.name}-{m}" for e, m, _ in WRONG_ANSWERS]
-)
-def test_each_mistake_gets_its_message(exercise, mistake, wrong_answer):
-    with np.errstate(all="ignore"):
-        verdict = exercise.verdict(wrong_answer())
-    assert verdict.status == mistake, verdict.text
-    assert verdict.text.startswith("Not yet. ") and len(verdict.text) > 40
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.__name__.rsplit(".", 1)[1])
+def test_each_mistake_gets_its_message(lesson, check_each):
+    """Every named mistake of the lesson's exercises, made on purpose, is named."""
+
+    def named(case):
+        exercise, mistake, wrong_answer = case
+        with np.errstate(all="ignore"):
+            verdict = exercise.verdict(wrong_answer())
+        assert verdict.status == mistake, f"diagnosed {verdict.status!r}: {verdict.text}"
+        assert verdict.text.startswith("Not yet. ") and len(verdict.text) > 40, verdict.text
+
+    lesson_exercises = {id(value) for value in vars(lesson).values() if isinstance(value, checking.Exercise)}
+    cases = [row for row in WRONG_ANSWERS if id(row[0]) in lesson_exercises]
+    check_each(((f"{exercise.name}: {mistake}", (exercise, mistake, wrong)) for exercise, mistake, wrong in cases), named)
 
 
 def test_every_declared_mistake_is_tested():

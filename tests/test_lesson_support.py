@@ -108,22 +108,31 @@ def test_standard_error_is_std_over_root_n_and_covers_the_error():
         samples)))
 
 
-@pytest.mark.parametrize("samples, axis, error", [
-    (np.ones((1, 3)), 0, ValueError),
-    (np.ones((4, 3)), 2, ValueError),
-    (np.ones((4, 3)), 0.5, TypeError),
-])
-def test_standard_error_rejects_bad_arguments(samples, axis, error):
-    with pytest.raises(error, match="Invalid value received for argument"):
-        losses.monte_carlo_standard_error(samples, axis=axis)
+def test_standard_error_rejects_bad_arguments(check_each):
+    rows = [
+        (np.ones((1, 3)), 0, ValueError),
+        (np.ones((4, 3)), 2, ValueError),
+        (np.ones((4, 3)), 0.5, TypeError),
+    ]
+
+    def check(row):
+        samples, axis, error = row
+        with pytest.raises(error, match="Invalid value received for argument"):
+            losses.monte_carlo_standard_error(samples, axis=axis)
+
+    check_each(rows=rows, check=check)
 
 
-@pytest.mark.parametrize("num_samples, error", [
-    (0, ValueError), (2.0, TypeError), (True, TypeError)])
-def test_kl_samples_rejects_bad_num_samples(num_samples, error):
-    with pytest.raises(error, match="`num_samples`"):
-        sampling.monte_carlo_kl_samples(
-            np.zeros((1, 2)), np.zeros((1, 2)), num_samples, seed=0)
+def test_kl_samples_rejects_bad_num_samples(check_each):
+    rows = [(0, ValueError), (2.0, TypeError), (True, TypeError)]
+
+    def check(row):
+        num_samples, error = row
+        with pytest.raises(error, match="`num_samples`"):
+            sampling.monte_carlo_kl_samples(
+                np.zeros((1, 2)), np.zeros((1, 2)), num_samples, seed=0)
+
+    check_each(rows=rows, check=check)
 
 
 def test_gradient_estimates_draws_one_histogram_per_estimator_and_the_line():
@@ -144,13 +153,18 @@ def test_gradient_estimates_draws_one_histogram_per_estimator_and_the_line():
     assert len(axis.patches) == 2 * 20
 
 
-@pytest.mark.parametrize("estimates, bins, error", [
-    ({}, 10, ValueError),
-    ({"a": np.ones(3)}, 0, ValueError),
-    ({"a": np.ones(3)}, 2.5, TypeError),
-])
-def test_gradient_estimates_rejects_bad_arguments(estimates, bins, error):
-    from vae_lessons import plots
+def test_gradient_estimates_rejects_bad_arguments(check_each):
+    rows = [
+        ({}, 10, ValueError),
+        ({"a": np.ones(3)}, 0, ValueError),
+        ({"a": np.ones(3)}, 2.5, TypeError),
+    ]
 
-    with pytest.raises(error, match="Invalid value received for argument"):
-        plots.gradient_estimates(estimates, exact=0.0, bins=bins)
+    def check(row):
+        estimates, bins, error = row
+        from vae_lessons import plots
+
+        with pytest.raises(error, match="Invalid value received for argument"):
+            plots.gradient_estimates(estimates, exact=0.0, bins=bins)
+
+    check_each(rows=rows, check=check)

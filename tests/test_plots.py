@@ -86,18 +86,13 @@ def test_loss_curves():
 
 
 def test_lesson_7_figures():
-    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
-    other = evaluation.HeldOutScore(negative_elbo=160.0, reconstruction=155.0, kl=5.0, standard_error=1.0, num_digits=10)
     figures = [
         plots.bound_vs_samples([1, 10, 100], [125.0, 122.0, 121.0], 126.0),
-        plots.rate_distortion_with_values({"a": score, "b": other}),
         plots.kl_per_dimension({"a": np.array([0.1, 2.0]), "b": np.array([1.0, 1.0, 0.0])}),
     ]
     assert all(len(figure.axes) >= 1 for figure in figures)
     with pytest.raises(ValueError, match="argument `negative_log_likelihoods`"):
         plots.bound_vs_samples([1, 10], [1.0], 2.0)
-    with pytest.raises(ValueError, match="argument `scores`"):
-        plots.rate_distortion_with_values({})
 
 
 # --- alternative text: every figure says what it shows (issue #15) ------------------
@@ -171,8 +166,6 @@ def test_loss_curves_describe_first_and_last_values():
 
 
 def test_lesson_7_figures_describe_their_numbers():
-    score = evaluation.HeldOutScore(negative_elbo=120.0, reconstruction=100.0, kl=20.0, standard_error=1.0, num_digits=10)
-    other = evaluation.HeldOutScore(negative_elbo=160.0, reconstruction=155.0, kl=5.0, standard_error=1.0, num_digits=10)
     bound = _described(plots.bound_vs_samples([1, 10, 100], [125.0, 122.0, 121.0], 126.0))
     assert "125.0 at k = 1, 122.0 at k = 10, 121.0 at k = 100" in bound and "negative ELBO, 126.0 nats" in bound
     kl = _described(plots.kl_per_dimension({"a": np.array([0.05, 2.0]), "b": np.array([1.0, 1.0, 0.0])}))

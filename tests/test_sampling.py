@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-from conftest import gradients
 
 from vae_lessons import losses, sampling
 
@@ -32,7 +31,7 @@ def test_same_seed_same_noise():
     np.testing.assert_array_equal(first, second)
 
 
-def test_gradients_reach_z_mean_and_z_log_var():
+def test_gradients_reach_z_mean_and_z_log_var(gradients):
     epsilon = np.array([[0.5, -2.0], [1.0, 0.0]], np.float32)
     z_log_var = np.array([[0.0, np.log(4.0)], [1.0, -1.0]], np.float32)
     z_mean = np.ones((2, 2), np.float32)
@@ -52,13 +51,14 @@ def test_layer_adds_the_weighted_mean_kl_as_a_scalar_loss():
     assert loss.shape == () and loss == pytest.approx(2.0 * 0.25)
 
 
-@pytest.mark.parametrize(
-    "kl_weight, error",
-    [(-1.0, ValueError), (float("nan"), ValueError), (float("inf"), ValueError), ("1", TypeError), (True, TypeError)],
-)
-def test_kl_weight_must_be_a_finite_non_negative_number(kl_weight, error):
-    with pytest.raises(error, match="Invalid value received for argument `kl_weight`. Expected a finite number >= 0"):
-        sampling.Sampling(kl_weight=kl_weight)
+def test_kl_weight_must_be_a_finite_non_negative_number(check_each):
+    def refused(case):
+        kl_weight, error = case
+        with pytest.raises(error, match="Invalid value received for argument `kl_weight`. Expected a finite number >= 0"):
+            sampling.Sampling(kl_weight=kl_weight)
+
+    cases = [(-1.0, ValueError), (float("nan"), ValueError), (float("inf"), ValueError), ("1", TypeError), (True, TypeError)]
+    check_each(((f"kl_weight={value!r}", (value, error)) for value, error in cases), refused)
 
 
 def test_kl_weight_accepts_numpy_numbers():

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import signal
 
@@ -5,16 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from test_data import make_idx_folder, write_idx
-from vae_lessons import data, losses, models, training
 from vae_lessons import cache as model_cache
+from vae_lessons import data, losses, models, training
 
 TINY = training.TrainingConfig(hidden_units=16, epochs=2, batch_size=64, validation_size=100, train_size=200, seed=3)
-
-def entry_of(config):
-    """The model cache's folder for ``config`` on this backend."""
-    return model_cache.cache_entry(training.cache_metadata(config))
-
 
 
 def weights_of(vae):
@@ -31,6 +26,25 @@ def test_same_seed_same_backend_same_weights():
     assert not np.array_equal(weights_of(first)[0], weights_of(other)[0])
 
 
+# the other input path: a PyDataset redrawing black-and-white pixels every epoch, and a
+# callback (KL warm-up) that changes a model variable between executions
+BINARIZED_WARM_UP = dataclasses.replace(TINY, binarized=True, kl_warmup_epochs=2)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="Keras runs one step per execution on PyTorch")
+@pytest.mark.parametrize("config", [TINY, BINARIZED_WARM_UP], ids=["arrays", "binarized-warm-up"])
+def test_steps_per_execution_keeps_weights_and_history_identical(monkeypatch, config):
+    """A speed setting changes the time, never the result: same seed, bitwise the same
+    weights and history with one step per execution and with the package's setting
+    (TINY's 200 digits make 4 steps per epoch, the last one partial)."""
+    grouped, grouped_history = training.train(config)
+    monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 1)
+    single, single_history = training.train(config)
+    assert grouped_history == single_history
+    for grouped_weight, single_weight in zip(grouped.get_weights(), single.get_weights(), strict=True):
+        np.testing.assert_array_equal(grouped_weight, single_weight)
+
+
 def test_training_data_sizes():
     x_train, x_validation = training.training_data(TINY)
     assert x_train.shape == (200, 784) and x_validation.shape == (100, 784)
@@ -38,7 +52,7 @@ def test_training_data_sizes():
         training.training_data(training.TrainingConfig(train_size=3999))
 
 
-def idx_folder(folder, num_train=120, seed=0):
+def idx_folder(make_idx_folder, folder, num_train=120, seed=0):
     """A small MNIST in the four IDX .gz files, written by the test (never downloaded)."""
     rng = np.random.default_rng(seed)
     arrays = {
@@ -50,8 +64,8 @@ def idx_folder(folder, num_train=120, seed=0):
     return make_idx_folder(folder, arrays), arrays
 
 
-def test_source_trains_on_a_local_idx_folder_and_keys_the_cache(tmp_path, cache):
-    folder, arrays = idx_folder(tmp_path / "mnist")
+def test_source_trains_on_a_local_idx_folder_and_keys_the_cache(tmp_path, cache, make_idx_folder, write_idx):
+    folder, arrays = idx_folder(make_idx_folder, tmp_path / "mnist")
     config = training.TrainingConfig(
         hidden_units=8, epochs=1, batch_size=32, validation_size=20, source=folder, seed=1
     )
@@ -64,12 +78,12 @@ def test_source_trains_on_a_local_idx_folder_and_keys_the_cache(tmp_path, cache)
     assert metadata["config"]["source"] == str(folder)
     assert metadata["data_sha256"] == {name: data.sha256_of(folder / name) for name in data.IDX_FILES.values()}
     training.trained_vae(config)
-    entry = entry_of(config)
+    entry = model_cache.cache_entry(training.cache_metadata(config))
     assert entry.is_dir()
     # Changing a file changes the cache key: the old entry no longer matches.
     write_idx(folder / data.IDX_FILES["x_train"], arrays["x_train"][::-1].copy())
     assert training.cache_metadata(config)["data_sha256"] != metadata["data_sha256"]
-    assert entry_of(config) != entry
+    assert model_cache.cache_entry(training.cache_metadata(config)) != entry
 
 
 def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
@@ -85,22 +99,26 @@ def test_source_defaults_to_the_sample_and_rejects_bad_values(tmp_path):
         training.cache_metadata(training.TrainingConfig(source=tmp_path / "empty"))
 
 
-@pytest.mark.parametrize(
-    "field, value, error",
-    [("epochs", 0, ValueError), ("latent_dim", 2.5, TypeError), ("kl_weight", -1.0, ValueError),
-     ("kl_weight", float("inf"), ValueError), ("learning_rate", float("nan"), ValueError),
-     ("learning_rate", 0.0, ValueError), ("train_size", 0, ValueError), ("seed", -1, ValueError),
-     ("seed", 2**32, ValueError), ("batch_size", True, TypeError)],
-)
-def test_config_rejects_bad_values(field, value, error):
-    with pytest.raises(error, match=f"Invalid value received for argument `{field}`"):
-        training.TrainingConfig(**{field: value})
+def test_config_rejects_bad_values(check_each):
+    """Every field is checked (how the checks word their messages: tests/test_validation.py)."""
+    cases = [("epochs", 0, ValueError), ("latent_dim", 2.5, TypeError), ("kl_weight", -1.0, ValueError),
+             ("kl_weight", float("inf"), ValueError), ("learning_rate", float("nan"), ValueError),
+             ("learning_rate", 0.0, ValueError), ("train_size", 0, ValueError), ("seed", -1, ValueError),
+             ("seed", 2**32, ValueError), ("batch_size", True, TypeError), ("hidden_units", "8", TypeError),
+             ("validation_size", -1, ValueError)]  # fmt: skip
+
+    def refused(case):
+        field, value, error = case
+        with pytest.raises(error, match=f"Invalid value received for argument `{field}`"):
+            training.TrainingConfig(**{field: value})
+
+    check_each(((f"{field}={value!r}", (field, value, error)) for field, value, error in cases), refused)
 
 
 def test_config_normalises_numbers_so_equal_settings_share_a_cache_key():
     one = training.TrainingConfig(kl_weight=1, latent_dim=np.int64(2), learning_rate=np.float32(0.5), seed=np.uint32(0))
     same = training.TrainingConfig(kl_weight=1.0, latent_dim=2, learning_rate=0.5, seed=0)
-    assert one == same and entry_of(one) == entry_of(same)
+    assert one == same and model_cache.cache_entry(training.cache_metadata(one)) == model_cache.cache_entry(training.cache_metadata(same))
     assert type(one.kl_weight) is float and type(one.latent_dim) is int and type(one.seed) is int
     assert training.TrainingConfig(seed=2**32 - 1).seed == 2**32 - 1
 

@@ -164,10 +164,20 @@ def test_javascript_forward_pass_matches_its_numpy_twin(realistic_decoder, tmp_p
 # --- the decoder check -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("not_a_model", ["decoder", np.zeros((2, 784)), None, 3])
-def test_explorer_rejects_what_is_not_a_keras_model(not_a_model):
-    with pytest.raises(TypeError, match="expected a Keras decoder model"):
-        widgets.LatentExplorer(not_a_model)
+def raises(error, pattern):
+    """A check for ``check_each``: ``call()`` raises ``error`` matching ``pattern``."""
+
+    def check(call):
+        with pytest.raises(error, match=pattern):
+            call()
+
+    return check
+
+
+def test_explorer_rejects_what_is_not_a_keras_model(check_each):
+    cases = [(repr(value), value) for value in ["decoder", np.zeros((2, 784)), None, 3]]
+    check_each(((name, lambda value=value: widgets.LatentExplorer(value)) for name, value in cases),
+               raises(TypeError, "expected a Keras decoder model"))
 
 
 def _decoder(latent_dim=2, hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "sigmoid"))):
@@ -183,23 +193,28 @@ def test_explorer_accepts_a_bare_decoder_of_the_right_architecture():
     assert explorer.latent_dim == 3 and explorer.dimensions == [0, 1, 2]
 
 
-@pytest.mark.parametrize(
-    "decoder, message",
-    [
-        (_decoder(hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 100, "sigmoid"))), "28x28 = 784 pixels"),
-        (_decoder(hidden=(("decoder_hidden", 16, "tanh"), ("x_reconstructed", 784, "sigmoid"))), "expected activation relu"),
-        (_decoder(hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "linear"))), "expected activation sigmoid"),
-        (_decoder(hidden=(("dense_a", 16, "relu"), ("dense_b", 784, "sigmoid"))), "only this package's MLP decoder"),
-        (
-            _decoder(hidden=(("decoder_hidden", 16, "relu"), ("extra", 16, "relu"), ("x_reconstructed", 784, "sigmoid"))),
+def test_explorer_rejects_decoders_of_another_architecture(check_each):
+    cases = {
+        "output not 784": ((("decoder_hidden", 16, "relu"), ("x_reconstructed", 100, "sigmoid")), "28x28 = 784 pixels"),
+        "hidden not relu": (
+            (("decoder_hidden", 16, "tanh"), ("x_reconstructed", 784, "sigmoid")), "expected activation relu"
+        ),
+        "output not sigmoid": (
+            (("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "linear")), "expected activation sigmoid"
+        ),
+        "other names": ((("dense_a", 16, "relu"), ("dense_b", 784, "sigmoid")), "only this package's MLP decoder"),
+        "an extra layer": (
+            (("decoder_hidden", 16, "relu"), ("extra", 16, "relu"), ("x_reconstructed", 784, "sigmoid")),
             "only this package's MLP decoder",
         ),
-    ],
-    ids=["output-not-784", "hidden-not-relu", "output-not-sigmoid", "other-names", "extra-layer"],
-)
-def test_explorer_rejects_decoders_of_another_architecture(decoder, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
-        widgets.LatentExplorer(decoder)
+    }
+
+    def refused(case):
+        hidden, message = case
+        with pytest.raises(ValueError, match=re.escape(message)):
+            widgets.LatentExplorer(_decoder(hidden=hidden))
+
+    check_each(cases.items(), refused)
 
 
 def test_explorer_rejects_a_whole_vae_as_decoder_argument_of_the_checker(small_vae):
@@ -239,17 +254,18 @@ def test_a_z_from_the_browser_is_read_back_as_z(explorer):
     assert explorer.z.dtype == np.float32
 
 
-@pytest.mark.parametrize("value", [[0.5], [0.5, "a"], [0.5, None], [0.5, 9.0], "ab"])
-def test_a_wrong_z_from_the_browser_is_refused(explorer, value):
-    explorer.z = [0.25, 0.5]
-    with pytest.raises((TypeError, ValueError), match="z"):
-        explorer.set_state({"z": value})
-    np.testing.assert_allclose(explorer.z, [0.25, 0.5])
+def test_a_wrong_z_from_the_browser_is_refused_and_changes_nothing(explorer, check_each):
+    def refused(value):
+        explorer.z = [0.25, 0.5]
+        with pytest.raises((TypeError, ValueError), match="z"):
+            explorer.set_state({"z": value})
+        np.testing.assert_allclose(explorer.z, [0.25, 0.5])
+
+    check_each(((repr(value), value) for value in [[0.5], [0.5, "a"], [0.5, None], [0.5, 9.0], "ab"]), refused)
 
 
-@pytest.mark.parametrize(
-    "value, error, message",
-    [
+def test_setting_a_wrong_z_fails_clearly_and_changes_nothing(explorer, check_each):
+    cases = [
         ([1.0], ValueError, r"expected shape \(2,\)"),
         ([1.0, 2.0, 3.0], ValueError, r"expected shape \(2,\)"),
         ([[1.0, 2.0]], ValueError, r"expected shape \(2,\)"),
@@ -258,13 +274,16 @@ def test_a_wrong_z_from_the_browser_is_refused(explorer, value):
         ([np.nan, 0.0], ValueError, "finite"),
         (["a", "b"], TypeError, "expected 2 numbers"),
         (None, TypeError, "expected 2 numbers"),
-    ],
-)
-def test_setting_a_wrong_z_fails_clearly_and_changes_nothing(explorer, value, error, message):
-    explorer.z = [0.25, 0.5]
-    with pytest.raises(error, match=message):
-        explorer.z = value
-    np.testing.assert_allclose(explorer.z, [0.25, 0.5])
+    ]
+
+    def refused(case):
+        value, error, message = case
+        explorer.z = [0.25, 0.5]
+        with pytest.raises(error, match=message):
+            explorer.z = value
+        np.testing.assert_allclose(explorer.z, [0.25, 0.5])
+
+    check_each(((f"z = {case[0]!r}", case) for case in cases), refused)
 
 
 def test_image_is_the_keras_decoders_output(explorer, small_vae):
@@ -302,21 +321,23 @@ def test_examples_accept_float_pixels(small_vae, digits):
     assert [example["label"] for example in explorer.examples] == [None] * 6
 
 
-@pytest.mark.parametrize(
-    "examples, labels, error, message",
-    [
-        (np.zeros((3, 28, 27), np.uint8), None, ValueError, r"expected shape \(n, 28, 28\)"),
-        (np.zeros((3, 10)), None, ValueError, r"expected shape \(n, 28, 28\) or \(n, 784\)"),
-        (np.full((3, 784), 2.0), None, ValueError, r"\[0, 1\]"),
-        (np.zeros((21, 28, 28), np.uint8), None, ValueError, "1 to 20 digits"),
-        (np.zeros((3, 28, 28), np.uint8), [1, 2], ValueError, r"expected shape \(3,\)"),
-        (None, [1, 2], ValueError, "labels given without examples"),
-        (np.array([["a"] * 784]), None, TypeError, "uint8 or float"),
-    ],
-)
-def test_wrong_examples_fail_clearly(small_vae, examples, labels, error, message):
-    with pytest.raises(error, match=message):
-        widgets.LatentExplorer(small_vae, examples=examples, labels=labels)
+def test_wrong_examples_fail_clearly(small_vae, check_each):
+    cases = {
+        "28 by 27 images": (np.zeros((3, 28, 27), np.uint8), None, ValueError, r"expected shape \(n, 28, 28\)"),
+        "10 pixels": (np.zeros((3, 10)), None, ValueError, r"expected shape \(n, 28, 28\) or \(n, 784\)"),
+        "pixels of 2.0": (np.full((3, 784), 2.0), None, ValueError, r"\[0, 1\]"),
+        "21 digits": (np.zeros((21, 28, 28), np.uint8), None, ValueError, "1 to 20 digits"),
+        "fewer labels": (np.zeros((3, 28, 28), np.uint8), [1, 2], ValueError, r"expected shape \(3,\)"),
+        "labels alone": (None, [1, 2], ValueError, "labels given without examples"),
+        "strings": (np.array([["a"] * 784]), None, TypeError, "uint8 or float"),
+    }
+
+    def refused(case):
+        examples, labels, error, message = case
+        with pytest.raises(error, match=message):
+            widgets.LatentExplorer(small_vae, examples=examples, labels=labels)
+
+    check_each(cases.items(), refused)
 
 
 def test_z_range_widens_to_hold_the_examples(small_vae, digits):
@@ -340,9 +361,8 @@ def test_explicit_z_range_clips_the_examples(small_vae, digits):
     assert explorer.get_state()["z_range"] == 0.01
 
 
-@pytest.mark.parametrize(
-    "keyword, value, error, message",
-    [
+def test_wrong_settings_fail_clearly(small_vae, check_each):
+    cases = [
         ("z_range", 0, ValueError, r"`z_range`. Expected a finite number between 0 and 100"),
         ("z_range", float("inf"), ValueError, "`z_range`. Expected a finite number"),
         ("z_range", "3", TypeError, "`z_range`. Expected a finite number"),
@@ -351,11 +371,14 @@ def test_explicit_z_range_clips_the_examples(small_vae, digits):
         ("step", None, TypeError, "`step`. Expected a finite number"),
         ("image_size", 10, ValueError, "`image_size`. Expected an integer between 28 and 1024"),
         ("image_size", 252.0, TypeError, "`image_size`. Expected an integer"),
-    ],
-)
-def test_wrong_settings_fail_clearly(small_vae, keyword, value, error, message):
-    with pytest.raises(error, match=message):
-        widgets.LatentExplorer(small_vae, **{keyword: value})
+    ]
+
+    def refused(case):
+        keyword, value, error, message = case
+        with pytest.raises(error, match=message):
+            widgets.LatentExplorer(small_vae, **{keyword: value})
+
+    check_each(((f"{case[0]}={case[1]!r}", case) for case in cases), refused)
 
 
 def test_large_latent_dim_shows_the_first_eight_sliders_but_keeps_all_of_z(wide_vae):
@@ -381,9 +404,8 @@ def test_dimensions_can_be_chosen_and_changed(wide_vae):
     assert explorer.dimensions == list(range(8))
 
 
-@pytest.mark.parametrize(
-    "dimensions, error, message",
-    [
+def test_bad_dimension_choices_fail_clearly(wide_vae, check_each):
+    cases = [
         ([0, 12], ValueError, r"in 0\.\.11 \(latent_dim=12\). Received: dimensions=\[0, 12\]"),
         ([-1], ValueError, r"Received: dimensions=\[-1\]"),
         ([1, 1], ValueError, "distinct"),
@@ -392,11 +414,14 @@ def test_dimensions_can_be_chosen_and_changed(wide_vae):
         ([True], TypeError, "`dimensions`. Expected a non-empty sequence of distinct integers"),
         ("01", TypeError, "sequence of distinct integers"),
         (3, TypeError, "sequence of distinct integers"),
-    ],
-)
-def test_bad_dimension_choices_fail_clearly(wide_vae, dimensions, error, message):
-    with pytest.raises(error, match=message):
-        widgets.LatentExplorer(wide_vae, dimensions=dimensions)
+    ]
+
+    def refused(case):
+        dimensions, error, message = case
+        with pytest.raises(error, match=message):
+            widgets.LatentExplorer(wide_vae, dimensions=dimensions)
+
+    check_each(((f"dimensions={case[0]!r}", case) for case in cases), refused)
 
 
 def test_most_active_dimensions_ranks_by_variance_of_z_mean():
@@ -447,15 +472,19 @@ def test_a_large_state_warns_with_its_size():
         widgets.LatentExplorer(decoder)
 
 
-@pytest.mark.parametrize("layer, index", [("decoder_hidden", 0), ("decoder_hidden", 1), ("x_reconstructed", 0)])
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_a_decoder_with_nan_or_inf_weights_is_refused(layer, index, bad):
-    decoder = _decoder()
-    weights = decoder.get_layer(layer).get_weights()
-    weights[index].flat[0] = bad
-    decoder.get_layer(layer).set_weights(weights)
-    with pytest.raises(ValueError, match=rf"NaN or infinity \({layer} {'kernel' if index == 0 else 'bias'}\)"):
-        widgets.LatentExplorer(decoder)
+def test_a_decoder_with_nan_or_inf_weights_is_refused(check_each):
+    def refused(case):
+        layer, index, bad = case
+        decoder = _decoder()
+        weights = decoder.get_layer(layer).get_weights()
+        weights[index].flat[0] = bad
+        decoder.get_layer(layer).set_weights(weights)
+        with pytest.raises(ValueError, match=rf"NaN or infinity \({layer} {'kernel' if index == 0 else 'bias'}\)"):
+            widgets.LatentExplorer(decoder)
+
+    cases = [(layer, index, bad) for layer, index in [("decoder_hidden", 0), ("decoder_hidden", 1), ("x_reconstructed", 0)]
+             for bad in (np.nan, np.inf)]  # fmt: skip
+    check_each(((f"{layer} weights[{index}] = {bad}", (layer, index, bad)) for layer, index, bad in cases), refused)
 
 
 @pytest.mark.skipif(NODE is None, reason="needs Node.js to run the front end's checks")
@@ -515,19 +544,21 @@ def test_conditional_packed_weights_hold_the_label_rows(conditional_vae):
     assert widgets.pack_decoder_weights(models.build_decoder(2, 8))["condition_dim"] == 0
 
 
-@pytest.mark.parametrize("label", [0, 3, 7, 9])
-def test_conditional_browser_image_matches_keras_for_each_label(conditional_explorer, conditional_vae, label):
-    conditional_explorer.label = label
-    for z in latent_grid(2, count=5):
-        keras_pixels = conditional_vae.decode(z[None, :], label).reshape(28, 28)
-        np.testing.assert_allclose(conditional_explorer.browser_image(z), keras_pixels, atol=2e-3)
-        np.testing.assert_allclose(conditional_explorer.image(z), keras_pixels, atol=1e-6)
-    # an explicit label wins over the current one
-    other = (label + 5) % 10
-    np.testing.assert_allclose(
-        conditional_explorer.image([0.5, -1.0], label=other),
-        conditional_vae.decode(np.array([[0.5, -1.0]]), other).reshape(28, 28), atol=1e-6,
-    )
+def test_conditional_browser_image_matches_keras_for_each_label(conditional_explorer, conditional_vae, check_each):
+    def matches(label):
+        conditional_explorer.label = label
+        for z in latent_grid(2, count=5):
+            keras_pixels = conditional_vae.decode(z[None, :], label).reshape(28, 28)
+            np.testing.assert_allclose(conditional_explorer.browser_image(z), keras_pixels, atol=2e-3)
+            np.testing.assert_allclose(conditional_explorer.image(z), keras_pixels, atol=1e-6)
+        # an explicit label wins over the current one
+        other = (label + 5) % 10
+        np.testing.assert_allclose(
+            conditional_explorer.image([0.5, -1.0], label=other),
+            conditional_vae.decode(np.array([[0.5, -1.0]]), other).reshape(28, 28), atol=1e-6,
+        )
+
+    check_each(((f"label {label}", label) for label in (0, 3, 7, 9)), matches)
 
 
 def test_the_label_changes_the_drawn_digit(conditional_explorer):

@@ -1,4 +1,6 @@
-"""The test-suite benchmark's helpers: test files from JUnit XML, the machine's busy CPU."""
+"""The test-suite benchmark's helpers: test files from JUnit XML, the machine's busy CPU.
+
+Run with ``pytest benchmarks/`` (not in the default test paths)."""
 
 import sys
 
@@ -10,7 +12,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="5">
 <testcase classname="tests.test_book" name="test_a" time="2.5" />
 <testcase classname="tests.test_book" name="test_b[dark]" time="1.0" />
-<testcase classname="tests.test_full_suite_benchmark.SomeClass" name="test_c" time="0.3" />
+<testcase classname="tests.test_cache.SomeClass" name="test_c" time="0.3" />
 <testcase classname="notebooks.01_data.ipynb" name="Cell 0" time="1.0" />
 <testcase classname="notebooks.01_data.ipynb" name="Cell 1" time="4.0" />
 </testsuite></testsuites>
@@ -19,7 +21,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 def test_junit_classnames_map_to_their_files():
     assert full_suite.file_of("tests.test_book") == "tests/test_book.py"
-    assert full_suite.file_of("tests.test_full_suite_benchmark.SomeClass") == "tests/test_full_suite_benchmark.py"
+    assert full_suite.file_of("tests.test_cache.SomeClass") == "tests/test_cache.py"
     assert full_suite.file_of("notebooks.08_studies.ipynb") == "notebooks/08_studies.ipynb"
     assert full_suite.file_of("no.such.module") == "no.such.module"  # said as it came, not guessed
 
@@ -28,8 +30,8 @@ def test_seconds_by_file_sums_each_files_tests_largest_first(tmp_path):
     report = tmp_path / "junit.xml"
     report.write_text(JUNIT, encoding="utf-8")
     seconds = full_suite.seconds_by_file(report)
-    assert seconds == {"notebooks/01_data.ipynb": 5.0, "tests/test_book.py": 3.5, "tests/test_full_suite_benchmark.py": 0.3}
-    assert list(seconds) == ["notebooks/01_data.ipynb", "tests/test_book.py", "tests/test_full_suite_benchmark.py"]
+    assert seconds == {"notebooks/01_data.ipynb": 5.0, "tests/test_book.py": 3.5, "tests/test_cache.py": 0.3}
+    assert list(seconds) == ["notebooks/01_data.ipynb", "tests/test_book.py", "tests/test_cache.py"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/stat is Linux's")

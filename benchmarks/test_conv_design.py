@@ -1,4 +1,6 @@
-"""The lesson-9 benchmarks' helpers: augmentation, candidates' optimizers, conditional scoring."""
+"""The lesson-9 benchmarks' helpers: augmentation, candidates' optimizers, conditional scoring.
+
+Run with ``pytest benchmarks/`` (not in the default test paths)."""
 
 import dataclasses
 
