@@ -21,7 +21,7 @@ import vae_lessons  # noqa: F401  (the package picks the backend: see ARCHITECTU
 
 import keras
 
-from vae_lessons import architectures, losses, models, sampling, saving
+from vae_lessons import architectures, losses, models, saving
 
 matplotlib.use("Agg")
 
