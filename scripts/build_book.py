@@ -226,14 +226,15 @@ STUDENT_EDITION_ZIP = "vae-lessons-student-edition.zip"  # linked from book/intr
 def stage_student_edition(source: Path, notebooks: Path) -> Path:
     """Write the student edition's zip into the staged ``source``, for the download link.
 
-    Runs ``python -m scripts.student_edition`` (solution cells removed, nothing
-    re-executed) in a separate process, so this script keeps running as a plain file.
+    Runs ``python -m scripts.student_edition --download`` (solution cells removed,
+    nothing re-executed; the package's wheel, a README and environment.yml beside the
+    lessons) in a separate process, so this script keeps running as a plain file.
     """
     target = source / STUDENT_EDITION_ZIP
     with tempfile.TemporaryDirectory() as scratch:
         paths = [str(path) for path in sorted(notebooks.glob("*.ipynb"))]
         subprocess.run(
-            [sys.executable, "-m", "scripts.student_edition", *paths, "--output", scratch, "--zip", str(target)],
+            [sys.executable, "-m", "scripts.student_edition", *paths, "--output", scratch, "--zip", str(target), "--download"],
             cwd=REPO, check=True, capture_output=True, text=True,
         )
     return target

@@ -92,6 +92,9 @@ def test_the_intro_offers_the_student_edition_for_download(built):
     links = re.findall(r'href="(_downloads/[^"]+\.zip)"', (built / "intro.html").read_text(encoding="utf-8"))
     assert len(links) == 1, links
     with zipfile.ZipFile(built / links[0]) as archive:
-        (name,) = archive.namelist()
+        names = archive.namelist()
+        (name,) = [name for name in names if name.endswith(".ipynb")]
         lesson = archive.read(name).decode()
     assert name.endswith("01_figure.ipynb") and "SOLUTION" not in lesson and DESCRIPTION in lesson
+    assert any(name.endswith(".whl") for name in names), names  # the package, to install
+    assert any(name.endswith("README.md") for name in names), names
