@@ -148,6 +148,7 @@ def _use_jax_compilation_cache() -> None:
                 os.environ.pop(name, None)
             if jax is not None:
                 jax.config.update("jax_compilation_cache_dir", None)
+                _reset_jax_compilation_cache()
         return
     os.environ["VAE_LESSONS_JAX_COMPILATION_CACHE"] = folder
     settings = {
@@ -163,6 +164,20 @@ def _use_jax_compilation_cache() -> None:
         os.environ[name.upper()] = str(value)
         if jax is not None:
             jax.config.update(name, value)
+    if jax is not None:
+        _reset_jax_compilation_cache()
+
+
+def _reset_jax_compilation_cache() -> None:
+    """Make an imported JAX read its compilation cache's settings again.
+
+    JAX opens its persistent cache at its first compilation and then keeps that
+    folder, whatever ``jax.config`` says later; resetting it makes the next
+    compilation open the folder now configured (e.g. after ``--cache DIR``).
+    """
+    from jax.experimental.compilation_cache import compilation_cache
+
+    compilation_cache.reset_cache()
 
 
 _use_jax_compilation_cache()
