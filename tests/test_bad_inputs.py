@@ -380,12 +380,8 @@ REFUSALS = {
 
 
 # Functions that do not refuse their bad calls yet: each fails its row, marked here
-# (strict: once the function is fixed, the mark must go).
-KNOWN_GAPS = {
-    "plots.rate_distortion_with_values": (
-        "no argument checks yet: a list of scores raises AttributeError, a NaN score is drawn"
-    ),
-}
+# (strict: once the function is fixed, the mark must go). None at present.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

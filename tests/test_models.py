@@ -30,9 +30,9 @@ def test_shapes_and_layer_names():
 
 def test_builders_reject_bad_arguments(check_each):
     rows = [
-        ({"latent_dim": 0}, ValueError, "argument `latent_dim`. Expected an integer >= 1"),
-        ({"latent_dim": 2.0}, TypeError, "argument `latent_dim`. Expected an integer >= 1"),
-        ({"hidden_units": -5}, ValueError, "argument `hidden_units`. Expected an integer >= 1"),
+        ({"latent_dim": 0}, ValueError, "argument `latent_dim`. Expected an integer between 1 and 784. Received: latent_dim=0"),
+        ({"latent_dim": 2.0}, TypeError, "argument `latent_dim`. Expected an integer between 1 and 784. Received: latent_dim=2.0"),
+        ({"hidden_units": -5}, ValueError, "argument `hidden_units`. Expected an integer between 1 and 16384. Received: hidden_units=-5"),
         ({"kl_weight": float("nan")}, ValueError, "argument `kl_weight`. Expected a finite number >= 0"),
         ({"kl_weight": float("inf")}, ValueError, "argument `kl_weight`. Expected a finite number >= 0"),
         ({"sampling_class": keras.layers.Dense}, TypeError, "argument `sampling_class`"),

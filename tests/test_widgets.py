@@ -95,9 +95,10 @@ def test_packed_weights_unpack_to_the_keras_weights(realistic_decoder):
 
 
 def test_unpack_rejects_other_data():
-    with pytest.raises(ValueError, match="pack_decoder_weights"):
+    expected = "argument `packed`. Expected a dict from pack_decoder_weights with format 'vae-lessons-mlp-decoder-int8/1'"
+    with pytest.raises(ValueError, match=expected + ".*Received: packed=\"format 'something else', missing \\['latent_dim'"):
         widgets.unpack_decoder_weights({"format": "something else"})
-    with pytest.raises(ValueError, match="pack_decoder_weights"):
+    with pytest.raises(TypeError, match=expected + ". Received: packed='str'"):
         widgets.unpack_decoder_weights("not a dict")
 
 
@@ -164,20 +165,15 @@ def test_javascript_forward_pass_matches_its_numpy_twin(realistic_decoder, tmp_p
 # --- the decoder check -------------------------------------------------------------------
 
 
-def raises(error, pattern):
-    """A check for ``check_each``: ``call()`` raises ``error`` matching ``pattern``."""
-
-    def check(call):
-        with pytest.raises(error, match=pattern):
-            call()
-
-    return check
-
-
 def test_explorer_rejects_what_is_not_a_keras_model(check_each):
     cases = [(repr(value), value) for value in ["decoder", np.zeros((2, 784)), None, 3]]
-    check_each(((name, lambda value=value: widgets.LatentExplorer(value)) for name, value in cases),
-               raises(TypeError, "expected a Keras decoder model"))
+
+    def refused(value):
+        expected = "argument `model`. Expected a VAE of this package, or a decoder from models.build_decoder"
+        with pytest.raises(TypeError, match=re.escape(f"{expected}. Received: model='{type(value).__name__}'")):
+            widgets.LatentExplorer(value)
+
+    check_each(cases, refused)
 
 
 def _decoder(latent_dim=2, hidden=(("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "sigmoid"))):
@@ -194,31 +190,41 @@ def test_explorer_accepts_a_bare_decoder_of_the_right_architecture():
 
 
 def test_explorer_rejects_decoders_of_another_architecture(check_each):
+    mlp_decoder = "argument `model`. Expected this package's MLP decoder: one input z, then Dense(hidden_units, relu)"
     cases = {
-        "output not 784": ((("decoder_hidden", 16, "relu"), ("x_reconstructed", 100, "sigmoid")), "28x28 = 784 pixels"),
+        "output not 784": (
+            (("decoder_hidden", 16, "relu"), ("x_reconstructed", 100, "sigmoid")),
+            ("argument `model`. Expected layer 'x_reconstructed' reading 'decoder_hidden' and drawing the 784 pixels",
+             "Received: model='kernel shape (16, 100)'"),
+        ),
         "hidden not relu": (
-            (("decoder_hidden", 16, "tanh"), ("x_reconstructed", 784, "sigmoid")), "expected activation relu"
+            (("decoder_hidden", 16, "tanh"), ("x_reconstructed", 784, "sigmoid")),
+            ("argument `model`. Expected layer 'decoder_hidden' with activation relu. Received: model='activation tanh'",),
         ),
         "output not sigmoid": (
-            (("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "linear")), "expected activation sigmoid"
+            (("decoder_hidden", 16, "relu"), ("x_reconstructed", 784, "linear")),
+            ("argument `model`. Expected layer 'x_reconstructed' with activation sigmoid. Received: model='activation linear'",),
         ),
-        "other names": ((("dense_a", 16, "relu"), ("dense_b", 784, "sigmoid")), "only this package's MLP decoder"),
+        "other names": (
+            (("dense_a", 16, "relu"), ("dense_b", 784, "sigmoid")),
+            (mlp_decoder, "Received: model='layers [\"Dense \\'dense_a\\'\", \"Dense \\'dense_b\\'\"]'"),
+        ),
         "an extra layer": (
             (("decoder_hidden", 16, "relu"), ("extra", 16, "relu"), ("x_reconstructed", 784, "sigmoid")),
-            "only this package's MLP decoder",
+            (mlp_decoder, "\"Dense \\'extra\\'\""),
         ),
     }
 
     def refused(case):
-        hidden, message = case
-        with pytest.raises(ValueError, match=re.escape(message)):
+        hidden, fragments = case
+        with pytest.raises(ValueError, match=".*".join(re.escape(fragment) for fragment in fragments)):
             widgets.LatentExplorer(_decoder(hidden=hidden))
 
     check_each(cases.items(), refused)
 
 
 def test_explorer_rejects_a_whole_vae_as_decoder_argument_of_the_checker(small_vae):
-    with pytest.raises(ValueError, match="only this package's MLP decoder"):
+    with pytest.raises(ValueError, match=r"argument `model`. Expected this package's MLP decoder.*Received: model='layers \[\"Functional \\'encoder\\'\""):
         widgets.check_decoder(small_vae)  # a VAE is a Keras model, but not a decoder
 
 
@@ -266,20 +272,21 @@ def test_a_wrong_z_from_the_browser_is_refused_and_changes_nothing(explorer, che
 
 def test_setting_a_wrong_z_fails_clearly_and_changes_nothing(explorer, check_each):
     cases = [
-        ([1.0], ValueError, r"expected shape \(2,\)"),
-        ([1.0, 2.0, 3.0], ValueError, r"expected shape \(2,\)"),
-        ([[1.0, 2.0]], ValueError, r"expected shape \(2,\)"),
-        ([3.5, 0.0], ValueError, r"slider range \[-3.0, 3.0\]; dimensions \[0\]"),
-        ([0.0, -10.0], ValueError, r"dimensions \[1\]"),
-        ([np.nan, 0.0], ValueError, "finite"),
-        (["a", "b"], TypeError, "expected 2 numbers"),
-        (None, TypeError, "expected 2 numbers"),
+        ([1.0], ValueError, r"Received: z='shape \(1,\)'"),
+        ([1.0, 2.0, 3.0], ValueError, r"Received: z='shape \(3,\)'"),
+        ([[1.0, 2.0]], ValueError, r"Received: z='shape \(1, 2\)'"),
+        ([3.5, 0.0], ValueError, r"Received: z=\[3.5, 0.0\]"),
+        ([0.0, -10.0], ValueError, r"Received: z=\[0.0, -10.0\]"),
+        ([np.nan, 0.0], ValueError, r"Received: z=\[nan, 0.0\]"),
+        (["a", "b"], TypeError, "Received: z='list'"),
+        (None, TypeError, "Received: z=None"),
     ]
+    expected = r"argument `z`. Expected 2 finite numbers \(one per latent dimension\) in the slider range \[-3.0, 3.0\]. "
 
     def refused(case):
         value, error, message = case
         explorer.z = [0.25, 0.5]
-        with pytest.raises(error, match=message):
+        with pytest.raises(error, match=expected + message):
             explorer.z = value
         np.testing.assert_allclose(explorer.z, [0.25, 0.5])
 
@@ -323,13 +330,18 @@ def test_examples_accept_float_pixels(small_vae, digits):
 
 def test_wrong_examples_fail_clearly(small_vae, check_each):
     cases = {
-        "28 by 27 images": (np.zeros((3, 28, 27), np.uint8), None, ValueError, r"expected shape \(n, 28, 28\)"),
-        "10 pixels": (np.zeros((3, 10)), None, ValueError, r"expected shape \(n, 28, 28\) or \(n, 784\)"),
-        "pixels of 2.0": (np.full((3, 784), 2.0), None, ValueError, r"\[0, 1\]"),
+        "28 by 27 images": (np.zeros((3, 28, 27), np.uint8), None, ValueError,
+                            r"argument `examples`. Expected uint8 images of shape \(n, 28, 28\).*Received: examples.shape=\(3, 28, 27\)"),
+        "10 pixels": (np.zeros((3, 10)), None, ValueError,
+                      r"argument `examples`. Expected a finite array of shape \(n, 784\).*Received: examples.shape=\(3, 10\)"),
+        "pixels of 2.0": (np.full((3, 784), 2.0), None, ValueError,
+                          r"argument `examples`. Expected .*values between 0.0 and 1.0. Received: examples with values in \[2, 2\]"),
         "21 digits": (np.zeros((21, 28, 28), np.uint8), None, ValueError, "1 to 20 digits"),
-        "fewer labels": (np.zeros((3, 28, 28), np.uint8), [1, 2], ValueError, r"expected shape \(3,\)"),
-        "labels alone": (None, [1, 2], ValueError, "labels given without examples"),
-        "strings": (np.array([["a"] * 784]), None, TypeError, "uint8 or float"),
+        "fewer labels": (np.zeros((3, 28, 28), np.uint8), [1, 2], ValueError,
+                         r"argument `labels`. Expected integer labels 0..9 of shape \(3,\).*Received: labels.shape=\(2,\)"),
+        "labels alone": (None, [1, 2], ValueError, "argument `labels`. Expected None without examples"),
+        "strings": (np.array([["a"] * 784]), None, TypeError,
+                    r"argument `examples`. Expected uint8 images \(n, 28, 28\) or float digits \(n, 784\).*Received: examples='dtype <U1'"),
     }
 
     def refused(case):
@@ -479,7 +491,8 @@ def test_a_decoder_with_nan_or_inf_weights_is_refused(check_each):
         weights = decoder.get_layer(layer).get_weights()
         weights[index].flat[0] = bad
         decoder.get_layer(layer).set_weights(weights)
-        with pytest.raises(ValueError, match=rf"NaN or infinity \({layer} {'kernel' if index == 0 else 'bias'}\)"):
+        part = f"{layer} {'kernel' if index == 0 else 'bias'}"
+        with pytest.raises(ValueError, match=rf"argument `model`. Expected a decoder with finite weights.*Received: model='NaN or infinity in {part}'"):
             widgets.LatentExplorer(decoder)
 
     cases = [(layer, index, bad) for layer, index in [("decoder_hidden", 0), ("decoder_hidden", 1), ("x_reconstructed", 0)]
@@ -592,7 +605,7 @@ def test_conditional_explorer_starting_label_and_examples(conditional_vae, digit
     assert widgets.LatentExplorer(conditional_vae, label=6).label == 6
     with pytest.raises(ValueError, match=r"argument `label`. Expected an integer between 0 and 9"):
         widgets.LatentExplorer(conditional_vae, label=12)
-    with pytest.raises(ValueError, match="a conditional VAE's examples need their labels"):
+    with pytest.raises(ValueError, match="argument `labels`. Expected the examples' labels: a conditional VAE's encoder reads them. Received: labels=None"):
         widgets.LatentExplorer(conditional_vae, examples=images)
     with pytest.raises(ValueError, match="this model is not conditional"):
         widgets.LatentExplorer(models.build_vae(latent_dim=2, hidden_units=8), label=1)
