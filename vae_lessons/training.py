@@ -794,17 +794,12 @@ def cache_metadata(config: TrainingConfig) -> dict:
 
     Besides the configuration (its ``source`` included), the backend and the Keras
     version, it records the SHA-256 of the data the source reads, so a local file
-    that changes makes a new entry: see :func:`source_sha256`. The configuration
-    leaves out ``conditional`` when it is False, so the field's addition leaves the
-    keys of the models cached before it unchanged.
+    that changes makes a new entry: see :func:`source_sha256`.
     """
-    key = dataclasses.asdict(config)
-    if not key["conditional"]:
-        del key["conditional"]
     return {
         "format": CACHE_FORMAT,
         # through JSON, as the cache stores it: the filters tuple becomes a list
-        "config": json.loads(json.dumps(key)),
+        "config": json.loads(json.dumps(dataclasses.asdict(config))),
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "data_sha256": source_sha256(config.source),
