@@ -45,6 +45,13 @@ _IDX_MAGIC = {
 }  # unsigned-byte images (3-D), labels (1-D)
 
 
+SOURCES_EXPECTED = (
+    "'sample', 'keras', an existing mnist.npz file or a folder with the "
+    "four IDX .gz files"
+)
+"""What ``source`` may be, as error messages say it."""
+
+
 def load_mnist(source: str | Path = "sample"):
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``, like Keras.
 
@@ -80,10 +87,7 @@ def load_mnist(source: str | Path = "sample"):
         return _load_npz(SAMPLE_PATH)
     if isinstance(source, str) and source == "keras":
         return _load_from_keras()
-    expected = (
-        "'sample', 'keras', an existing mnist.npz file or a folder with the "
-        "four IDX .gz files"
-    )
+    expected = SOURCES_EXPECTED
     if not isinstance(source, (str, Path)):
         raise TypeError(validation.message("source", expected, source))
     if not str(source).strip():  # Path("") is the current folder

@@ -26,6 +26,20 @@ from keras import ops
 
 from vae_lessons import validation
 
+
+def float32_tensors(**named):
+    """Each named array checked (numeric; finite where its values can be read) and
+    converted to a float32 tensor, in the order given: the formulas' common first step.
+    """
+    return tuple(
+        ops.convert_to_tensor(
+            validation.check_numeric(name, value, finite=True),
+            dtype="float32",
+        )
+        for name, value in named.items()
+    )
+
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -88,14 +102,7 @@ def kl_divergence_per_dimension(z_mean, z_log_var):
         ``0.5 * (exp(z_log_var) + z_mean**2 - 1 - z_log_var)``.
     """
     given = {"z_mean": z_mean, "z_log_var": z_log_var}
-    z_mean = ops.convert_to_tensor(
-        validation.check_numeric("z_mean", z_mean, finite=True),
-        dtype="float32",
-    )
-    z_log_var = ops.convert_to_tensor(
-        validation.check_numeric("z_log_var", z_log_var, finite=True),
-        dtype="float32",
-    )
+    z_mean, z_log_var = float32_tensors(z_mean=z_mean, z_log_var=z_log_var)
     validation.check_same_shape(
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
     )
@@ -159,12 +166,7 @@ def log_normal_density(z, mean, log_var):
     log_density : tensor, shape (...)
     """
     named = {"z": z, "mean": mean, "log_var": log_var}
-    z, mean, log_var = (
-        ops.convert_to_tensor(
-            validation.check_numeric(n, t, finite=True), dtype="float32"
-        )
-        for n, t in named.items()
-    )
+    z, mean, log_var = float32_tensors(**named)
     validation.check_broadcastable(
         z=z.shape, mean=mean.shape, log_var=log_var.shape
     )
@@ -219,10 +221,7 @@ def monte_carlo_standard_error(samples, axis=0):
     """
     axis = validation.check_integer("axis", axis)
     given = samples
-    samples = ops.convert_to_tensor(
-        validation.check_numeric("samples", samples, finite=True),
-        dtype="float32",
-    )
+    (samples,) = float32_tensors(samples=samples)
     shape = tuple(ops.shape(samples))
     if not -len(shape) <= axis < len(shape) or shape[axis] < 2:
         raise ValueError(

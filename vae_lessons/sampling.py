@@ -37,12 +37,7 @@ def reparameterize(z_mean, z_log_var, epsilon):
         ``z_mean + exp(z_log_var / 2) * epsilon``, float32.
     """
     named = {"z_mean": z_mean, "z_log_var": z_log_var, "epsilon": epsilon}
-    z_mean, z_log_var, epsilon = (
-        ops.convert_to_tensor(
-            validation.check_numeric(n, t, finite=True), dtype="float32"
-        )
-        for n, t in named.items()
-    )
+    z_mean, z_log_var, epsilon = losses.float32_tensors(**named)
     validation.check_broadcastable(
         z_mean=z_mean.shape,
         z_log_var=z_log_var.shape,
@@ -184,13 +179,8 @@ def monte_carlo_kl_samples(z_mean, z_log_var, num_samples, seed):
         "num_samples", num_samples, minimum=1
     )
     seed = validation.check_seed("seed", seed)
-    z_mean = ops.convert_to_tensor(
-        validation.check_numeric("z_mean", z_mean, finite=True),
-        dtype="float32",
-    )
-    z_log_var = ops.convert_to_tensor(
-        validation.check_numeric("z_log_var", z_log_var, finite=True),
-        dtype="float32",
+    z_mean, z_log_var = losses.float32_tensors(
+        z_mean=z_mean, z_log_var=z_log_var
     )
     validation.check_same_shape(
         z_mean=z_mean.shape, z_log_var=z_log_var.shape
@@ -247,12 +237,7 @@ def score_function_gradient(f_values, z, z_mean, z_log_var):
         "z_mean": z_mean,
         "z_log_var": z_log_var,
     }
-    f_values, z, z_mean, z_log_var = (
-        ops.convert_to_tensor(
-            validation.check_numeric(n, t, finite=True), dtype="float32"
-        )
-        for n, t in named.items()
-    )
+    f_values, z, z_mean, z_log_var = losses.float32_tensors(**named)
     validation.check_broadcastable(
         **{"f_values[..., None]": tuple(f_values.shape) + (1,)},
         z=z.shape,
@@ -303,12 +288,7 @@ def reparameterized_gradient(f_gradient, epsilon, z_log_var):
         "epsilon": epsilon,
         "z_log_var": z_log_var,
     }
-    f_gradient, epsilon, z_log_var = (
-        ops.convert_to_tensor(
-            validation.check_numeric(n, t, finite=True), dtype="float32"
-        )
-        for n, t in named.items()
-    )
+    f_gradient, epsilon, z_log_var = losses.float32_tensors(**named)
     validation.check_broadcastable(
         f_gradient=f_gradient.shape,
         epsilon=epsilon.shape,

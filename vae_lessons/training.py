@@ -39,7 +39,6 @@ CACHE_FORMAT = 4  # bump when the meaning of a cached model changes
 # 2: Sampling.kl_weight is a stored variable
 # 3: on JAX the conv VAE's convolutions were matrix products: other rounding
 # 4: the models train with Keras's own train step and convolutions: other rounding
-MAX_SEED = 2**32 - 1  # numpy.random.seed accepts [0, 2**32 - 1]
 # Training steps Keras runs per call of its compiled train function (Keras's
 # steps_per_execution), reading the logs (and calling batch callbacks such as the NaN
 # guard) once per call: the same steps, so the same weights, in less time on JAX and
@@ -61,11 +60,10 @@ def set_seed(seed: int) -> None:
     Parameters
     ----------
     seed : int
-        In [0, 2**32 - 1], the range NumPy's legacy seeding accepts.
+        In [0, 2**31 - 1], the range every backend accepts
+        (:func:`vae_lessons.validation.check_seed`).
     """
-    seed = validation.check_integer(
-        "seed", seed, minimum=0, maximum=MAX_SEED
-    )
+    seed = validation.check_seed("seed", seed)
     backend = keras.backend.backend()
     if backend == "tensorflow":
         keras.utils.set_random_seed(seed)
@@ -161,9 +159,7 @@ class TrainingConfig:
         )
         normalise(
             "seed",
-            validation.check_integer(
-                "seed", self.seed, minimum=0, maximum=MAX_SEED
-            ),
+            validation.check_seed("seed", self.seed),
         )
         if self.train_size is not None:
             normalise(
@@ -848,8 +844,7 @@ def source_sha256(source: str) -> str | dict:
             for name in sorted(data.IDX_FILES.values())
         }
     raise ValueError(
-        f"MNIST source {source!r} is neither 'sample', 'keras', an existing "
-        "mnist.npz file nor a folder with the four IDX .gz files"
+        validation.message("source", data.SOURCES_EXPECTED, source)
     )
 
 
