@@ -393,6 +393,21 @@ def flatten_and_scale(images: np.ndarray) -> np.ndarray:
     )
 
 
+def _label_vector(labels):
+    """Labels as a checked 1-D array of classes 0..9, or a Keras-style error."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        _refuse(
+            ValueError,
+            "labels",
+            "integer labels 0..9 of shape (n,)",
+            f"labels.shape={labels.shape}",
+            None,
+        )
+    validate_labels(labels, num_images=len(labels))
+    return labels
+
+
 def class_counts(labels: np.ndarray) -> dict[int, int]:
     """Count the digits of each class.
 
@@ -405,16 +420,7 @@ def class_counts(labels: np.ndarray) -> dict[int, int]:
     counts : dict of int to int
         ``{0: count_of_zeros, ..., 9: count_of_nines}``, every class present.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        _refuse(
-            ValueError,
-            "labels",
-            "integer labels 0..9 of shape (n,)",
-            f"labels.shape={labels.shape}",
-            None,
-        )
-    validate_labels(labels, num_images=len(labels))
+    labels = _label_vector(labels)
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     return {digit: int(count) for digit, count in enumerate(counts)}
 
@@ -441,16 +447,7 @@ def stratified_indices(
     indices : numpy.ndarray, int64, shape (size,)
         Distinct indices into ``labels``, in random order.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        _refuse(
-            ValueError,
-            "labels",
-            "integer labels 0..9 of shape (n,)",
-            f"labels.shape={labels.shape}",
-            None,
-        )
-    validate_labels(labels, num_images=len(labels))
+    labels = _label_vector(labels)
     size = validation.check_integer(
         "size", size, minimum=0, maximum=len(labels)
     )

@@ -55,6 +55,21 @@ DECODER_HIDDEN = "decoder_hidden"
 DECODER_OUTPUT = "x_reconstructed"
 
 
+def _check_sizes(latent_dim, hidden_units, condition_dim):
+    """The MLP's sizes, checked: ``(latent_dim, hidden_units, condition_dim)``."""
+    return (
+        validation.check_integer(
+            "latent_dim", latent_dim, minimum=1, maximum=MAX_LATENT_DIM
+        ),
+        validation.check_integer(
+            "hidden_units", hidden_units, minimum=1, maximum=MAX_UNITS
+        ),
+        validation.check_integer(
+            "condition_dim", condition_dim, minimum=0, maximum=NUM_PIXELS
+        ),
+    )
+
+
 def check_sampling_class(sampling_class):
     """Refuse a noise hook that is not a :class:`~vae_lessons.sampling.Sampling` subclass."""
     if not (
@@ -101,14 +116,8 @@ def build_encoder(
         Input (batch, 784 + condition_dim); outputs ``[z_mean, z_log_var, z]``, each
         (batch, latent_dim).
     """
-    latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1, maximum=MAX_LATENT_DIM
-    )
-    hidden_units = validation.check_integer(
-        "hidden_units", hidden_units, minimum=1, maximum=MAX_UNITS
-    )
-    condition_dim = validation.check_integer(
-        "condition_dim", condition_dim, minimum=0, maximum=NUM_PIXELS
+    latent_dim, hidden_units, condition_dim = _check_sizes(
+        latent_dim, hidden_units, condition_dim
     )
     check_sampling_class(sampling_class)
     x = keras.Input(shape=(NUM_PIXELS + condition_dim,), name="x")
@@ -144,14 +153,8 @@ def build_decoder(latent_dim=2, hidden_units=512, condition_dim=0):
     decoder : keras.Model
         Input (batch, latent_dim + condition_dim); output (batch, 784) in [0, 1].
     """
-    latent_dim = validation.check_integer(
-        "latent_dim", latent_dim, minimum=1, maximum=MAX_LATENT_DIM
-    )
-    hidden_units = validation.check_integer(
-        "hidden_units", hidden_units, minimum=1, maximum=MAX_UNITS
-    )
-    condition_dim = validation.check_integer(
-        "condition_dim", condition_dim, minimum=0, maximum=NUM_PIXELS
+    latent_dim, hidden_units, condition_dim = _check_sizes(
+        latent_dim, hidden_units, condition_dim
     )
     z = keras.Input(shape=(latent_dim + condition_dim,), name="z")
     hidden = layers.Dense(
