@@ -5,10 +5,12 @@ checks never change their input; and the student edition drops the solutions.
 Each test checks every exercise (or every mistake) and names each one that fails.
 """
 
+import ast
 import contextlib
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,19 @@ import nbformat
 import numpy as np
 import pytest
 
+from exercise_cases import (
+    lesson_01 as cases_01,
+    lesson_02 as cases_02,
+    lesson_03 as cases_03,
+    lesson_04 as cases_04,
+    lesson_05 as cases_05,
+    lesson_06 as cases_06,
+    lesson_07 as cases_07,
+    lesson_08 as cases_08,
+    lesson_09 as cases_09,
+    lesson_10 as cases_10,
+)
+from exercise_cases.common import _in_place
 from scripts import execute_notebooks, student_edition
 from scripts.execute_notebooks import EXECUTION_ENV
 from vae_lessons import data, evaluation, losses, models, sampling, training
@@ -37,6 +52,7 @@ from vae_lessons.exercises import (
 
 LESSONS = (lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08, lesson_09, lesson_10)
 EXERCISES = [value for lesson in LESSONS for value in vars(lesson).values() if isinstance(value, checking.Exercise)]
+CASES = (cases_01, cases_02, cases_03, cases_04, cases_05, cases_06, cases_07, cases_08, cases_09, cases_10)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -116,210 +132,9 @@ def test_any_wrong_answer_gets_a_verdict_never_a_traceback(check_each):
     check_each(by_name(), gets_a_verdict)
 
 
-# --- Wrong answers: (exercise, mistake it must name, a function building the wrong answer) ----
+# --- Wrong answers: tests/exercise_cases/lesson_NN.py, one module per lesson ----------------
 
-def _train():
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    return x_train, y_train, x_test, y_test
-
-
-def _split(validation_indices, shuffle_labels=False):
-    x_train, y_train, _, _ = _train()
-    is_validation = np.zeros(len(y_train), dtype=bool)
-    is_validation[validation_indices] = True
-    y_part = y_train[~is_validation][::-1] if shuffle_labels else y_train[~is_validation]
-    return x_train[~is_validation], y_part, x_train[validation_indices], y_train[validation_indices]
-
-
-def _l1_ex3_farthest():
-    x_train, y_train, _, _ = _train()
-    x = data.flatten_and_scale(x_train)
-    means = np.stack([x[y_train == d].mean(axis=0) for d in range(10)])
-    distances = np.linalg.norm(means[:, None] - means[None, :], axis=-1)
-    return tuple(int(i) for i in np.unravel_index(np.argmax(distances), distances.shape))
-
-
-def _kl_terms(mu, log_var):
-    return np.exp(log_var) + mu**2 - 1 - log_var
-
-
-def _no_return(*arguments):
-    arguments[0] + 1
-
-
-def _in_place(z_mean, *rest):
-    z_mean -= z_mean.mean(axis=0)
-    return z_mean
-
-
-def _clip(p):
-    return np.clip(p, 1e-7, 1 - 1e-7)
-
-
-def _global_noise(z_mean, z_log_var, seed):
-    return z_mean + np.exp(z_log_var / 2) * np.random.standard_normal(z_mean.shape)
-
-
-def _numbered_steps(z_a, z_b, n):
-    t = (np.arange(n) / n)[:, None]
-    return (1 - t) * z_a + t * z_b
-
-
-WRONG_ANSWERS = [
-    (lesson_01.ex1, "percent", lambda: 100 * np.mean(_train()[0] == 0)),
-    (lesson_01.ex1, "count", lambda: int(np.sum(_train()[0] == 0))),
-    (lesson_01.ex1, "test_set", lambda: np.mean(_train()[2] == 0)),
-    (lesson_01.ex1, "ink_fraction", lambda: np.mean(_train()[0] != 0)),
-    (lesson_01.ex1, "wrong_shape", lambda: np.mean(_train()[0] == 0, axis=0)),
-    (lesson_01.ex2, "wrong_type", lambda: data.train_validation_split(*_train()[:2], 400, seed=0)),
-    (lesson_01.ex2, "wrong_size", lambda: _split(data.stratified_indices(_train()[1], 300, seed=0))),
-    (lesson_01.ex2, "validation_from_test", lambda: (*_train()[:2], _train()[2][:400], _train()[3][:400])),
-    (lesson_01.ex2, "with_replacement", lambda: _split(np.random.default_rng(0).integers(0, 4000, 400))),
-    (lesson_01.ex2, "validation_in_training", lambda: (*[a[:3600] for a in _train()[:2]], _train()[0][3200:3600], _train()[1][3200:3600])),
-    (lesson_01.ex2, "labels_mismatch", lambda: _split(data.stratified_indices(_train()[1], 400, seed=0), shuffle_labels=True)),
-    (lesson_01.ex2, "not_stratified", lambda: _split(np.arange(400))),
-    (lesson_01.ex3, "wrong_type", lambda: 3),
-    (lesson_01.ex3, "same_class", lambda: (4, 4)),
-    (lesson_01.ex3, "farthest_pair", _l1_ex3_farthest),
-    (lesson_01.ex3, "wrong_value", lambda: (2, 3)),  # neither closest (4, 9) nor farthest (0, 1)
-    (lesson_07.ex3, "wrong_value", lambda: lambda v: float(np.var(v))),
-    (lesson_02.ex1, "variance_instead_of_sigma", lambda: lambda m, v, e: m + np.exp(v) * e),
-    (lesson_02.ex1, "log_var_without_exp", lambda: lambda m, v, e: m + v * e),
-    (lesson_02.ex1, "sqrt_of_log_var", lambda: lambda m, v, e: m + np.sqrt(v) * e),
-    (lesson_02.ex1, "forgot_mean", lambda: lambda m, v, e: np.exp(v / 2) * e),
-    (lesson_02.ex1, "forgot_sigma", lambda: lambda m, v, e: m + e),
-    (lesson_02.ex1, "wrong_shape", lambda: lambda m, v, e: np.sum(m + np.exp(v / 2) * e, axis=1)),
-    (lesson_02.ex1, "not_a_function", lambda: np.zeros((5, 3))),
-    (lesson_02.ex1, "returned_none", lambda: _no_return),
-    (lesson_02.ex1, "changed_input", lambda: _in_place),
-    (lesson_02.ex2, "shared_epsilon", lambda: lambda m, v, s: m + np.exp(v / 2) * np.random.default_rng(s).standard_normal((1, m.shape[1]))),
-    (lesson_02.ex2, "not_reproducible", lambda: _global_noise),
-    (lesson_02.ex2, "variance_instead_of_sigma", lambda: lambda m, v, s: m + np.exp(v) * np.random.default_rng(s).standard_normal(m.shape)),
-    (lesson_02.ex2, "wrong_mean", lambda: lambda m, v, s: np.exp(v / 2) * np.random.default_rng(s).standard_normal(m.shape)),
-    (lesson_02.ex2, "wrong_spread", lambda: lambda m, v, s: m + np.random.default_rng(s).standard_normal(m.shape)),
-    (lesson_02.ex2, "wrong_shape", lambda: lambda m, v, s: (m + np.exp(v / 2) * np.random.default_rng(s).standard_normal(m.shape))[0]),
-    (lesson_03.ex1, "mean_instead_of_sum", lambda: lambda x, p: -np.mean(x * np.log(_clip(p)) + (1 - x) * np.log(1 - _clip(p)), axis=-1)),
-    (lesson_03.ex1, "swapped_arguments", lambda: lambda x, p: -np.sum(p * np.log(_clip(x)) + (1 - p) * np.log(1 - _clip(x)), axis=-1)),
-    (lesson_03.ex1, "wrong_sign", lambda: lambda x, p: np.sum(x * np.log(_clip(p)) + (1 - x) * np.log(1 - _clip(p)), axis=-1)),
-    (lesson_03.ex1, "no_clipping", lambda: lambda x, p: -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)),
-    (lesson_03.ex1, "wrong_shape", lambda: lambda x, p: -np.sum(x * np.log(_clip(p)) + (1 - x) * np.log(1 - _clip(p)))),
-    (lesson_03.ex1, "not_a_function", lambda: 543.4),
-    (lesson_03.ex2, "log_var_as_log_sigma", lambda: lambda m, v: 0.5 * np.sum(_kl_terms(m, 2 * v), axis=-1)),
-    (lesson_03.ex2, "missing_half", lambda: lambda m, v: np.sum(_kl_terms(m, v), axis=-1)),
-    (lesson_03.ex2, "mean_over_dimensions", lambda: lambda m, v: 0.5 * np.mean(_kl_terms(m, v), axis=-1)),
-    (lesson_03.ex2, "wrong_sign", lambda: lambda m, v: -0.5 * np.sum(_kl_terms(m, v), axis=-1)),
-    (lesson_03.ex2, "wrong_shape", lambda: lambda m, v: 0.5 * _kl_terms(m, v)),
-    (lesson_03.ex2, "not_finite", lambda: lambda m, v: 0.5 * np.sum(v + m**2 - 1 - np.log(v), axis=-1)),
-    (lesson_03.ex3, "mean_instead_of_sum", lambda: np.log(2)),
-    (lesson_03.ex3, "bits_instead_of_nats", lambda: 784.0),
-    (lesson_03.ex3, "wrong_sign", lambda: -784 * np.log(2)),
-    (lesson_03.ex3, "wrong_shape", lambda: np.full(3, 784 * np.log(2))),
-    (lesson_04.ex1, "counted_from_zero", lambda: lambda h: int(np.argmin(h["val_loss"]))),
-    (lesson_04.ex1, "training_loss", lambda: lambda h: int(np.argmin(h["loss"])) + 1),
-    (lesson_04.ex1, "returned_the_loss", lambda: lambda h: min(h["val_loss"])),
-    (lesson_04.ex1, "not_a_function", lambda: 7),
-    (lesson_04.ex1, "returned_none", lambda: _no_return_history),
-    (lesson_04.ex2, "reversed_sign", lambda: lambda h: h["loss"][-1] - h["val_loss"][-1]),
-    (lesson_04.ex2, "best_values", lambda: lambda h: min(h["val_loss"]) - min(h["loss"])),
-    (lesson_04.ex2, "first_epoch", lambda: lambda h: h["val_loss"][0] - h["loss"][0]),
-    (lesson_04.ex2, "not_a_function", lambda: 10.1),
-    (lesson_05.ex1, "same_class", lambda: _closest_with_diagonal),
-    (lesson_05.ex1, "farthest_pair", lambda: _farthest_classes),
-    (lesson_05.ex1, "wrong_type", lambda: lambda z, y: 3),
-    (lesson_05.ex1, "changed_input", lambda: lambda z, y: (_in_place(z), (3, 7))[1]),
-    (lesson_05.ex2, "log_var_as_log_sigma", lambda: lambda m, v: 0.5 * _kl_terms(m, 2 * v).mean(axis=0)),
-    (lesson_05.ex2, "sum_over_digits", lambda: lambda m, v: 0.5 * _kl_terms(m, v).sum(axis=0)),
-    (lesson_05.ex2, "wrong_shape", lambda: lambda m, v: 0.5 * _kl_terms(m, v)),
-    (lesson_05.ex2, "not_finite", lambda: lambda m, v: (0.5 * (v + m**2 - 1 - np.log(v))).mean(axis=0)),
-    (lesson_05.ex3, "standard_deviation", lambda: lambda z: int(np.sum(z.std(axis=0) > 0.01))),
-    (lesson_05.ex3, "wrong_axis", lambda: lambda z: int(np.sum(z.var(axis=1) > 0.01))),
-    (lesson_05.ex3, "wrong_shape", lambda: lambda z: z.var(axis=0) > 0.01),
-    (lesson_06.ex1, "end_missing", lambda: _numbered_steps),
-    (lesson_06.ex1, "reversed", lambda: lambda a, b, n: np.linspace(0, 1, n)[:, None] * (a - b) + b),
-    (lesson_06.ex1, "wrong_shape", lambda: lambda a, b, n: (np.linspace(0, 1, n)[:, None] * (b - a) + a).T),
-    (lesson_06.ex1, "not_a_function", lambda: np.zeros((6, 3))),
-    (lesson_06.ex2, "squared_distance", lambda: lambda images: float(np.max(np.sum(np.diff(images, axis=0) ** 2, axis=1)))),
-    (lesson_06.ex2, "distance_from_first", lambda: lambda images: float(np.max(np.linalg.norm(images - images[0], axis=1)))),
-    (lesson_06.ex2, "mean_step", lambda: lambda images: float(np.mean(np.linalg.norm(np.diff(images, axis=0), axis=1)))),
-    (lesson_06.ex2, "not_a_function", lambda: 4.0),
-    (lesson_07.ex1, "nats_per_pixel", lambda: lambda nats: nats / 784),
-    (lesson_07.ex1, "bits_per_digit", lambda: lambda nats: nats / np.log(2)),
-    (lesson_07.ex1, "log10", lambda: lambda nats: nats / (784 * np.log(10))),
-    (lesson_07.ex1, "not_a_function", lambda: 0.3),
-    (lesson_07.ex2, "mean_of_logs", lambda: lambda w: w.mean(axis=0)),
-    (lesson_07.ex2, "forgot_log_k", lambda: lambda w: np.logaddexp.reduce(w, axis=0)),
-    (lesson_07.ex2, "not_finite", lambda: lambda w: np.log(np.mean(np.exp(w), axis=0))),
-    (lesson_07.ex2, "wrong_shape", lambda: lambda w: np.logaddexp.reduce(w, axis=1) - np.log(w.shape[1])),
-    (lesson_07.ex2, "not_a_function", lambda: -800.0),
-    (lesson_07.ex3, "standard_deviation", lambda: lambda v: float(np.std(v, ddof=1))),
-    (lesson_07.ex3, "divided_by_n", lambda: lambda v: float(np.std(v, ddof=1) / len(v))),
-    (lesson_07.ex3, "population_std", lambda: lambda v: float(np.std(v) / np.sqrt(len(v)))),
-    (lesson_07.ex3, "not_a_function", lambda: 4.0),
-    (lesson_08.ex1, "sum_over_digits", lambda: lambda m, v: 0.5 * _kl_terms(m, v).sum(axis=0) > 0.1),
-    (lesson_08.ex1, "missing_half", lambda: lambda m, v: _kl_terms(m, v).mean(axis=0) > 0.1),
-    (lesson_08.ex1, "log_var_as_log_sigma", lambda: lambda m, v: 0.5 * _kl_terms(m, 2 * v).mean(axis=0) > 0.1),
-    (lesson_08.ex1, "by_variance", lambda: lambda m, v: m.var(axis=0) > 0.01),
-    (lesson_08.ex1, "wrong_shape", lambda: lambda m, v: int(np.sum(0.5 * _kl_terms(m, v).mean(axis=0) > 0.1))),
-    (lesson_08.ex1, "not_a_function", lambda: np.array([True, False])),
-    (lesson_08.ex1, "wrong_value", lambda: lambda m, v: np.zeros(m.shape[1], dtype=bool)),
-    (lesson_08.ex2, "unpaired", lambda: lambda a, b: ((a - b).mean(), np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))),
-    (lesson_08.ex2, "standard_deviation", lambda: lambda a, b: ((a - b).mean(), np.std(a - b, ddof=1))),
-    (lesson_08.ex2, "divided_by_n", lambda: lambda a, b: ((a - b).mean(), np.std(a - b, ddof=1) / len(a))),
-    (lesson_08.ex2, "population_std", lambda: lambda a, b: ((a - b).mean(), np.std(a - b) / np.sqrt(len(a)))),
-    (lesson_08.ex2, "reversed_sign", lambda: lambda a, b: ((b - a).mean(), np.std(a - b, ddof=1) / np.sqrt(len(a)))),
-    (lesson_08.ex2, "wrong_shape", lambda: lambda a, b: a - b),
-    (lesson_08.ex2, "not_a_function", lambda: (3.4, 0.3)),
-    (lesson_08.ex2, "wrong_value", lambda: lambda a, b: ((a - b).mean(), 1.0)),
-    (lesson_09.ex1, "no_bias", lambda: lambda k, c, f: k * k * c * f),
-    (lesson_09.ex1, "per_pixel", lambda: lambda k, c, f: (784 * c + 1) * f),
-    (lesson_09.ex1, "wrong_value", lambda: lambda k, c, f: k * c * f + f),
-    (lesson_09.ex1, "not_a_function", lambda: 160),
-    (lesson_09.ex2, "not_a_model", lambda: _conv_decoder(2)),
-    (lesson_09.ex2, "not_a_model", lambda: lambda latent_dim: _conv_decoder(latent_dim).layers),
-    (lesson_09.ex2, "image_shape", lambda: lambda latent_dim: _conv_decoder(latent_dim, flat=False)),
-    (lesson_09.ex2, "no_sigmoid", lambda: lambda latent_dim: _conv_decoder(latent_dim, last=None)),
-    (lesson_09.ex2, "wrong_size", lambda: lambda latent_dim: _conv_decoder(latent_dim, filters=32)),
-    (lesson_09.ex2, "not_a_function", lambda: 7),
-    (lesson_10.ex1, "off_by_one", lambda: lambda e, w, t: t * min(1.0, (e + 1) / w)),
-    (lesson_10.ex1, "no_cap", lambda: lambda e, w, t: t * e / w),
-    (lesson_10.ex1, "wrong_value", lambda: lambda e, w, t: t),
-    (lesson_10.ex1, "not_a_function", lambda: 0.5),
-    (lesson_10.ex2, "not_binary", lambda: lambda x, seed: x),
-    (lesson_10.ex2, "not_reproducible", lambda: lambda x, seed: (np.random.random(x.shape) < x).astype(float)),
-    (lesson_10.ex2, "threshold", lambda: lambda x, seed: (x > 0.5).astype(float)),
-    (lesson_10.ex2, "inverted", lambda: lambda x, seed: (np.random.default_rng(seed).random(x.shape) < 1 - x) * 1.0),
-    (lesson_10.ex2, "wrong_shape", lambda: lambda x, seed: (np.random.default_rng(seed).random(x.shape) < x)[0] * 1.0),
-    (lesson_10.ex2, "wrong_value", lambda: lambda x, seed: np.ones_like(x)),
-    (lesson_10.ex2, "not_a_function", lambda: np.zeros((5, 784))),
-]
-
-
-def _conv_decoder(latent_dim, flat=True, last="sigmoid", filters=16):
-    """Lesson 9 exercise 2's decoder, or one with a named mistake."""
-    z = keras.Input(shape=(latent_dim,))
-    hidden = keras.layers.Reshape((7, 7, 32))(keras.layers.Dense(7 * 7 * 32, activation="relu")(z))
-    hidden = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(hidden)
-    hidden = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation=last)(hidden)
-    return keras.Model(z, keras.layers.Reshape((784,))(hidden) if flat else hidden)
-
-
-def _no_return_history(history):
-    history["val_loss"]
-
-
-def _centre_distances(z_mean, labels):
-    centres = np.stack([z_mean[labels == d].mean(axis=0) for d in range(10)])
-    return np.linalg.norm(centres[:, None] - centres[None, :], axis=-1)
-
-
-def _closest_with_diagonal(z_mean, labels):
-    distances = _centre_distances(z_mean, labels)
-    return tuple(int(i) for i in np.unravel_index(np.argmin(distances), distances.shape))
-
-
-def _farthest_classes(z_mean, labels):
-    distances = _centre_distances(z_mean, labels)
-    return tuple(int(i) for i in np.unravel_index(np.argmax(distances), distances.shape))
+WRONG_ANSWERS = [row for module in CASES for row in module.WRONG_ANSWERS]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.__name__.rsplit(".", 1)[1])
@@ -343,6 +158,118 @@ def test_every_declared_mistake_is_tested():
     for exercise in EXERCISES:
         for mistake in exercise.mistakes:
             assert (exercise.name, mistake) in tested, (exercise.name, mistake)
+
+
+def first_answer_forever(function):
+    """A function that answers its first question as ``function`` does, then repeats that answer."""
+    first = []
+
+    def constant(*arguments, **keywords):
+        if not first:
+            first.append(function(*arguments, **keywords))
+        return first[0]
+
+    return constant
+
+
+FUNCTION_EXERCISES = [exercise for exercise in EXERCISES if callable(solution_answer(exercise))]
+
+
+def test_a_function_that_ignores_its_input_fails(check_each):
+    """Right on the check's first input, the same answer after: every function exercise names it."""
+
+    def named(exercise):
+        with np.errstate(all="ignore"):
+            verdict = exercise.verdict(first_answer_forever(solution_answer(exercise)))
+        assert verdict.status == checking.IGNORES_INPUT, f"diagnosed {verdict.status!r}: {verdict.text}"
+
+    check_each(by_name(FUNCTION_EXERCISES), named)
+
+
+def _statements(code):
+    """How many statements the solution's functions and classes hold (docstrings and `answer =` aside)."""
+    count = 0
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            body = [statement for statement in node.body
+                    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))]
+            count += sum(not isinstance(statement, (ast.FunctionDef, ast.ClassDef)) for statement in body)
+    return count
+
+
+def test_the_course_mix():
+    """Each lesson: two exercises or more where students write code or run an experiment;
+    one-liners at most a third of all; an exercise called "code" is more than one line."""
+    for lesson in LESSONS:
+        prefix = lesson.__name__.rsplit(".", 1)[1]
+        doing = [exercise.name for exercise in EXERCISES
+                 if exercise.name.startswith(prefix) and exercise.kind in ("code", "experiment")]
+        assert len(doing) >= 2, f"{prefix}: {doing}"
+    one_liners = [exercise.name for exercise in EXERCISES if exercise.kind == "one-liner"]
+    assert len(one_liners) <= len(EXERCISES) / 3, one_liners
+    for exercise in EXERCISES:
+        if exercise.kind == "code":
+            assert _statements(exercise.solution_code) >= 2, f"{exercise.name} is a one-liner"
+
+
+def _numbers(value):
+    """The numbers an answer holds (scalars and small arrays; not images, not booleans)."""
+    try:
+        array = np.asarray(keras.ops.convert_to_numpy(value) if not isinstance(value, (tuple, list)) else value,
+                           dtype=np.float64)
+    except Exception:  # noqa: BLE001 -- a model, a dict: nothing to leak
+        return []
+    if array.dtype == bool or array.size > 20 or np.asarray(value).dtype == bool:
+        return []
+    return [float(number) for number in array.ravel() if np.isfinite(number)]
+
+
+def _expected_numbers(exercise):
+    """What the right answer is: the solution's value, or its results on the check's own inputs."""
+    answer = solution_answer(exercise)
+    if not callable(answer):
+        return _numbers(answer)
+    results = []
+
+    def recorded(*arguments, **keywords):
+        results.append(answer(*arguments, **keywords))
+        return results[-1]
+
+    with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+        exercise.verdict(recorded)
+    return [number for result in results for number in _numbers(result)]
+
+
+def _leaks(text, expected):
+    """Numbers in ``text``, of two significant digits or more, that round an expected number."""
+    leaked = []
+    for token in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", text):
+        digits = token.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+        if len(digits) < 2:
+            continue
+        mantissa = token.split("e")[0]
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        exponent = int(token.split("e")[1]) if "e" in token else 0
+        half_unit = 0.5 * 10.0 ** (exponent - decimals)
+        if any(abs(float(token) - number) <= half_unit for number in expected):
+            leaked.append(token)
+    return leaked
+
+
+def test_messages_never_print_the_expected_answer(check_each):
+    """No wrong answer's message prints the right answer (to two significant digits or more)."""
+    expected = {}
+
+    def silent(case):
+        exercise, mistake, wrong_answer = case
+        if exercise.name not in expected:
+            expected[exercise.name] = _expected_numbers(exercise)
+        with np.errstate(all="ignore"):
+            text = exercise.verdict(wrong_answer()).text
+        assert not _leaks(text, expected[exercise.name]), f"prints {_leaks(text, expected[exercise.name])}: {text}"
+
+    check_each(((f"{exercise.name}: {mistake}", (exercise, mistake, wrong)) for exercise, mistake, wrong in WRONG_ANSWERS),
+               silent)
 
 
 def test_an_answer_that_raises_is_reported_kindly():

@@ -19,6 +19,11 @@ import numpy as np
 
 NOT_ATTEMPTED = "not_attempted"
 CORRECT = "correct"
+# What an exercise asks of the student (``Exercise.kind``): write code (a function of
+# several lines, a Keras model), run an experiment (train or measure, then answer with a
+# number), judge (pick an option; each option's explanation is the feedback), or a
+# one-liner (one expression). tests/test_exercises.py checks the course's mix.
+KINDS = ("code", "experiment", "judgement", "one-liner")
 
 
 class StudentCodeError(Exception):
@@ -73,6 +78,8 @@ class Exercise:
         Runnable code that sets ``answer``; printed by :meth:`solution`.
     mistakes : tuple of str
         Names of the mistakes the check recognises (the tests trigger each one).
+    kind : str
+        One of :data:`KINDS`: what the exercise asks the student to do.
     """
 
     name: str
@@ -81,6 +88,14 @@ class Exercise:
     hints: tuple
     solution_code: str
     mistakes: tuple = ()
+    kind: str = "code"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"Invalid value received for argument `kind`. Expected one of {KINDS}. "
+                f"Received: kind={self.kind!r}"
+            )
 
     def __repr__(
         self,
@@ -151,12 +166,12 @@ class Exercise:
         print(f"Solution to {self.name}:\n\n{self.solution_code}")
 
 
-def exercise(name, why, hints, solution, mistakes=()):
+def exercise(name, why, hints, solution, mistakes=(), kind="code"):
     """Decorator: make an :class:`Exercise` of a check function.
 
     Parameters
     ----------
-    name, why, hints, mistakes
+    name, why, hints, mistakes, kind
         As for :class:`Exercise`.
     solution : str
         The solution code (dedented and stripped here).
@@ -170,6 +185,7 @@ def exercise(name, why, hints, solution, mistakes=()):
             hints=tuple(hints),
             solution_code=textwrap.dedent(solution).strip(),
             mistakes=tuple(mistakes),
+            kind=kind,
         )
 
     return wrap
@@ -229,6 +245,75 @@ def call(function, *arguments):
             "Your function returned None: did you forget the `return` line?",
         )
     return result
+
+
+IGNORES_INPUT = "ignores_input"
+
+
+def answers_follow_inputs(results, expected):
+    """Raise ``ignores_input`` when the student's function gave one answer to different questions.
+
+    A check calls the student's function on several inputs whose right answers differ
+    (fixed and seeded-random ones). A function that returns the same value whatever it
+    is given (a number copied from the lesson, a variable of the notebook rather than
+    its argument) is named here, before any single answer is compared.
+
+    Parameters
+    ----------
+    results : sequence
+        The student's results, one per input, each already read by :func:`as_array`.
+    expected : sequence
+        The right results for the same inputs (at least two of them differ).
+    """
+    results = [np.asarray(result, dtype=np.float64) for result in results]
+    expected = [np.asarray(value, dtype=np.float64) for value in expected]
+    for i in range(len(results)):
+        for j in range(i + 1, len(results)):
+            same_answer = results[i].shape == results[j].shape and np.array_equal(
+                results[i], results[j]
+            )
+            different_questions = expected[i].shape != expected[j].shape or not (
+                np.allclose(expected[i], expected[j])
+            )
+            if same_answer and different_questions:
+                raise Mistake(
+                    IGNORES_INPUT,
+                    "Your function gave the same answer for two different inputs that need "
+                    "different answers. Compute the result from the function's arguments, not "
+                    "from a number or a variable of the notebook.",
+                )
+
+
+def choose(answer, options, correct):
+    """Check a choice: ``answer`` must be the key of the right option in ``options``.
+
+    Each wrong option's explanation is the feedback (the mistake's message), so a student
+    who picks it learns why it is wrong; the right option's explanation is the
+    exercise's ``why``. The right key is never printed.
+
+    Parameters
+    ----------
+    answer : str
+        The student's choice, e.g. ``"b"`` (case and spaces ignored).
+    options : dict
+        Key -> one or two sentences: why this option is wrong (or, for ``correct``, right).
+    correct : str
+        The right key.
+
+    Raises
+    ------
+    Mistake
+        ``wrong_type`` for anything but one of the keys, ``option_<key>`` for a wrong one.
+    """
+    keys = ", ".join(f'"{key}"' for key in options)
+    if not isinstance(answer, str) or answer.strip().lower() not in options:
+        raise Mistake(
+            "wrong_type",
+            f"Answer with one of {keys} (a string in quotes), got {answer!r}.",
+        )
+    key = answer.strip().lower()
+    if key != correct:
+        raise Mistake(f"option_{key}", options[key])
 
 
 def as_array(
