@@ -110,8 +110,8 @@ MODELS_TO_SCORE = {
     "original as written: shared epsilon + swapped BCE": "original as written",
     "conv, latent_dim 2 (lesson 9)": registry.ARCHITECTURE_STUDY[("conv", 2)],
     "conv, latent_dim 20 (lesson 9)": registry.ARCHITECTURE_STUDY[("conv", 20)],
-    "conv, latent_dim 20, binarized (lesson 9)": registry.BINARIZED_MODEL,
-    "conditional, latent_dim 2, label given (lesson 9)": registry.CONDITIONAL_MODEL,
+    "conv, latent_dim 20, binarized (lesson 10)": registry.BINARIZED_MODEL,
+    "conditional, latent_dim 2, label given (lesson 10)": registry.CONDITIONAL_MODEL,
 }
 """Benchmark label -> name in ``vae_lessons.registry.MODELS``."""
 
