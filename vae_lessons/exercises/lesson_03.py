@@ -46,8 +46,9 @@ def _results(answer, inputs, expected):
 def _grey_pairs():
     """Pairs (x, x_reconstructed) strictly inside (0, 1), no clipping needed.
 
-    A seeded-random (4, 784) pair of uniform grey levels, and four real test digits, squeezed
-    into [0.05, 0.95], with a blurred reconstruction of each.
+    A seeded-random (4, 784) pair of uniform grey levels, and three real test digits (3, 784),
+    squeezed into [0.05, 0.95], each with a blurred reconstruction (half the digit, half the
+    average of four).
     """
     rng = np.random.default_rng(0)
     x = rng.uniform(0.05, 0.95, size=(4, data.NUM_PIXELS)).astype(
