@@ -31,6 +31,8 @@ WRONG_ANSWERS = [
     (lesson_01.ex1, "ink_fraction", lambda: np.mean(_train()[0] != 0)),
     (lesson_01.ex1, "wrong_shape", lambda: np.mean(_train()[0] == 0, axis=0)),
     (lesson_01.ex2, "wrong_type", lambda: data.train_validation_split(*_train()[:2], 400, seed=0)),
+    (lesson_01.ex2, "wrong_type", lambda: (1, 2, 3, 4)),  # said by the check, not "your code raised"
+    (lesson_01.ex2, "wrong_type", lambda: (_train()[0], _train()[1], _train()[0][:400], 7)),
     (lesson_01.ex2, "wrong_size", lambda: _split(data.stratified_indices(_train()[1], 300, seed=0))),
     (lesson_01.ex2, "validation_from_test", lambda: (*_train()[:2], _train()[2][:400], _train()[3][:400])),
     (lesson_01.ex2, "with_replacement", lambda: _split(np.random.default_rng(0).integers(0, 4000, 400))),
@@ -41,4 +43,9 @@ WRONG_ANSWERS = [
     (lesson_01.ex3, "same_class", lambda: (4, 4)),
     (lesson_01.ex3, "farthest_pair", _l1_ex3_farthest),
     (lesson_01.ex3, "wrong_value", lambda: (2, 3)),  # neither closest (4, 9) nor farthest (0, 1)
+    (lesson_01.ex4, "no_repeats", lambda: 1000),
+    (lesson_01.ex4, "repeats_instead_of_distinct", lambda: np.mean([1000 - len(np.unique(np.random.default_rng(s).integers(60_000, size=1000))) for s in range(100)])),
+    (lesson_01.ex4, "small_pool", lambda: np.mean([len(np.unique(np.random.default_rng(s).integers(4_000, size=1000))) for s in range(100)])),
+    (lesson_01.ex4, "wrong_shape", lambda: [len(np.unique(np.random.default_rng(s).integers(60_000, size=1000))) for s in range(3)]),
+    (lesson_01.ex4, "wrong_value", lambda: 985.0),
 ]

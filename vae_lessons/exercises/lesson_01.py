@@ -1,4 +1,4 @@
-"""Lesson 1 exercises: the data (pixels, a clean validation split, class averages)."""
+"""Lesson 1 exercises: the data (pixels, a clean validation split, class averages, repeats)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ VALIDATION_SIZE = 400
         "ink_fraction",
         "wrong_shape",
     ),
+    kind="one-liner",
 )
 def ex1(answer):
     """A fraction in [0, 1]: the share of all training pixels that are exactly 0."""
@@ -88,6 +89,58 @@ def _row_keys(images):
     return [row.tobytes() for row in flat]
 
 
+def _four_arrays(answer):
+    """The answer of ex2 as four arrays: images (n, 28, 28) or (n, 784), labels (n,).
+
+    Raises
+    ------
+    Mistake
+        ``wrong_type``, saying what was expected and what was received.
+    """
+    expected = "Expected four arrays (x_train_part, y_train_part, x_validation, y_validation)"
+    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
+        received = f"a {type(answer).__name__}"
+        if isinstance(answer, (tuple, list)):
+            received += f" of {len(answer)} item{'s' * (len(answer) != 1)}"
+        raise Mistake(
+            "wrong_type",
+            f"{expected} in a tuple; got {received}."
+            + (
+                " (`data.train_validation_split` returns two pairs: unpack them first.)"
+                if isinstance(answer, (tuple, list)) and len(answer) == 2
+                else ""
+            ),
+        )
+    kinds = ", ".join(type(item).__name__ for item in answer)
+    arrays = []
+    for item, name, dimensions in zip(
+        answer,
+        ("x_train_part", "y_train_part", "x_validation", "y_validation"),
+        ((2, 3), (1,), (2, 3), (1,)),
+    ):
+        array = (
+            np.asarray(item)
+            if isinstance(item, (np.ndarray, list))
+            else None
+        )
+        if (
+            array is None
+            or array.ndim not in dimensions
+            or not np.issubdtype(array.dtype, np.number)
+        ):
+            what = (
+                "images, (n, 28, 28)"
+                if dimensions != (1,)
+                else "labels, (n,)"
+            )
+            raise Mistake(
+                "wrong_type",
+                f"{expected}; got a {type(answer).__name__} of {kinds}. {name} should be an array of {what}.",
+            )
+        arrays.append(array)
+    return arrays
+
+
 @exercise(
     name="lesson_01.ex2",
     why="A validation set that was trained on (the 2018 notebook's bug) makes every "
@@ -107,18 +160,17 @@ def _row_keys(images):
         ),
     ),
     solution="""
+        def split(x, y, validation_size, seed):
+            # validation_size distinct indices, as many of each class
+            validation_indices = data.stratified_indices(y, size=validation_size, seed=seed)
+            is_validation = np.zeros(len(y), dtype=bool)
+            is_validation[validation_indices] = True
+            # (3600, 28, 28), (3600,), (400, 28, 28) and (400,)
+            return x[~is_validation], y[~is_validation], x[is_validation], y[is_validation]
+
+
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
-        # 400 distinct indices, 40 per class
-        validation_indices = data.stratified_indices(y_train, size=400, seed=0)
-        is_validation = np.zeros(len(y_train), dtype=bool)
-        is_validation[validation_indices] = True
-        # (3600, 28, 28) and (3600,)
-        x_train_part = x_train[~is_validation]
-        y_train_part = y_train[~is_validation]
-        # (400, 28, 28) and (400,)
-        x_validation = x_train[is_validation]
-        y_validation = y_train[is_validation]
-        answer = (x_train_part, y_train_part, x_validation, y_validation)
+        answer = split(x_train, y_train, validation_size=400, seed=0)
         # The package's version:
         # data.train_validation_split(x_train, y_train, 400, seed=0)
     """,
@@ -134,13 +186,8 @@ def _row_keys(images):
 )
 def ex2(answer):
     """``(x_train_part, y_train_part, x_validation, y_validation)``, 400 validation digits."""
-    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
-        raise Mistake(
-            "wrong_type",
-            "Give four arrays in a tuple: (x_train_part, y_train_part, x_validation, y_validation).",
-        )
+    x_part, y_part, x_validation, y_validation = _four_arrays(answer)
     (x_train, y_train), (x_test, _) = data.load_mnist()
-    x_part, y_part, x_validation, y_validation = answer
     label_of = dict(zip(_row_keys(x_train), y_train.tolist()))
     part_keys, validation_keys = _row_keys(x_part), _row_keys(x_validation)
     test_keys = set(_row_keys(x_test))
@@ -225,6 +272,7 @@ def ex2(answer):
         print("closest average images:", answer)
     """,
     mistakes=("wrong_type", "same_class", "farthest_pair", "wrong_value"),
+    kind="experiment",
 )
 def ex3(answer):
     """The pair of classes ``(a, b)`` whose average training images are closest."""
@@ -263,4 +311,90 @@ def ex3(answer):
         "wrong_value",
         f"Classes {pair[0]} and {pair[1]} are not the closest pair. Compare the Euclidean "
         "distances between the ten class averages of the training images.",
+    )
+
+
+POOL_SIZE = 60_000  # the full MNIST training set
+NUM_DRAWS = 1_000  # the original notebook's training indices
+SAMPLE_POOL_SIZE = 4_000  # the shipped sample's training digits
+DISTINCT_TOLERANCE = (
+    1.0  # digits; an average over 100 seeds misses by about 0.3
+)
+
+
+def _expected_distinct(pool_size, num_draws):
+    """Expected number of distinct indices among ``num_draws`` drawn with replacement.
+
+    Each of the ``pool_size`` indices is missed by every draw with probability
+    ``(1 - 1/pool_size) ** num_draws``.
+    """
+    return pool_size * (1 - (1 - 1 / pool_size) ** num_draws)
+
+
+@exercise(
+    name="lesson_01.ex4",
+    why="About 8 of the original's 1,000 'examples' were repeats on full MNIST: harmless "
+    "there, and far more on our 4,000-digit pool, as the lesson measured. Each index is "
+    "missed by all n draws with probability (1 - 1/N)^n, so N (1 - (1 - 1/N)^n) are "
+    "expected distinct.",
+    hints=(
+        (
+            "For one seed: draw the indices with rng.integers(60_000, size=1_000) and count the "
+            "distinct ones with np.unique."
+        ),
+        (
+            "One seed's count varies by a few digits: repeat it for seeds 0 to 199 and average "
+            "the counts."
+        ),
+        (
+            "np.mean([len(np.unique(np.random.default_rng(seed).integers(60_000, size=1_000))) "
+            "for seed in range(200)])"
+        ),
+    ),
+    solution="""
+        counts = [
+            len(np.unique(np.random.default_rng(seed).integers(60_000, size=1_000)))
+            for seed in range(200)
+        ]  # distinct indices in each of 200 draws of 1,000
+        answer = float(np.mean(counts))
+        print("distinct digits, on average:", round(answer, 1))
+    """,
+    mistakes=(
+        "no_repeats",
+        "repeats_instead_of_distinct",
+        "small_pool",
+        "wrong_shape",
+    ),
+    kind="experiment",
+)
+def ex4(answer):
+    """A number: the average count of distinct indices among 1,000 drawn with replacement from 60,000."""
+    value = float(as_array(answer, (), "the average count"))
+    expected = _expected_distinct(POOL_SIZE, NUM_DRAWS)
+    if abs(value - expected) <= DISTINCT_TOLERANCE:
+        return
+    if abs(value - NUM_DRAWS) < DISTINCT_TOLERANCE:
+        raise Mistake(
+            "no_repeats",
+            "1,000 draws with replacement do not give 1,000 distinct digits: some indices come "
+            "up twice. Count the distinct ones with np.unique.",
+        )
+    if abs(value - (NUM_DRAWS - expected)) <= DISTINCT_TOLERANCE:
+        raise Mistake(
+            "repeats_instead_of_distinct",
+            "That is the number of repeats; the question asks for the number of distinct digits.",
+        )
+    if (
+        abs(value - _expected_distinct(SAMPLE_POOL_SIZE, NUM_DRAWS))
+        <= 5 * DISTINCT_TOLERANCE
+    ):
+        raise Mistake(
+            "small_pool",
+            "That is the count for our 4,000-digit sample; draw the indices from the 60,000 "
+            "digits of full MNIST (no images needed, only indices).",
+        )
+    raise Mistake(
+        "wrong_value",
+        f"{value:.1f} is off by more than {DISTINCT_TOLERANCE:g} digit. One seed's count "
+        "varies by a few digits: average the counts of 100 seeds or more.",
     )
