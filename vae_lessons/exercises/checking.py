@@ -269,12 +269,12 @@ def answers_follow_inputs(results, expected):
     expected = [np.asarray(value, dtype=np.float64) for value in expected]
     for i in range(len(results)):
         for j in range(i + 1, len(results)):
-            same_answer = results[i].shape == results[j].shape and np.array_equal(
-                results[i], results[j]
-            )
-            different_questions = expected[i].shape != expected[j].shape or not (
-                np.allclose(expected[i], expected[j])
-            )
+            same_answer = results[i].shape == results[
+                j
+            ].shape and np.array_equal(results[i], results[j])
+            different_questions = expected[i].shape != expected[
+                j
+            ].shape or not (np.allclose(expected[i], expected[j]))
             if same_answer and different_questions:
                 raise Mistake(
                     IGNORES_INPUT,

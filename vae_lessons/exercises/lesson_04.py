@@ -16,13 +16,15 @@
   grade itself. The package's score is computed once per backend, latent_dim and seed
   in a process.
 
-How :data:`ELBO_TOLERANCE` was chosen: the reference solution, trained with several
-initial-weight seeds on the same 500 digits, lands within a few nats of the package's
-model on JAX, TensorFlow and PyTorch (its own layers are created in another order, so
-its initial weights differ as another seed's would); the tolerance is about twice the
-largest of those distances. A model with 16 hidden units instead of 512, trained the
-same way, lands far beyond it, and so does every classic mistake of the loss and of the
-sampling (they are named before training, by the probes).
+How :data:`ELBO_TOLERANCE` was chosen: the reference solution, trained with six
+initial-weight seeds on the same 500 digits, and the package's model with four, were
+scored on JAX, TensorFlow and PyTorch (the solution creates its layers in another order,
+so its initial weights differ as another seed's would). On each backend the worst
+solution stayed within about 7 nats of the best package model; the tolerance is about
+twice that. A model with 4 hidden units instead of 512, trained the same way, lands
+hundreds of nats beyond it. Some classic mistakes train almost as well as the right
+model (a shared epsilon, no noise, a KL averaged over dimensions), so every classic
+mistake is named by the probes, before any training.
 """
 
 from __future__ import annotations
@@ -336,7 +338,7 @@ def ex3(answer):
 MODEL_TRAINING = training.TrainingConfig(epochs=2, train_size=500, seed=0)
 """The brief training of ``ex4``: the lesson's short run (500 digits, 2 epochs)."""
 PROBE_LATENT_DIMS = (2, 3)
-ELBO_TOLERANCE = 12.0
+ELBO_TOLERANCE = 14.0
 """Nats per digit by which the student's held-out negative ELBO may exceed the
 package's model's after the same brief training (see the module docstring)."""
 SCORE_NOISE_SEED = 0  # the held-out ELBO's fixed noise (evaluation.noise)
