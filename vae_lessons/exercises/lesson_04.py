@@ -352,6 +352,21 @@ SPREAD_RELATIVE = 0.06  # 5 standard errors of a std measured on 4000 draws
 _PACKAGE_SCORES = {}  # (backend, latent_dim, seed) -> held-out negative ELBO
 
 
+def _read(value):
+    """A backend tensor as NumPy, anything else unchanged, before ``as_array`` reads it.
+
+    A PyTorch tensor that requires a gradient refuses ``np.asarray`` with a
+    RuntimeError, which ``checking.as_array`` does not expect; Keras detaches it.
+    (A generic helper that would belong in ``checking.as_array``.)
+    """
+    if keras.ops.is_tensor(value):
+        try:
+            return keras.ops.convert_to_numpy(value)
+        except Exception:  # noqa: BLE001 -- as_array names what it cannot read
+            return value
+    return value
+
+
 def _student(what, function, *arguments, **keywords):
     """Run a piece of the student's code; an error is the student's, named with ``what``."""
     try:
@@ -429,7 +444,9 @@ def _encode(model, latent_dim, x):
         try:
             arrays.append(
                 as_array(
-                    output, (len(x), latent_dim), f"The encoder's {name}"
+                    _read(output),
+                    (len(x), latent_dim),
+                    f"The encoder's {name}",
                 )
             )
         except Mistake as mistake:
@@ -490,7 +507,7 @@ def _check_decoder(model, latent_dim):
         )
     try:
         pixels = as_array(
-            output, (len(z), data.NUM_PIXELS), "The decoder's output"
+            _read(output), (len(z), data.NUM_PIXELS), "The decoder's output"
         )
     except Mistake as mistake:
         raise Mistake("decoder_outputs", mistake.message) from None
@@ -513,7 +530,7 @@ def _check_sample(model):
         keras.ops.convert_to_tensor(z_log_var),
     )
     try:
-        z = as_array(z, z_mean.shape, "The sample z")
+        z = as_array(_read(z), z_mean.shape, "The sample z")
     except Mistake as mistake:
         raise Mistake(
             "sample_shape",
@@ -615,7 +632,7 @@ def _student_loss(model, x, reconstruction, z_mean, z_log_var):
         ),
     )
     try:
-        return as_array(value, (len(x),), "The loss")
+        return as_array(_read(value), (len(x),), "The loss")
     except Mistake as mistake:
         if mistake.name != "wrong_shape":
             raise
