@@ -202,7 +202,7 @@ def readme_text(lessons) -> str:
 Jupyter lessons that teach variational autoencoders (VAEs) on real handwritten digits,
 with Keras 3 on JAX. Each lesson ends with exercises: write your answer in the cell
 `answer = ...`, run the check under it (`lesson_03.ex1.check(answer)`), and ask for
-`hint()` when stuck.
+`hint()` when stuck. No solution shows until you ask: `lesson_03.ex1.solution()` prints one.
 
 ## Start
 
