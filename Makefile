@@ -53,7 +53,7 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
 
-# The student download: the lessons without their solution cells, a wheel of vae_lessons
+# The student download: the lessons (no solutions: the package holds them), a wheel of vae_lessons
 # (python -m build), a README with the two commands a student types, an environment.yml for
 # conda and a pytest.ini; in build/student-edition/, zipped in build/student-edition.zip.
 student-edition: $(STAMP)

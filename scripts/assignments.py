@@ -12,26 +12,28 @@ autograder notebook and the ``autograder.zip`` that ``otter run`` and Gradescope
 with (``make assignments`` does both, in a separate environment: otter brings pandas,
 which Keras imports whenever it is installed, so otter stays out of the lessons' one).
 
-Each exercise of a lesson (an answer cell ``answer = ...``, the check cell
-``lesson_NN.exK.check(answer)`` under it, then the solution cell tagged ``solution``)
-becomes one question worth one point:
+Each exercise of a lesson (an answer cell ``answer = ...``, then the check cell
+``lesson_NN.exK.check(answer)`` under it) becomes one question worth one point:
 
-* the solution cell becomes the question's solution: the student's answer cell as the
-  prompt (``# BEGIN PROMPT``), the solution code in a ``# BEGIN SOLUTION NO PROMPT``
-  block, so the student version shows exactly the lesson's answer cell;
+* the question's solution is the exercise's own, from the package
+  (``vae_lessons.exercises.lesson_NN.exK.solution_code``, what ``.solution()`` prints;
+  it sets ``answer``): the student's answer cell as the prompt (``# BEGIN PROMPT``), the
+  solution code in a ``# BEGIN SOLUTION NO PROMPT`` block, so the student version shows
+  exactly the lesson's answer cell;
 * the check cell stays where it was: students still read why an answer is wrong;
 * the exercise's own check becomes the otter test: ``lesson_NN.exK.verdict(answer).status``
   must be ``'correct'`` (the check runs the answer on several inputs, so no constant
   passes it). Public by default; with ``--hidden`` it is hidden, and a public test that
   only says whether the question was attempted takes its place in ``grader.check``.
 
-Left out, as in the student edition: the worked answers of the open questions (markdown
-or code cells tagged ``solution`` that follow no check cell), which no test can grade.
+A cell tagged ``solution`` (the lessons hold none; tests/test_notebooks.py checks it) is
+left out, as no test could grade it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 from pathlib import Path
 
@@ -68,11 +70,27 @@ def assignment_config(name: str) -> str:
     )
 
 
-def solution_source(prompt: str, solution: str, exercise: str) -> str:
-    """The master's solution cell: the student's answer cell as prompt, then the solution.
+def solution_code(lesson: str, exercise: str) -> str:
+    """The solution of ``lesson.exercise`` (``"lesson_03"``, ``"ex1"``) from the package:
+    the code ``vae_lessons.exercises.lesson_03.ex1.solution()`` prints; it sets ``answer``.
 
-    ``solution`` is the lesson's solution cell without its trailing check line(s).
+    Raises
+    ------
+    ValueError
+        If the package has no such exercise.
     """
+    try:
+        module = importlib.import_module(f"vae_lessons.exercises.{lesson}")
+    except ModuleNotFoundError:
+        raise ValueError(f"{lesson}.{exercise}: there is no module vae_lessons.exercises.{lesson}") from None
+    code = getattr(getattr(module, exercise, None), "solution_code", None)
+    if not isinstance(code, str) or not code.strip():
+        raise ValueError(f"{lesson}.{exercise}: vae_lessons.exercises.{lesson} has no exercise {exercise} with a solution")
+    return code
+
+
+def solution_source(prompt: str, solution: str, exercise: str) -> str:
+    """The master's solution cell: the student's answer cell as prompt, then the solution."""
     if '"""' in prompt:
         raise ValueError(f"{exercise}: the answer cell contains triple quotes, which the prompt block uses")
     return "\n".join(
@@ -126,24 +144,22 @@ def master_notebook(path: Path, hidden: bool = False) -> nbformat.NotebookNode:
     Raises
     ------
     ValueError
-        If the lesson has no exercise, or an exercise's cells are not in the lessons' order
-        (answer cell, check cell, solution cell).
+        If the lesson has no exercise, a check cell has no answer cell above it, or the
+        package has no solution for an exercise a check cell names.
     """
     path = Path(path)
     lesson = nbformat.read(path, as_version=4)
     cells = lesson.cells
-    exercises = {}  # index of the check cell -> (lesson, exercise, index of the solution cell)
+    exercises = {}  # index of the check cell -> (lesson, exercise, solution code)
     for index, cell in enumerate(cells):
-        if cell.cell_type != "code" or SOLUTION_TAG not in _tags(cell) or index < 2:
-            continue
-        match = CHECK_CELL.match(cells[index - 1].source)
+        match = CHECK_CELL.match(cell.source) if cell.cell_type == "code" else None
         if match is None:
-            continue  # the worked answer of an open question: left out
-        if cells[index - 2].cell_type != "code":
+            continue
+        if index < 1 or cells[index - 1].cell_type != "code":
             raise ValueError(f"{path.name}: {match.group(0)} has no answer cell above it")
-        exercises[index - 1] = (match.group(1), match.group(2), index)
+        exercises[index] = (match.group(1), match.group(2), solution_code(*match.groups()))
     if not exercises:
-        raise ValueError(f"{path.name}: no exercise with a check cell and a solution cell")
+        raise ValueError(f"{path.name}: no exercise (an answer cell, then its check cell lesson_NN.exK.check(answer))")
     answer_cells = {check - 1 for check in exercises}
     prompt_cells = {
         check - 2
@@ -153,13 +169,11 @@ def master_notebook(path: Path, hidden: bool = False) -> nbformat.NotebookNode:
     out = [_raw(assignment_config(path.stem))]
     for index, cell in enumerate(cells):
         if SOLUTION_TAG in _tags(cell):
-            continue  # solutions live in the questions' solution cells; worked answers are left out
+            continue  # no test could grade it (the lessons hold none)
         if index in answer_cells or index in prompt_cells:
             continue  # written with their question
         if index in exercises:
-            name, exercise, solution_index = exercises[index]
-            solution_cell = cells[solution_index]
-            solution = CHECK_CELL.sub("", solution_cell.source).rstrip()
+            name, exercise, solution = exercises[index]
             out.append(_raw(f"# BEGIN QUESTION\nname: {name}_{exercise}"))
             if index - 2 in prompt_cells:
                 out.append(cells[index - 2])

@@ -15,8 +15,11 @@ Steps:
    the lockfile is newer than the install), and only the files the pages use are
    copied. anywidget's front end comes from the installed ``anywidget`` wheel.
 2. Stage the book: Jupyter Book 1 cannot publish files outside its folder, so ``book/``
-   and the notebooks in ``notebooks/`` are copied (not edited) into
-   ``<output>/_build/source/``; the notebooks are published, never duplicated in git.
+   and the notebooks in ``notebooks/`` are copied into ``<output>/_build/source/``; the
+   notebooks are published, never duplicated in git. The lessons hold no solutions (a
+   student asks for one with ``lesson_NN.exK.solution()``): in the staged copies only,
+   each exercise's check cell gets the solution from the package under it, as a code
+   cell collapsed behind a "Show the solution" toggle, without output.
 3. Build with ``jupyter-book build -W -n --keep-going``: warnings (and, with ``-n``,
    broken references) fail the build, all of them reported. Notebooks are not run
    (``execute_notebooks: off``): the book shows the outputs ``pytest --nbval`` checked.
@@ -27,7 +30,9 @@ Steps:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -199,7 +204,8 @@ def check_widget_modules(notebooks: list[Path]) -> None:
 
 
 def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> None:
-    """Copy ``book/`` and the notebooks folder into ``source`` (mtimes kept).
+    """Copy ``book/`` and the notebooks folder into ``source`` (mtimes kept), and give the
+    copied lessons their collapsed solutions (:func:`insert_solutions`).
 
     The whole folder is copied, so files a notebook links to (images) come along; only
     the notebooks themselves are pages (``only_build_toc_files`` in _config.yml).
@@ -209,6 +215,8 @@ def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> N
     shutil.copytree(BOOK, source, ignore=skip)
     if notebooks.is_dir():
         shutil.copytree(notebooks, source / "notebooks", ignore=skip)
+        for lesson in sorted((source / "notebooks").glob("*.ipynb")):
+            insert_solutions(lesson)
     else:
         (source / "notebooks").mkdir()
     if repository_url:  # the staged copy only: book/_config.yml stays as it is
@@ -220,23 +228,84 @@ def stage(source: Path, notebooks: Path, repository_url: str | None = None) -> N
         config.write_text(text.replace(setting, f"vae_lessons_repository_url: {json.dumps(repository_url)}"))
 
 
+# An exercise's check cell starts with this call (the lessons' structure, tests/test_notebooks.py).
+CHECK_CELL = re.compile(r"^(lesson_\d\d)\.(ex\d+)\.check\(answer\)")
+# The book-only solution cell: `solution` names it, `hide-cell` collapses it (myst-nb),
+# with the toggle's words; `source_hidden` collapses it too in JupyterLab and Notebook 7,
+# should a reader open the page's downloaded .ipynb there.
+SOLUTION_TAGS = ["solution", "hide-cell"]
+SHOW_SOLUTION, HIDE_SOLUTION = "Show the solution", "Hide the solution"
+
+
+def solution_of(lesson: str, exercise: str, where: str) -> str:
+    """The solution code of ``lesson.exercise`` (``"lesson_03"``, ``"ex1"``), from the package:
+    ``vae_lessons.exercises.lesson_03.ex1.solution_code``, what ``.solution()`` prints."""
+    if str(REPO) not in sys.path:  # this repository's package, as the lessons import it
+        sys.path.insert(0, str(REPO))
+    try:
+        module = importlib.import_module(f"vae_lessons.exercises.{lesson}")
+    except ModuleNotFoundError as error:
+        raise SystemExit(f"{where}: {lesson}.{exercise}.check(answer) names no module vae_lessons.exercises.{lesson}") from error
+    found = getattr(module, exercise, None)
+    code = getattr(found, "solution_code", None)
+    if not isinstance(code, str) or not code.strip():
+        raise SystemExit(f"{where}: {lesson}.{exercise}.check(answer) names no exercise with a solution in {module.__name__}")
+    return code
+
+
+def solution_cell(lesson: str, exercise: str, code: str) -> dict:
+    """The book's collapsed solution cell: the solution's code, no output, not executed."""
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": f"solution-{lesson}-{exercise}",
+        "metadata": {
+            "jupyter": {"source_hidden": True},
+            "mystnb": {"code_prompt_show": SHOW_SOLUTION, "code_prompt_hide": HIDE_SOLUTION},
+            "tags": list(SOLUTION_TAGS),
+        },
+        "outputs": [],
+        "source": code,
+    }
+
+
+def insert_solutions(path: Path) -> int:
+    """Put each exercise's solution, collapsed, under its check cell in the staged lesson
+    at ``path`` (rewritten in place); returns how many. Only the book's copy changes."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = []
+    for index, cell in enumerate(notebook["cells"]):
+        cells.append(cell)
+        match = CHECK_CELL.match("".join(cell["source"])) if cell["cell_type"] == "code" else None
+        if match:
+            lesson, exercise = match.groups()
+            cells.append(solution_cell(lesson, exercise, solution_of(lesson, exercise, f"{path.name} cell {index}")))
+    inserted = len(cells) - len(notebook["cells"])
+    if inserted:
+        notebook["cells"] = cells
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return inserted
+
+
 STUDENT_EDITION_ZIP = "vae-lessons-student-edition.zip"  # linked from book/intro.md
 
 
 def stage_student_edition(source: Path, notebooks: Path) -> Path:
     """Write the student edition's zip into the staged ``source``, for the download link.
 
-    Runs ``python -m scripts.student_edition --download`` (solution cells removed,
-    nothing re-executed; the package's wheel, a README and environment.yml beside the
-    lessons) in a separate process, so this script keeps running as a plain file.
+    Runs ``python -m scripts.student_edition --download`` (the lessons as they are in
+    the repository, with no solution; the package's wheel, a README and environment.yml
+    beside them) in a separate process, so this script keeps running as a plain file.
     """
     target = source / STUDENT_EDITION_ZIP
     with tempfile.TemporaryDirectory() as scratch:
         paths = [str(path) for path in sorted(notebooks.glob("*.ipynb"))]
-        subprocess.run(
+        result = subprocess.run(
             [sys.executable, "-m", "scripts.student_edition", *paths, "--output", scratch, "--zip", str(target), "--download"],
-            cwd=REPO, check=True, capture_output=True, text=True,
+            cwd=REPO, check=False, capture_output=True, text=True,
         )
+    if result.returncode != 0:  # e.g. a lesson that shows a solution: the edition's own error
+        raise SystemExit(f"the student edition was not written:\n{result.stderr.strip()[-4000:]}")
     return target
 
 

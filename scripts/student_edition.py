@@ -1,4 +1,4 @@
-"""Write the student edition: the lessons without their solution cells, and what runs them.
+"""Write the student edition: the lessons, and what runs them.
 
 Usage::
 
@@ -10,7 +10,7 @@ its own, in ``build/student-edition/`` and zipped in ``build/student-edition.zip
 ``vae-lessons-student/``); without it, the lessons alone (what the book's build zips
 today, ``scripts/build_book.py``):
 
-* the lessons without their solution cells (below);
+* the lessons, cleaned (below);
 * a wheel of ``vae_lessons``, built with the standard ``python -m build`` (the
   ``dist`` extra; ``--no-isolation``, so no download is needed);
 * ``README.md`` with the two commands a student types: make a virtual environment and
@@ -24,15 +24,14 @@ tests/test_student_download.py unzips the edition into an empty folder, follows 
 README's commands in a fresh virtual environment and runs the lessons under
 ``pytest --nbval`` there (CI, ``.ci/run``).
 
-For each lesson, nbconvert's ``TagRemovePreprocessor`` drops every cell tagged
-``solution``, and the notebook is cleaned (execution counts 1, 2, ... again). Nothing is
-re-executed: the teacher's edition already stores what a student sees in every other
-cell, because each check cell runs right under the student's ``answer = ...`` and
-prints "Not attempted yet" there too; only the solution cells (which set ``answer`` and
-print "Correct.") go. Two tests keep this true: no cell after a solution uses a name
-that only solution cells define (tests/test_notebooks.py), and CI runs the whole
-student edition under ``pytest --nbval`` (tests/test_student_download.py). The book
-offers the zip for download on its first page.
+The lessons hold no solutions: each lives in the package (``Exercise.solution_code``),
+and a student asks for it with ``lesson_NN.exK.solution()``; each check cell stores the
+"Not attempted yet" line a student sees under ``answer = ...``. So a lesson goes into
+the edition as it is, cleaned (execution counts 1, 2, ..., no stray metadata), nothing
+re-executed. A guard keeps it so: a lesson with a cell tagged ``solution`` or an output
+that starts with "Correct." (an exercise's answer) is refused with an error naming the
+cell (:func:`solution_leaks`); tests/test_notebooks.py checks the lessons the same way.
+The book offers the zip for download on its first page.
 """
 
 from __future__ import annotations
@@ -48,31 +47,59 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import TagRemovePreprocessor
 
 from scripts.execute_notebooks import REPO, clean, lesson_paths
 
 SOLUTION_TAG = "solution"
+CORRECT = "Correct."  # how a check's verdict on a right answer starts (vae_lessons.exercises.checking)
 DEFAULT_OUTPUT = REPO / "build" / "student-edition"
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same edition gives the same zip bytes
 
 
-def remove_solutions(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return ``notebook`` without the cells tagged ``solution`` (nbconvert's TagRemovePreprocessor)."""
-    preprocessor = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
-    notebook, _ = preprocessor.preprocess(notebook, {})
-    return notebook
+def _output_text(output) -> str:
+    text = output.get("text", "")
+    plain = output.get("data", {}).get("text/plain", "")
+    return "".join(text) + "".join(plain)
+
+
+def solution_leaks(notebook: nbformat.NotebookNode) -> list[str]:
+    """Where ``notebook`` shows a solution: cells tagged ``solution``, outputs that start
+    with "Correct." (a check that ran on a right answer). Empty for a lesson fit to ship."""
+    leaks = []
+    for index, cell in enumerate(notebook.cells):
+        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+            leaks.append(f"cell {index} is tagged `{SOLUTION_TAG}`")
+        for output in cell.get("outputs", []):
+            if _output_text(output).lstrip().startswith(CORRECT):
+                leaks.append(f'cell {index} prints "{CORRECT} ...", an exercise\'s answer')
+    return leaks
 
 
 def has_solutions(path: Path) -> bool:
-    """True when the notebook at ``path`` has at least one cell tagged ``solution``."""
-    notebook = nbformat.read(path, as_version=4)
-    return any(SOLUTION_TAG in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells)
+    """True when the lesson at ``path`` shows a solution (see :func:`solution_leaks`)."""
+    return bool(solution_leaks(nbformat.read(path, as_version=4)))
 
 
 def student_notebook(path: Path) -> nbformat.NotebookNode:
-    """The student edition of one lesson: solution cells removed, cleaned."""
-    return clean(remove_solutions(nbformat.read(path, as_version=4)))
+    """The student edition of one lesson: the lesson, cleaned.
+
+    Raises
+    ------
+    ValueError
+        If the lesson shows a solution (:func:`solution_leaks`): the lessons hold none, a
+        student asks for one with ``lesson_NN.exK.solution()``.
+    """
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    leaks = solution_leaks(notebook)
+    if leaks:
+        raise ValueError(
+            f"{path.name} shows a solution ({'; '.join(leaks)}): no student edition is written from it. "
+            "The lessons hold no solutions; the package does, and lesson_NN.exK.solution() prints one. "
+            "Turn a worked answer into a checked exercise; store each check cell's output for "
+            f'`answer = ...` ("Not attempted yet") with: python scripts/execute_notebooks.py {path}'
+        )
+    return clean(notebook)
 
 
 def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:
@@ -82,14 +109,19 @@ def write_student_edition(paths, output: Path = DEFAULT_OUTPUT) -> list[Path]:
     -------
     written : list of Path
         One notebook per lesson, same file names.
+
+    Raises
+    ------
+    ValueError
+        If a lesson shows a solution (:func:`student_notebook`); nothing is written then.
     """
+    editions = {Path(path).name: student_notebook(path) for path in paths}  # every lesson passes the guard first
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in paths:
-        path = Path(path).resolve()
-        target = output / path.name
-        target.write_text(nbformat.writes(student_notebook(path)) + "\n")
+    for name, notebook in editions.items():
+        target = output / name
+        target.write_text(nbformat.writes(notebook) + "\n")
         written.append(target)
     return written
 
@@ -170,7 +202,7 @@ def readme_text(lessons) -> str:
 Jupyter lessons that teach variational autoencoders (VAEs) on real handwritten digits,
 with Keras 3 on JAX. Each lesson ends with exercises: write your answer in the cell
 `answer = ...`, run the check under it (`lesson_03.ex1.check(answer)`), and ask for
-`hint()` when stuck.
+`hint()` when stuck. No solution shows until you ask: `lesson_03.ex1.solution()` prints one.
 
 ## Start
 
@@ -263,7 +295,7 @@ def write_download(output: Path, lessons) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write the student edition: the lessons without solutions, a wheel, a README."
+        description="Write the student edition: the lessons (no solutions), a wheel, a README."
     )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for the edition")
@@ -278,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = lesson_paths(args.notebooks)
     for stale in Path(args.output).glob("vae_lessons-*.whl"):  # an older version's wheel
         stale.unlink()
-    written = write_student_edition(paths, args.output)
+    try:
+        written = write_student_edition(paths, args.output)
+    except ValueError as error:  # a lesson that shows a solution
+        raise SystemExit(f"error: {error}") from None
     download = write_download(args.output, written) if args.download else []
     archive = write_zip(args.zip or args.output.with_suffix(".zip"), [*written, *download])
     extra = f", {download[0].name}, README.md, environment.yml and pytest.ini" if download else ""

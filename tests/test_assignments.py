@@ -8,6 +8,7 @@ imports whenever it is installed, so it stays out of `.venv`. It takes minutes: 
 it after `make test` with VAE_LESSONS_CHECK_ASSIGNMENTS=1 (`.ci/run`).
 """
 
+import importlib
 import json
 import os
 import re
@@ -26,13 +27,16 @@ LESSONS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
 def exercises_of(lesson_path):
-    """(check cell, answer cell, solution cell) of each exercise, read from the lesson."""
+    """(check cell, answer cell, solution code) of each exercise: the cells from the lesson,
+    the solution from the package (what lesson_NN.exK.solution() prints)."""
     cells = nbformat.read(lesson_path, as_version=4).cells
     found = []
     for index, cell in enumerate(cells):
-        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
-            if assignments.CHECK_CELL.match(cells[index - 1].source):
-                found.append((cells[index - 1], cells[index - 2], cell))
+        match = assignments.CHECK_CELL.match(cell.source) if cell.cell_type == "code" else None
+        if match:
+            lesson, exercise = match.groups()
+            module = importlib.import_module(f"vae_lessons.exercises.{lesson}")
+            found.append((cell, cells[index - 1], getattr(module, exercise).solution_code))
     return found
 
 
@@ -71,19 +75,27 @@ def test_every_exercise_becomes_a_graded_question(lesson):
         assert prompt == answer.source.rstrip()  # the student sees the lesson's own answer cell
         block = source.split("# BEGIN SOLUTION NO PROMPT\n", 1)[1]
         assert block.endswith("\n# END SOLUTION")
-        assert block.removesuffix("\n# END SOLUTION") == assignments.CHECK_CELL.sub("", solution.source).rstrip()
+        assert block.removesuffix("\n# END SOLUTION") == solution.rstrip()  # the package's solution, as is
+        assert re.search(r"^answer = ", solution, flags=re.M), "a solution sets `answer`"
         graded = f"graded_{name} = answer"
         assert cells[begin + 3].source == f"{check.source.rstrip()}\n{graded}"  # the student's feedback stays
         (test,) = cells[begin + 5:-1]
         lesson_module, exercise = name.rsplit("_", 1)
         assert test.source.endswith(f"\n{lesson_module}.{exercise}.verdict(graded_{name}).status")
         assert "hidden: false" in test.source and test.outputs[0]["data"]["text/plain"] == "'correct'"
-    # no solution reaches a cell outside a solution block: every solution cell's code is gone
+    # no solution reaches a cell outside a solution block
     outside = "\n".join(cell.source for cell in master.cells if "BEGIN SOLUTION NO PROMPT" not in cell.source)
     for *_, solution in exercises:
-        body = assignments.CHECK_CELL.sub("", solution.source).strip()
-        assert body not in outside
+        assert solution.strip() not in outside
     assert not [cell for cell in master.cells if "solution" in cell.metadata.get("tags", [])]
+
+
+def test_a_check_cell_naming_no_exercise_is_refused(tmp_path):
+    lesson = tmp_path / "lesson.ipynb"
+    cells = [nbformat.v4.new_code_cell("answer = ..."), nbformat.v4.new_code_cell("lesson_03.ex9.check(answer)")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), lesson)
+    with pytest.raises(ValueError, match="lesson_03.ex9: vae_lessons.exercises.lesson_03 has no exercise ex9"):
+        assignments.master_notebook(lesson)
 
 
 def test_hidden_tests_leave_students_a_public_attempted_test():
@@ -99,7 +111,7 @@ def test_hidden_tests_leave_students_a_public_attempted_test():
 def test_a_lesson_without_exercises_is_refused(tmp_path):
     lesson = tmp_path / "lesson.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), lesson)
-    with pytest.raises(ValueError, match="lesson.ipynb: no exercise with a check cell and a solution cell"):
+    with pytest.raises(ValueError, match=r"lesson.ipynb: no exercise \(an answer cell, then its check cell"):
         assignments.master_notebook(lesson)
 
 
@@ -150,28 +162,37 @@ def test_otter_assigns_and_grades_a_lesson(tmp_path):
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
         dist = master.parent / "dist"
+        exercises = exercises_of(lesson)
+        questions_of_lesson = ["_".join(assignments.CHECK_CELL.match(check.source).groups()) for check, _, _ in exercises]
+        assert len(questions_of_lesson) >= 2
         student = nbformat.read(dist / "student" / lesson.name, as_version=4)
         answers = [cell.source for cell in student.cells if "otter_answer_cell" in cell.metadata.get("tags", [])]
-        assert answers == [answer.source.rstrip() for _, answer, _ in exercises_of(lesson)]
+        assert answers == [answer.source.rstrip() for _, answer, _ in exercises]
         sources = "\n".join(cell.source for cell in student.cells)
-        for *_, solution in exercises_of(lesson):  # no solution left for the student
-            assert assignments.CHECK_CELL.sub("", solution.source).strip() not in sources
+        for *_, solution in exercises:  # no solution left for the student
+            assert solution.strip() not in sources
         # the tests a student's grader.check runs: the checks themselves, or with --hidden only
         # whether each question was attempted (the graded tests stay in the autograder)
-        assert student_tests(student) == {f"lesson_03_ex{k}": [f">>> lesson_03.ex{k}.verdict(graded_lesson_03_ex{k}).status\n'correct'"] for k in (1, 2, 3)}
+        def call(question):
+            lesson_module, exercise = question.rsplit("_", 1)
+            return f"{lesson_module}.{exercise}.verdict(graded_{question}).status"
+
+        assert student_tests(student) == {question: [f">>> {call(question)}\n'correct'"] for question in questions_of_lesson}
         hidden_student = nbformat.read(hidden_master.parent / "dist" / "student" / lesson.name, as_version=4)
         assert student_tests(hidden_student) == {
-            f"lesson_03_ex{k}": [f">>> lesson_03.ex{k}.verdict(graded_lesson_03_ex{k}).status != 'not_attempted'\nTrue"] for k in (1, 2, 3)
+            question: [f">>> {call(question)} != 'not_attempted'\nTrue"] for question in questions_of_lesson
         }
 
         autograder = dist / "autograder" / lesson.name
         submissions = tmp_path / "submissions"
         submissions.mkdir()
         (submissions / "correct.ipynb").write_text(autograder.read_text())  # the solutions
-        wrong = autograder.read_text().replace("return -np.sum(log_likelihood, axis=-1)",
-                                               "return -np.mean(log_likelihood, axis=-1)")
-        assert wrong != autograder.read_text()
-        (submissions / "wrong.ipynb").write_text(wrong)  # exercise 1 averages over pixels
+        # the wrong submission: the first question answered by a constant, which no check accepts
+        wrong = nbformat.read(autograder, as_version=4)
+        first_solution = exercises[0][2].strip()
+        (cell,) = [cell for cell in wrong.cells if cell.cell_type == "code" and first_solution in cell.source]
+        cell.source = "def constant(*arguments):\n    return 0.0\n\n\nanswer = constant"
+        nbformat.write(wrong, submissions / "wrong.ipynb")
         (submissions / "empty.ipynb").write_text((dist / "student" / lesson.name).read_text())
         (zip_file,) = (dist / "autograder").glob("*.zip")
         found = {}
@@ -183,7 +204,6 @@ def test_otter_assigns_and_grades_a_lesson(tmp_path):
                                     cwd=submissions, env=environment, capture_output=True, text=True, timeout=1800)
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
             found[name] = scores(output / "results.json")
-    questions_of_lesson = ["lesson_03_ex1", "lesson_03_ex2", "lesson_03_ex3"]
     assert found["correct"] == dict.fromkeys(questions_of_lesson, 1)
-    assert found["wrong"] == {"lesson_03_ex1": 0, "lesson_03_ex2": 1, "lesson_03_ex3": 1}
+    assert found["wrong"] == {question: int(index > 0) for index, question in enumerate(questions_of_lesson)}
     assert found["empty"] == dict.fromkeys(questions_of_lesson, 0)

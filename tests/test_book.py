@@ -5,12 +5,12 @@ folder, served on 127.0.0.1, and every page is opened in headless Chromium (Debi
 ``/usr/bin/chromium``, driven by Playwright) with every request that is not for
 127.0.0.1 blocked and recorded. Per page: no blocked or failed request, no JavaScript
 error, every image loaded, maths typeset by the site's own MathJax, exercise solutions
-hidden until asked for. Every latent explorer on every page renders, and moving one of
-its sliders (or pressing its reset button, an example digit, or for a conditional
-model's explorer a label button) changes the decoded image, with no kernel; the decoder
-page must hold one. The
-intro, a lesson with maths and the decoder page are also checked opened as files
-(``file://``, no server), as the README suggests. Screenshots of every page land in
+(one under each check cell, put there by the build) hidden until asked for. Every
+latent explorer on every page renders, and moving one of its sliders (or pressing its
+reset button, an example digit, or for a conditional model's explorer a label button)
+changes the decoded image, with no kernel; the decoder page must hold one. The intro,
+a lesson with maths and the decoder page are also checked opened as files (``file://``,
+no server), as the README suggests. Screenshots of every page land in
 ``test-artifacts/book/``.
 
 Every page is opened once (``look_at``): light mode, then narrowed to 390 px, then
@@ -176,16 +176,24 @@ def check_page(visit: Visit, path: str) -> list[str]:
     broken = page.evaluate("() => [...document.images].filter((img) => !img.naturalWidth).map((img) => img.src)")
     problems += [f"image did not load: {src}" for src in broken]
 
-    # Exercise solutions start hidden: hide-cell (code and output, issue #11) or the older
-    # hide-input (code only). test_solutions_are_collapsed_and_open_on_click opens one.
-    solutions = page.locator(".cell.tag_hide-input, .cell.tag_hide-cell")
-    for index in range(solutions.count()):
-        solution = solutions.nth(index)
-        hidden = ".cell_input, .cell_output" if "tag_hide-cell" in (solution.get_attribute("class") or "") else ".cell_input"
-        if any(part.is_visible() for part in solution.locator(hidden).all()):
-            problems.append(f"solution {index} is not hidden")
-    if path.startswith("notebooks/") and solutions.count() == 0:
-        problems.append("no hidden solutions on a lesson page")
+    # Exercise solutions start hidden: the build puts each one, from the package, under its
+    # check cell as a code cell tagged solution and hide-cell, with no output (issue #26).
+    # test_solutions_are_collapsed_and_open_on_click opens one.
+    hidden_cells = page.locator(".cell.tag_hide-input, .cell.tag_hide-cell")
+    for index in range(hidden_cells.count()):
+        cell = hidden_cells.nth(index)
+        hidden = ".cell_input, .cell_output" if "tag_hide-cell" in (cell.get_attribute("class") or "") else ".cell_input"
+        if any(part.is_visible() for part in cell.locator(hidden).all()):
+            problems.append(f"hidden cell {index} is not hidden")
+    if path.startswith("notebooks/"):
+        solutions = page.locator(".cell.tag_solution.tag_hide-cell").count()
+        checks = page.locator(".cell:not(.tag_solution) .cell_input", has_text=".check(answer)").count()
+        if solutions < 2 or solutions != checks:
+            problems.append(f"{solutions} hidden solutions for {checks} exercise check cells")
+        if page.locator(".cell.tag_solution .cell_output").count():
+            problems.append("a solution cell has an output")
+        if re.search(r"(?m)^Correct\. ", page.locator("main").inner_text()):
+            problems.append("a check prints \"Correct.\": an answer was left in the lesson")
 
     # Search works from the site's own index (the page was opened with ?q=...).
     if path.startswith("search.html"):
@@ -734,25 +742,30 @@ def test_lesson_screenshots(looks, width, mode):
 
 
 
-SOLUTIONS_PAGE = "notebooks/01_data.html"  # a lesson whose exercises carry hide-cell solutions
+SOLUTIONS_PAGE = "notebooks/01_data.html"  # a lesson with exercises
 
 
 def test_solutions_are_collapsed_and_open_on_click(server, browser):
-    """Issue #11: in the book a solution's code and output (the answer) are hidden until
-    the reader clicks its toggle once; the open questions' worked answers likewise.
-    Screenshots of the closed and the opened solution land in ``test-artifacts/book/``."""
+    """Issue #26: the lessons hold no solutions; the book puts each exercise's solution (from
+    the package, what ``lesson_NN.exK.solution()`` prints) under its check cell, collapsed,
+    with no output, until the reader clicks its toggle once. Screenshots of the closed and
+    the opened solution land in ``test-artifacts/book/``."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     visit = Visit(browser, server, SOLUTIONS_PAGE)
     try:
         page = visit.page
         solutions = page.locator(".cell.tag_solution.tag_hide-cell")
-        assert solutions.count() >= 2, "the lesson's exercises come with hide-cell solutions"
+        assert solutions.count() >= 2, "the lesson's exercises come with collapsed solutions"
         solution = solutions.first
-        code, output = solution.locator(".cell_input"), solution.locator(".cell_output")
-        assert code.count() == 1 and output.count() == 1, "a solution has its code and its output"
+        code = solution.locator(".cell_input")
+        assert code.count() == 1 and solution.locator(".cell_output").count() == 0, "a solution: code, no output"
         toggle = solution.locator("summary")
-        assert toggle.is_visible(), "the solution's toggle shows"
-        assert not code.is_visible() and not output.is_visible(), "the solution starts collapsed"
+        assert toggle.is_visible() and toggle.inner_text().strip() == "Show the solution"
+        assert not code.is_visible(), "the solution starts collapsed"
+        check = solution.locator("xpath=preceding-sibling::div[contains(@class, 'cell')][1]")
+        assert ".check(answer)" in check.locator(".cell_input").inner_text(), "the solution sits under its check cell"
+        assert check.locator(".cell_output").inner_text().startswith("Not attempted yet")
+
         def show_exercise():  # the solution, with its question and check cells above it
             solution.evaluate("(cell) => cell.scrollIntoView({block: 'start'})")
             page.evaluate("() => window.scrollBy(0, -380)")
@@ -762,20 +775,14 @@ def test_solutions_are_collapsed_and_open_on_click(server, browser):
 
         toggle.click()
         code.wait_for(state="visible", timeout=5_000)
-        assert code.is_visible() and output.is_visible(), "one click opens code and output"
-        assert "answer =" in code.inner_text()
-        assert output.inner_text().strip().splitlines()[-1].startswith("Correct. ")
+        assert toggle.inner_text().strip() == "Hide the solution"
+        from vae_lessons.exercises import lesson_01
+
+        shown = code.inner_text()
+        assert all(line.strip() in shown for line in lesson_01.ex1.solution_code.splitlines()), "the package's solution"
         assert not solutions.nth(1).locator(".cell_input").is_visible(), "the other solutions stay closed"
         show_exercise()
         page.screenshot(path=str(ARTIFACTS / "solution__opened.png"))
-
-        # The open question's worked answer: a dropdown admonition (sphinx-togglebutton).
-        worked = page.locator(".admonition.dropdown")
-        assert worked.count() >= 1, "the open question has a worked answer"
-        body = worked.first.locator("p").last
-        assert not body.is_visible(), "the worked answer starts collapsed"
-        worked.first.locator(".toggle-button, button").first.click()
-        body.wait_for(state="visible", timeout=5_000)
         assert visit.problems() == []
     finally:
         visit.close()

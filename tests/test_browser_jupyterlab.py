@@ -1,4 +1,4 @@
-"""The latent explorer in real front ends: JupyterLab and Notebook 7, headless Chromium.
+"""The lessons in real front ends: JupyterLab and Notebook 7, headless Chromium.
 
 The front ends the README calls tested. One Jupyter server on 127.0.0.1 (private config,
 autosave off) serves both (JupyterLab at ``/lab``, Notebook 7 at ``/notebooks``: each
@@ -15,8 +15,14 @@ all its cells from the Run menu, moves a slider of the explorer and checks that
   button redraws in the browser, the kernel sees the label and its Keras decoder draws
   the same pixels; a label set from a cell redraws the browser.
 
-Screenshots go to ``test-artifacts/`` (``jupyterlab_*.png``, ``notebook7_*.png``). The notebook file is left byte-for-byte as it
-was. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium``);
+And in both front ends, a lesson with exercises (``notebooks/01_data.ipynb``) opened as a
+student opens it shows no solution (issue #26): no line of any of its exercises'
+solutions and no "Correct." verdict is on the page; each check cell shows the "Not
+attempted yet" line and the comment that says how to ask for the solution; asked for
+(``.solution()`` in a scratch cell), the solution prints.
+
+Screenshots go to ``test-artifacts/`` (``jupyterlab_*.png``, ``notebook7_*.png``). The
+notebook files are left byte-for-byte as they were. Needs Debian's Chromium at /usr/bin/chromium (``apt-get install -y chromium``);
 skipped without it. The lesson must create ``explorer = widgets.LatentExplorer(...)``
 and display it; the widget is found by the DOM classes the explorer sets.
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import importlib
 import json
 import os
 import socket
@@ -358,17 +365,24 @@ def checked_page(browser, jupyter, name):
 def test_latent_explorer_in_a_jupyter_front_end(front_end, jupyter, browser):
     pytest.importorskip(front_end.module)
     ARTIFACTS.mkdir(exist_ok=True)
-    notebook = LESSON
+    with left_as_it_was(LESSON):
+        with checked_page(browser, jupyter, f"{front_end.name}_explorer") as page:
+            check_explorer(page, front_end, jupyter, LESSON.relative_to(REPO).as_posix())
+
+
+@contextlib.contextmanager
+def left_as_it_was(notebook):
+    """Fail (after restoring it) if the front end changed ``notebook``; remove the
+    checkpoints it added (JupyterLab adds one when it opens a notebook)."""
     original_bytes = notebook.read_bytes()
-    checkpoints = notebook.parent / ".ipynb_checkpoints"  # JupyterLab adds one when it opens a notebook
+    checkpoints = notebook.parent / ".ipynb_checkpoints"
     had_checkpoints = set(checkpoints.iterdir()) if checkpoints.is_dir() else None
     try:
-        with checked_page(browser, jupyter, f"{front_end.name}_explorer") as page:
-            check_explorer(page, front_end, jupyter, notebook.relative_to(REPO).as_posix())
+        yield
     finally:
         if notebook.read_bytes() != original_bytes:  # never leave the lesson changed
             notebook.write_bytes(original_bytes)
-            pytest.fail(f"{front_end.name} changed {notebook.name}; restored it")
+            pytest.fail(f"the front end changed {notebook.name}; restored it")
         if checkpoints.is_dir():  # remove only what this test added
             for path in set(checkpoints.iterdir()) - (had_checkpoints or set()):
                 path.unlink()
@@ -549,3 +563,85 @@ def check_conditional_explorer(page, front_end, jupyter, url_path):
     wait_for_new_draw(page, draws)
     assert canvas_state(page)["status"] == "digit 4, z = (0.00, 0.00)"
     assert chooser.locator("button[aria-pressed=true]").inner_text() == "4"
+
+
+# --- solutions on request only (issue #26) ---------------------------------------------------
+
+EXERCISES_LESSON = REPO / "notebooks" / "01_data.ipynb"
+
+
+def lesson_exercises(module_name):
+    """The exercises of ``vae_lessons.exercises.<module_name>``, in order (ex1, ex2, ...)."""
+    from vae_lessons.exercises import checking
+
+    module = importlib.import_module(f"vae_lessons.exercises.{module_name}")
+    found = [value for value in vars(module).values() if isinstance(value, checking.Exercise)]
+    return sorted(found, key=lambda exercise: int(exercise.name.rsplit(".ex", 1)[1]))
+
+
+def telling_lines(solution_code):
+    """The lines of a solution that give it away: its code, not the lines a lesson's own
+    scaffold shares with it (``def name(...):``, ``answer = name``) nor comments."""
+    lines = [line.strip() for line in solution_code.splitlines()]
+    return [line for line in lines if line and not line.startswith(("#", "def ", "answer = ")) and len(line) > 8]
+
+
+def cell_texts(page):
+    """What each cell of the open notebook shows (input and outputs), each scrolled into
+    view first, so that its editor has drawn every line."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    texts = []
+    for index in range(cells.count()):
+        cell = cells.nth(index)
+        cell.scroll_into_view_if_needed()
+        texts.append(cell.inner_text())
+    return texts
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=[front_end.name for front_end in FRONT_ENDS])
+def test_a_lesson_shows_no_solution_until_asked(front_end, jupyter, browser):
+    pytest.importorskip(front_end.module)
+    ARTIFACTS.mkdir(exist_ok=True)
+    lesson = EXERCISES_LESSON
+    exercises = lesson_exercises(f"lesson_{lesson.name[:2]}")
+    assert len(exercises) >= 2
+    url_path = lesson.relative_to(REPO).as_posix()
+    with left_as_it_was(lesson), checked_page(browser, jupyter, f"{front_end.name}_solutions") as page:
+        url = jupyter.base_url + front_end.notebook_url.format(path=url_path)
+        page.goto(url + ("&" if "?" in url else "?") + f"token={jupyter.token}")
+        page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-Cell .jp-OutputArea-output').length > 0")
+        texts = cell_texts(page)
+        assert len(texts) >= 20, f"{len(texts)} cells on the page"
+
+        # What a student sees before asking: no solution's code (no cell shows half of a
+        # solution's telling lines: a lesson may share a setup line with one), no "Correct."
+        for exercise in exercises:
+            lines = set(telling_lines(exercise.solution_code))
+            assert lines, f"{exercise.name}: no line to look for"
+            for text in texts:
+                found = lines & {line.strip() for line in text.splitlines()}
+                assert 2 * len(found) < len(lines), f"{exercise.name}'s solution shows: {sorted(found)}"
+        shown = [line.strip() for text in texts for line in text.splitlines()]
+        assert not [line for line in shown if line.startswith("Correct.")], "a check's verdict on a right answer shows"
+        # What the book collapses with MyST (a dropdown) shows open here: a worked answer in plain sight.
+        opened = [line for line in shown if line == ":class: dropdown" or "{dropdown}" in line]
+        assert not opened, f"a book-only dropdown shows open in {front_end.name}: {opened}"
+        # Each check cell: the "Not attempted yet" line, and how to ask for hints and the solution.
+        for exercise in exercises:
+            (check,) = [text for text in texts if f"{exercise.name}.check(answer)" in text]
+            assert "Not attempted yet: replace the ... in `answer = ...`" in check
+            assert f"{exercise.name}.hint()" in check and f"# the solution: {exercise.name}.solution()" in check
+        first_check = page.locator(".jp-Notebook .jp-CodeCell", has_text=f"{exercises[0].name}.check(answer)")
+        first_check.evaluate("(cell) => cell.scrollIntoView({block: 'center'})")
+        page.screenshot(path=str(ARTIFACTS / f"{front_end.name}_lesson_without_solutions.png"))
+
+        # Asked for, the solution prints (a scratch cell, never saved).
+        wait_for_kernel(page, jupyter, url_path)
+        module, exercise = exercises[0].name.split(".")
+        printed = run_cell(page, f"from vae_lessons.exercises import {module} as asked\nasked.{exercise}.solution()",
+                           f"asked.{exercise}.solution()")
+        assert printed.startswith(f"Solution to {exercises[0].name}:"), printed[:500]
+        printed_lines = {line.strip() for line in printed.splitlines()}
+        assert set(telling_lines(exercises[0].solution_code)) <= printed_lines
+        page.screenshot(path=str(ARTIFACTS / f"{front_end.name}_solution_on_request.png"))

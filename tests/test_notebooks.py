@@ -2,13 +2,18 @@
 
 `pytest --nbval` re-executes them and compares outputs; these checks catch what it
 cannot: stray metadata, execution counts, missing outputs, oversized outputs, lessons
-that do not open and close the same way, and any reach for the network.
+that do not open and close the same way, exercises out of shape or showing a solution,
+and any reach for the network.
 """
 
 import ast
+import importlib
 import json
+import pkgutil
 import re
 from pathlib import Path
+
+from vae_lessons.exercises import checking
 
 from scripts.execute_notebooks import (
     ALLOWED_CELL_METADATA,
@@ -80,9 +85,10 @@ def test_output_exclusions_are_deliberate(check_each):
     check_each(each_notebook(), check)
 
 
-# Cell tags and what reads them: the book (hide-cell), the student edition (solution),
-# nbval (nbval-ignore-output), vae_lessons.nbval_tolerance (from-training...).
-KNOWN_TAGS = re.compile(r"solution|hide-cell|nbval-ignore-output|from-training(-within-\d+(\.\d+)?)?")
+# Cell tags and what reads them: the book (hide-cell), nbval (nbval-ignore-output),
+# vae_lessons.nbval_tolerance (from-training...). No `solution`: the lessons hold no
+# solutions (test_no_lesson_shows_a_solution).
+KNOWN_TAGS = re.compile(r"hide-cell|nbval-ignore-output|from-training(-within-\d+(\.\d+)?)?")
 
 
 def test_cell_tags_are_known(check_each):
@@ -134,18 +140,136 @@ def test_lesson_opens_and_closes_the_same_way(check_each):
         assert not any(re.match(r"\s*(from \S+ )?import ", source) for source in later_code), "one imports cell"
         headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
         assert headings[-2:] == ["## Summary", "## Exercises"]
-        # Checked exercises (issue #11): at least two per lesson, each with a check cell under
-        # the student's answer and a solution the student edition drops and the book collapses.
-        tags = [set(cell.get("metadata", {}).get("tags", [])) for cell in cells]
-        checks = [
-            cell for cell, cell_tags in zip(cells, tags)
-            if cell["cell_type"] == "code" and "solution" not in cell_tags and ".check(answer)" in "".join(cell["source"])
-        ]
-        assert len(checks) >= 2, "at least two checked exercises: lesson_0N.exK.check(answer) under an answer cell"
-        solutions = [cell for cell, cell_tags in zip(cells, tags) if cell["cell_type"] == "code" and "solution" in cell_tags]
-        assert len(solutions) >= len(checks), "each checked exercise has a solution cell tagged solution"
-        assert all("hide-cell" in set(cell["metadata"]["tags"]) for cell in solutions), "solutions collapse in the book"
-        assert not any("hide-input" in cell_tags for cell_tags in tags), "solutions: solution + hide-cell, not hide-input"
+
+    check_each(each_notebook(), check)
+
+
+# --- exercises: solutions on request only (issue #26) -----------------------------------------
+
+CHECK_CELL = re.compile(r"^(lesson_\d\d)\.ex(\d+)\.check\(answer\)")
+
+
+def exercises_of(module_name):
+    """The exercises of ``vae_lessons.exercises.<module_name>``, by number: {1: ex1, ...}."""
+    module = importlib.import_module(f"vae_lessons.exercises.{module_name}")
+    return {
+        int(name.removeprefix("ex")): value
+        for name, value in vars(module).items()
+        if isinstance(value, checking.Exercise) and re.fullmatch(r"ex\d+", name)
+    }
+
+
+def all_exercises():
+    """Every exercise of the package (vae_lessons/exercises/lesson_NN.py), lesson by lesson."""
+    import vae_lessons.exercises
+
+    modules = sorted(info.name for info in pkgutil.iter_modules(vae_lessons.exercises.__path__) if info.name.startswith("lesson_"))
+    assert modules, "no exercise modules"
+    return [exercise for module in modules for exercise in exercises_of(module).values()]
+
+
+def test_each_exercise_has_its_answer_cell_and_check_cell(check_each):
+    """An exercise in a lesson: a markdown cell ``**Exercise K.** ...``, a code cell ending
+    ``answer = ...``, and the check cell ``lesson_NN.exK.check(answer)`` that says how to
+    ask for hints and the solution, storing the "Not attempted yet" line. Every exercise
+    of the lesson's module appears, in order."""
+
+    def check(path):
+        cells = load(path)["cells"]
+        module = f"lesson_{path.name[:2]}"
+        exercises = exercises_of(module)
+        found = []
+        for index, cell in enumerate(cells):
+            source = "".join(cell["source"])
+            match = CHECK_CELL.match(source) if cell["cell_type"] == "code" else None
+            if match is None:
+                assert ".check(answer)" not in source or cell["cell_type"] != "code", (
+                    f"{path.name} cell {index}: a check call not at the start of its cell"
+                )
+                continue
+            where = f"{path.name} cell {index}"
+            assert match.group(1) == module, f"{where}: {match.group(0)} in the lesson of {module}"
+            number = int(match.group(2))
+            name = f"{module}.ex{number}"
+            assert number in exercises, f"{where}: vae_lessons.exercises.{module} has no ex{number}"
+            found.append(number)
+            answer, question = cells[index - 1], cells[index - 2]
+            assert answer["cell_type"] == "code" and re.search(r"^answer = \.\.\.", "".join(answer["source"]), re.M), (
+                f"{where}: the cell above the check is the answer cell, with a line `answer = ...`"
+            )
+            assert question["cell_type"] == "markdown" and re.search(
+                rf"^\*\*Exercise {number}\b", "".join(question["source"]), re.M
+            ), f"{where}: the markdown cell above the answer cell states **Exercise {number}.**"
+            assert f"{name}.hint()" in source and f"# the solution: {name}.solution()" in source, (
+                f"{where}: the check cell's comments say how to ask for hints and the solution"
+            )
+            outputs = [(output["output_type"], "".join(output.get("text", ""))) for output in cell["outputs"]]
+            expected = exercises[number].verdict(...).text + "\n"  # "Not attempted yet: ..."
+            assert outputs == [("stream", expected)], f"{where}: the stored output is the \"Not attempted yet\" line"
+        assert found == sorted(exercises), f"{path.name}: exercises {found}, the package has {sorted(exercises)}"
+        assert len(found) >= 2, f"{path.name}: at least two checked exercises"
+
+    check_each(each_notebook(), check)
+
+
+def statements(code):
+    """The simple statements of ``code`` as ``ast.unparse`` writes them (comments and
+    layout do not count), without those a lesson's scaffold shares with a solution:
+    ``answer = name``, ``...``, ``pass``, imports."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or hasattr(node, "body"):
+            continue  # compound statements count by the simple statements they hold
+        if isinstance(node, (ast.Pass, ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # `...`, a docstring
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Constant)) and [
+            target.id for target in node.targets if isinstance(target, ast.Name)
+        ] == ["answer"]:
+            continue
+        found.add(ast.unparse(node))
+    return found
+
+
+FENCED_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1", flags=re.S | re.M)
+
+
+def shown_code(cell):
+    """The code a cell shows: a code cell's source, a markdown cell's fenced code blocks."""
+    source = "".join(cell["source"])
+    if cell["cell_type"] == "code":
+        return [source]
+    return [block for _, block in FENCED_CODE.findall(source)]
+
+
+def test_no_lesson_shows_a_solution(check_each):
+    """Solutions on request only: a student who opens a lesson (JupyterLab, Notebook 7,
+    Colab) sees none unless they ask (``lesson_NN.exK.solution()``). No cell is tagged
+    ``solution``; no cell shows half or more of any exercise's solution statements (a
+    lesson may share a setup line with one); no output is a check's "Correct." verdict or
+    a printed solution."""
+    solutions = {exercise.name: statements(exercise.solution_code) for exercise in all_exercises()}
+    assert all(solutions.values()), [name for name, found in solutions.items() if not found]
+
+    def check(path):
+        for index, cell in enumerate(load(path)["cells"]):
+            where = f"{path.name} cell {index}"
+            assert "solution" not in cell.get("metadata", {}).get("tags", []), (
+                f"{where} is tagged `solution`: the lessons hold no solutions (make it a checked exercise)"
+            )
+            shown = set().union(*(statements(code) for code in shown_code(cell)))
+            for name, solution in solutions.items():
+                common = shown & solution
+                assert 2 * len(common) < len(solution), f"{where} shows {name}'s solution: {sorted(common)}"
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+                assert not text.lstrip().startswith("Correct."), f"{where}: a check's verdict on a right answer"
+                assert "Solution to lesson_" not in text, f"{where}: a printed solution (.solution()) is stored"
 
     check_each(each_notebook(), check)
 
@@ -154,34 +278,5 @@ def test_notebook_does_not_reach_the_network(check_each):
     def check(path):
         source = "\n".join("".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "code")
         assert not re.search(r"load_mnist\(\s*[\"']keras[\"']|urllib|requests\.|https?://", source)
-
-    check_each(each_notebook(), check)
-
-
-def _names(source, context):
-    """Names a cell's code stores (``ast.Store``) or reads (``ast.Load``)."""
-    tree = ast.parse(source)
-    found = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, context)}
-    if context is ast.Store:  # def f(...) and import x define names too
-        found |= {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-    return found
-
-
-def test_the_student_edition_needs_no_solution(check_each):
-    """No cell uses a name that only solution cells define: the student edition drops them."""
-
-    def check(path):
-        cells = [cell for cell in load(path)["cells"] if cell["cell_type"] == "code"]
-        is_solution = ["solution" in cell.get("metadata", {}).get("tags", []) for cell in cells]
-        defined_elsewhere = set().union(
-            *(_names("".join(cell["source"]), ast.Store) for cell, solution in zip(cells, is_solution) if not solution)
-        )
-        only_in_solutions = set().union(
-            *(_names("".join(cell["source"]), ast.Store) for cell, solution in zip(cells, is_solution) if solution)
-        ) - defined_elsewhere
-        for cell, solution in zip(cells, is_solution):
-            if not solution:
-                used = _names("".join(cell["source"]), ast.Load) & only_in_solutions
-                assert not used, f"{path.name}: a cell uses {sorted(used)}, defined only in solution cells"
 
     check_each(each_notebook(), check)

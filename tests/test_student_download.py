@@ -75,6 +75,50 @@ def test_the_readme_has_two_commands_install_then_open(edition):
     assert "01_data.ipynb" not in readme and "open `03_loss.ipynb`" in readme  # the first lesson it holds
 
 
+def small_lesson(path, extra_cell=None):
+    """A lesson as the lessons are: an exercise's answer cell and its check cell, which
+    stores the "Not attempted yet" line; ``extra_cell`` appended."""
+    from vae_lessons.exercises import lesson_03
+
+    check = nbformat.v4.new_code_cell("lesson_03.ex3.check(answer)", execution_count=3)
+    check.outputs = [nbformat.v4.new_output("stream", name="stdout", text=lesson_03.ex3.verdict(...).text + "\n")]
+    cells = [nbformat.v4.new_markdown_cell("# A lesson"),
+             nbformat.v4.new_code_cell("from vae_lessons.exercises import lesson_03", execution_count=7),
+             nbformat.v4.new_code_cell("answer = ...", execution_count=2), check]
+    if extra_cell is not None:
+        cells.append(extra_cell)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_the_edition_is_the_lesson_cleaned(tmp_path):
+    lesson = small_lesson(tmp_path / "lesson.ipynb")
+    (written,) = student_edition.write_student_edition([lesson], tmp_path / "edition")
+    edition = nbformat.read(written, as_version=4)
+    assert [cell.source for cell in edition.cells] == [cell.source for cell in nbformat.read(lesson, as_version=4).cells]
+    assert [cell.execution_count for cell in edition.cells if cell.cell_type == "code"] == [1, 2, 3]
+    assert edition.cells[-1].outputs[0].text.startswith("Not attempted yet")
+
+
+@pytest.mark.parametrize(
+    ("cell", "found"),
+    [
+        (nbformat.v4.new_markdown_cell("A worked answer", metadata={"tags": ["solution"]}), "cell 4 is tagged `solution`"),
+        (nbformat.v4.new_code_cell("lesson_03.ex3.check(answer)", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="Correct. A baseline.\n")]), 'cell 4 prints "Correct. ..."'),
+    ],
+    ids=["tagged-solution", "correct-output"],
+)
+def test_a_lesson_that_shows_a_solution_is_refused(tmp_path, cell, found):
+    lesson = small_lesson(tmp_path / "lesson.ipynb", cell)
+    other = small_lesson(tmp_path / "other.ipynb")
+    with pytest.raises(ValueError, match=re.escape(f"lesson.ipynb shows a solution ({found}")):
+        student_edition.write_student_edition([other, lesson], tmp_path / "edition")
+    assert not (tmp_path / "edition").exists(), "nothing is written from a refused lesson"
+    with pytest.raises(SystemExit, match="^error: lesson.ipynb shows a solution .* lesson_NN.exK.solution"):
+        student_edition.main([str(lesson), "--output", str(tmp_path / "edition")])
+
+
 def requirement_closure(requirements):
     """Every distribution the requirements install (as installed here), by normalised name."""
     seen, todo = set(), [Requirement(text) for text in requirements]
