@@ -265,7 +265,7 @@ def answers_follow_inputs(results, expected):
     expected : sequence
         The right results for the same inputs (at least two of them differ).
     """
-    results = [np.asarray(result, dtype=np.float64) for result in results]
+    results = [np.asarray(result) for result in results]
     expected = [np.asarray(value, dtype=np.float64) for value in expected]
     for i in range(len(results)):
         for j in range(i + 1, len(results)):
@@ -338,7 +338,7 @@ def as_array(
         )
     try:
         array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 (e.g. a PyTorch tensor that requires grad: Keras reads it)
         try:
             import keras
 
