@@ -9,9 +9,15 @@ In a lesson notebook::
     lesson_03.ex1.hint()            # hint 1; hint(2), hint(3) say more
     lesson_03.ex1.solution()        # prints the solution code
 
-Every check compares the answer with the package's own tested functions (the oracle),
-names the classic mistakes it recognises, never changes its input and never trains a
-model. :mod:`vae_lessons.exercises.checking` holds the machinery; it is short, read it.
+Every check compares the answer with the package's own tested functions (the oracle) on
+several inputs, so an answer that ignores its input fails; names the classic mistakes it
+recognises without printing the right answer; and never changes its input. Most checks
+take milliseconds. Two kinds take longer: an experiment's check scores the lesson's own
+trained models on the student's machine (through the model cache, so the right answer is
+that machine's), and lesson 4's model-writing exercise trains the student's model briefly
+(seconds) beside the package's. The solutions live here, not in the lessons:
+``.solution()`` prints one on request; the book shows them collapsed.
+:mod:`vae_lessons.exercises.checking` holds the machinery; it is short, read it.
 
 For teachers who grade (optional; nothing here needs these tools): ``verdict(answer)``
 returns the result instead of printing it, ``.status == "correct"`` when right. With
