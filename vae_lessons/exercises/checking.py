@@ -284,6 +284,34 @@ def answers_follow_inputs(results, expected):
                 )
 
 
+def results_on(answer, inputs, expected):
+    """Call the student's ``answer`` on each input; name one answer given to all; return the results.
+
+    Parameters
+    ----------
+    answer : callable
+        The student's function (called through :func:`call`, on read-only copies).
+    inputs : list of tuple
+        The arguments of each call.
+    expected : list
+        The right result of each call (:func:`answers_follow_inputs` compares them).
+
+    Returns
+    -------
+    list
+        The raw results, not yet read for shape or finiteness (:func:`as_array` does).
+    """
+    results = [call(answer, *arguments) for arguments in inputs]
+    try:
+        answers_follow_inputs(results, expected)
+    except (
+        TypeError,
+        ValueError,
+    ):  # not numbers: as_array names it when it reads them
+        pass
+    return results
+
+
 def choose(answer, options, correct):
     """Check a choice: ``answer`` must be the key of the right option in ``options``.
 

@@ -12,12 +12,12 @@ import numpy as np
 from vae_lessons import sampling
 from vae_lessons.exercises.checking import (
     Mistake,
-    answers_follow_inputs,
     as_array,
     call,
     choose,
     close,
     exercise,
+    results_on,
 )
 
 TOLERANCE = 1e-5  # relative and absolute, float32 arithmetic
@@ -30,36 +30,6 @@ CORRELATION_LIMIT = 0.2
 # Excess kurtosis: 0 for normal noise, -1.2 for uniform, +3 for Laplace; its standard
 # error is sqrt(24 / n) = 0.15 for n = 1,000 draws, so 0.75 is five standard errors.
 KURTOSIS_LIMIT = 0.75
-
-
-def _results(answer, inputs, expected, what):
-    """Call ``answer`` on each input, name a constant answer, read each result as an array.
-
-    Parameters
-    ----------
-    answer : callable
-        The student's function.
-    inputs : list of tuple
-        The arguments of each call.
-    expected : list of array
-        The right result of each call (``answers_follow_inputs`` compares them).
-    what : str
-        How messages call one result, e.g. ``"z"``.
-
-    Returns
-    -------
-    list
-        The raw results, not yet checked for shape or finiteness.
-    """
-    results = [call(answer, *arguments) for arguments in inputs]
-    try:
-        answers_follow_inputs(results, expected)
-    except (
-        TypeError,
-        ValueError,
-    ):  # not numbers: as_array names it when it reads them
-        pass
-    return results
 
 
 def _latents():
@@ -140,7 +110,7 @@ def ex1(answer):
         keras.ops.convert_to_numpy(sampling.reparameterize(*arguments))
         for arguments in inputs
     ]
-    results = _results(answer, inputs, expected, "z")
+    results = results_on(answer, inputs, expected)
     for (z_mean, z_log_var, epsilon), result, right in zip(
         inputs, results, expected
     ):
@@ -248,8 +218,8 @@ def ex2(answer):
     """A function ``sample_z(z_mean, z_log_var, seed) -> z`` drawing epsilon with NumPy."""
     fixed, seeded = _noise_inputs()
     calls = [(*fixed, 0), (*seeded, 2)]
-    results = _results(
-        answer, calls, [_sample(*arguments) for arguments in calls], "z"
+    results = results_on(
+        answer, calls, [_sample(*arguments) for arguments in calls]
     )
     samples = [
         as_array(result, arguments[0].shape, "z")
