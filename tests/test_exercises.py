@@ -92,6 +92,14 @@ def test_every_solution_passes_its_check(check_each):
     check_each(by_name(), passes)
 
 
+def test_solutions_fit_the_books_column():
+    """The book shows each solution in a code block: lines of 75 characters fit at 1280 px
+    (the browser test test_book.py::test_no_code_block_scrolls_sideways_at_1280px measures it)."""
+    for exercise in ALL_EXERCISES:
+        long = [line for line in exercise.solution_code.splitlines() if len(line) > 75]
+        assert not long, f"{exercise.name}: {long}"
+
+
 def test_an_empty_answer_is_not_attempted(check_each):
     def not_attempted(exercise):
         for empty in (..., None):

@@ -162,11 +162,12 @@ def _four_arrays(answer):
     solution="""
         def split(x, y, validation_size, seed):
             # validation_size distinct indices, as many of each class
-            validation_indices = data.stratified_indices(y, size=validation_size, seed=seed)
+            indices = data.stratified_indices(y, size=validation_size, seed=seed)
             is_validation = np.zeros(len(y), dtype=bool)
-            is_validation[validation_indices] = True
+            is_validation[indices] = True
+            train = ~is_validation
             # (3600, 28, 28), (3600,), (400, 28, 28) and (400,)
-            return x[~is_validation], y[~is_validation], x[is_validation], y[is_validation]
+            return x[train], y[train], x[is_validation], y[is_validation]
 
 
         (x_train, y_train), (x_test, y_test) = data.load_mnist()
@@ -352,10 +353,10 @@ def _expected_distinct(pool_size, num_draws):
         ),
     ),
     solution="""
-        counts = [
-            len(np.unique(np.random.default_rng(seed).integers(60_000, size=1_000)))
-            for seed in range(200)
-        ]  # distinct indices in each of 200 draws of 1,000
+        counts = []  # distinct indices in each of 200 draws of 1,000
+        for seed in range(200):
+            indices = np.random.default_rng(seed).integers(60_000, size=1_000)
+            counts.append(len(np.unique(indices)))
         answer = float(np.mean(counts))
         print("distinct digits, on average:", round(answer, 1))
     """,

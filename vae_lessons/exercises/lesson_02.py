@@ -337,7 +337,8 @@ LOG_VARIANCE_OPTIONS = {
         "np.sqrt(-0.5) is NaN; np.exp(-0.5) is a fine variance.",
     ),
     solution="""
-        # A Dense layer can output -0.5; np.sqrt(-0.5) is NaN, np.exp(-0.5) is positive.
+        # A Dense layer can output -0.5: np.sqrt(-0.5) is NaN,
+        # while np.exp(-0.5) is a positive variance.
         answer = "b"
     """,
     mistakes=("option_a", "option_c", "option_d", "wrong_type"),

@@ -60,7 +60,8 @@ def _conv_cases():
     ),
     solution="""
         def conv2d_parameters(kernel_size, in_channels, filters):
-            return (kernel_size**2 * in_channels + 1) * filters  # kernels and biases
+            # each filter: a kernel over every input channel, and a bias
+            return (kernel_size**2 * in_channels + 1) * filters
 
         answer = conv2d_parameters
     """,

@@ -336,7 +336,8 @@ def _run_callback(answer, warmup_epochs):
                 self.warmup_epochs = warmup_epochs
 
             def on_epoch_begin(self, epoch, logs=None):
-                weight = min(1.0, epoch / self.warmup_epochs)  # 0 at epoch 0, then 1
+                # 0 at epoch 0, then up to 1
+                weight = min(1.0, epoch / self.warmup_epochs)
                 self.model.encoder.get_layer("z").kl_weight.assign(weight)
 
         answer = WarmUp
