@@ -26,6 +26,25 @@ CORRECT = "correct"
 KINDS = ("code", "experiment", "judgement", "one-liner")
 
 
+def a_kind(value):
+    """``value``'s type with its article, for messages: "a tuple", "an int", "an ndarray"."""
+    name = type(value).__name__
+    vowel_sound = name[:1].lower() in "aeiou" or name.startswith(
+        "nd"
+    )  # an ndarray
+    return f"{'an' if vowel_sound else 'a'} {name}"
+
+
+def sentence(text):
+    """``text`` to open a sentence: "the loss" becomes "The loss"; a name such as ``z`` stays."""
+    first = text.split(" ", 1)[0]
+    return (
+        text[:1].upper() + text[1:]
+        if first in ("the", "your", "a", "an")
+        else text
+    )
+
+
 class StudentCodeError(Exception):
     """An error raised inside the student's own function (see :func:`call`)."""
 
@@ -126,8 +145,8 @@ class Exercise:
         except Exception:  # noqa: BLE001
             return Verdict(
                 "wrong_type",
-                f"Not yet. {self.name} could not read your answer (a "
-                f"{type(answer).__name__}): it expects {self.expects()}",
+                f"Not yet. {self.name} could not read your answer "
+                f"({a_kind(answer)}): it expects {self.expects()}",
             )
         return Verdict(CORRECT, f"Correct. {self.why}")
 
@@ -222,7 +241,7 @@ def call(function, *arguments):
     if not callable(function):
         raise Mistake(
             "not_a_function",
-            f"This exercise wants a function, got a {type(function).__name__}. Define the "
+            f"This exercise wants a function, got {a_kind(function)}. Define the "
             "function with `def`, then write `answer = name_of_your_function` (no parentheses).",
         )
     try:
@@ -361,7 +380,7 @@ def as_array(
     if _is_complex(value):
         raise Mistake(
             "wrong_type",
-            f"{what} holds complex numbers; give real numbers (a complex result "
+            f"{sentence(what)} holds complex numbers; give real numbers (a complex result "
             "often means a square root or log of a negative number).",
         )
     try:
@@ -376,18 +395,18 @@ def as_array(
         except Exception:  # noqa: BLE001 (any failure becomes one clear error)
             raise Mistake(
                 "wrong_type",
-                f"{what} should be numbers (an array), got a {type(value).__name__}.",
+                f"{sentence(what)} should be numbers (an array), got {a_kind(value)}.",
             ) from None
     if array.shape != tuple(expected_shape):
         raise Mistake(
             "wrong_shape",
-            f"{what} has shape {array.shape}; expected {tuple(expected_shape)}. "
+            f"{sentence(what)} has shape {array.shape}; expected {tuple(expected_shape)}. "
             + shape_advice(array.shape, tuple(expected_shape)),
         )
     if not np.all(np.isfinite(array)):
         raise Mistake(
             "not_finite",
-            f"{what} contains NaN or infinity. "
+            f"{sentence(what)} contains NaN or infinity. "
             + (
                 not_finite_advice
                 or "A log of 0, a square root or log of a negative number, or exp of a large "
@@ -417,9 +436,7 @@ def as_class_pair(value, what="your answer"):
     Mistake
         ``wrong_type`` for anything else.
     """
-    advice = (
-        f"{what} should be a pair of two digit classes 0..9, e.g. (3, 5)"
-    )
+    advice = f"{sentence(what)} should be a pair of two digit classes 0..9, e.g. (3, 5)"
     if (
         not isinstance(value, (tuple, list, np.ndarray))
         or np.ndim(value) != 1

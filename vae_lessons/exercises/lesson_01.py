@@ -7,6 +7,7 @@ import numpy as np
 from vae_lessons import data
 from vae_lessons.exercises.checking import (
     Mistake,
+    a_kind,
     as_array,
     as_class_pair,
     exercise,
@@ -99,7 +100,7 @@ def _four_arrays(answer):
     """
     expected = "Expected four arrays (x_train_part, y_train_part, x_validation, y_validation)"
     if not isinstance(answer, (tuple, list)) or len(answer) != 4:
-        received = f"a {type(answer).__name__}"
+        received = a_kind(answer)
         if isinstance(answer, (tuple, list)):
             received += f" of {len(answer)} item{'s' * (len(answer) != 1)}"
         raise Mistake(
@@ -135,7 +136,7 @@ def _four_arrays(answer):
             )
             raise Mistake(
                 "wrong_type",
-                f"{expected}; got a {type(answer).__name__} of {kinds}. {name} should be an array of {what}.",
+                f"{expected}; got {a_kind(answer)} of {kinds}. {name} should be an array of {what}.",
             )
         arrays.append(array)
     return arrays

@@ -40,6 +40,7 @@ from vae_lessons.exercises.checking import (
     IGNORES_INPUT,
     Mistake,
     StudentCodeError,
+    a_kind,
     answers_follow_inputs,
     as_array,
     choose,
@@ -394,7 +395,7 @@ def _build(answer, latent_dim, seed):
     if not callable(answer):
         raise Mistake(
             "not_a_model",
-            f"This exercise wants your class, got a {type(answer).__name__}. Write "
+            f"This exercise wants your class, got {a_kind(answer)}. Write "
             "`class MyVAE(keras.Model): ...`, then `answer = MyVAE` (no parentheses).",
         )
     model = _student(
@@ -407,7 +408,7 @@ def _build(answer, latent_dim, seed):
         raise Mistake(
             "not_a_model",
             f"MyVAE(latent_dim={latent_dim}, seed={seed}) should give a keras.Model; "
-            f"got a {type(model).__name__}. Write `class MyVAE(keras.Model):` and "
+            f"got {a_kind(model)}. Write `class MyVAE(keras.Model):` and "
             "`answer = MyVAE`.",
         )
     for part in ("encoder", "decoder"):

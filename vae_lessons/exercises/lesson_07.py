@@ -98,8 +98,8 @@ def ex1(answer):
     )
     raise Mistake(
         "wrong_value",
-        "Not nats / (784 ln 2) on some inputs. One bit is ln 2 nats, and a digit has 784 "
-        "pixels: divide by both.",
+        "Not bits per pixel on some inputs. Convert in two steps: how many nats is one "
+        "bit, and how many pixels share a digit's nats?",
     )
 
 
@@ -294,7 +294,8 @@ def ex3(answer):
     )
     raise Mistake(
         "wrong_value",
-        "Not std(values, ddof=1) / sqrt(n) on some inputs (relative tolerance 1e-6).",
+        "Not the standard error of the mean on some inputs (relative tolerance 1e-6). "
+        "Work one out by hand for values [1, 3] and compare with your function.",
     )
 
 

@@ -19,6 +19,7 @@ from vae_lessons import data, evaluation, registry
 from vae_lessons.exercises.checking import (
     IGNORES_INPUT,
     Mistake,
+    a_kind,
     answers_follow_inputs,
     as_array,
     call,
@@ -405,9 +406,7 @@ def _read_counts(answer):
         "{1: ..., 2: ..., 4: ..., 8: ...} (the keys are the β values)"
     )
     if not isinstance(answer, dict):
-        raise Mistake(
-            "wrong_type", f"{advice}; got a {type(answer).__name__}."
-        )
+        raise Mistake("wrong_type", f"{advice}; got {a_kind(answer)}.")
     counts = {}
     for beta in BETAS:
         matches = [

@@ -20,6 +20,7 @@ from vae_lessons import architectures, data, evaluation, training
 from vae_lessons.exercises.checking import (
     IGNORES_INPUT,
     Mistake,
+    a_kind,
     answers_follow_inputs,
     as_array,
     call,
@@ -172,7 +173,7 @@ def ex2(answer):
         if not isinstance(model, keras.Model):
             raise Mistake(
                 "not_a_model",
-                f"conv_decoder({latent_dim}) returned a {type(model).__name__}; it should "
+                f"conv_decoder({latent_dim}) returned {a_kind(model)}; it should "
                 "return a keras.Model: `return keras.Model(z, x_reconstructed)`.",
             )
         models.append(model)

@@ -14,6 +14,7 @@ from vae_lessons.exercises.checking import (
     IGNORES_INPUT,
     Mistake,
     StudentCodeError,
+    a_kind,
     answers_follow_inputs,
     as_array,
     call,
@@ -280,7 +281,7 @@ def _run_callback(answer, warmup_epochs):
     if not isinstance(callback, keras.callbacks.Callback):
         raise Mistake(
             "not_a_callback",
-            f"WarmUp({warmup_epochs}) built a {type(callback).__name__}, not a Keras "
+            f"WarmUp({warmup_epochs}) built {a_kind(callback)}, not a Keras "
             "callback: write `class WarmUp(keras.callbacks.Callback):` and call "
             "`super().__init__()` in __init__.",
         )
@@ -392,7 +393,7 @@ def ex3(answer):
     answers_follow_inputs(runs, expected)
     raise Mistake(
         "wrong_value",
-        "Not the linear warm-up to 1: at each epoch's beginning, assign "
-        "min(1, epoch / warmup_epochs) to the sampling layer's kl_weight. Print the "
-        "weight your callback assigns at each epoch.",
+        "Not the linear warm-up to 1 (0 at epoch 0, the same step each epoch, 1 from "
+        "epoch warmup_epochs on). Print the weight your callback assigns at each epoch "
+        "and check each by hand.",
     )
