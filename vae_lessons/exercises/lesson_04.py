@@ -39,10 +39,10 @@ from vae_lessons.exercises import checking
 from vae_lessons.exercises.checking import (
     IGNORES_INPUT,
     Mistake,
-    StudentCodeError,
     a_kind,
     answers_follow_inputs,
     as_array,
+    call,
     choose,
     exercise,
 )
@@ -80,29 +80,6 @@ def _histories():
     return histories
 
 
-def _call_history(function, history):
-    """Call the student's function on a fresh copy of ``history`` (tuples: nothing to mutate)."""
-    if not callable(function):
-        raise Mistake(
-            "not_a_function",
-            "This exercise wants a function: define it with `def`, then `answer = its_name`.",
-        )
-    try:
-        result = function(dict(history))
-    except Mistake:
-        raise
-    except (
-        Exception
-    ) as error:  # any error of the student's code is a verdict
-        raise StudentCodeError(error) from error
-    if result is None:
-        raise Mistake(
-            "returned_none",
-            "Your function returned None: did you forget the `return` line?",
-        )
-    return result
-
-
 def _best_epoch(history):
     return int(np.argmin(history["val_loss"])) + 1
 
@@ -138,7 +115,7 @@ def ex1(answer):
     """A function ``best_epoch(history) -> int``: the epoch (from 1) of lowest validation loss."""
     histories = _histories()
     values = [
-        float(as_array(_call_history(answer, history), (), "The epoch"))
+        float(as_array(call(answer, dict(history)), (), "The epoch"))
         for history in histories
     ]
     expected = [_best_epoch(history) for history in histories]
@@ -353,21 +330,6 @@ SPREAD_RELATIVE = 0.06  # 5 standard errors of a std measured on 4000 draws
 _PACKAGE_SCORES = {}  # (backend, latent_dim, seed) -> held-out negative ELBO
 
 
-def _read(value):
-    """A backend tensor as NumPy, anything else unchanged, before ``as_array`` reads it.
-
-    A PyTorch tensor that requires a gradient refuses ``np.asarray`` with a
-    RuntimeError, which ``checking.as_array`` does not expect; Keras detaches it.
-    (A generic helper that would belong in ``checking.as_array``.)
-    """
-    if keras.ops.is_tensor(value):
-        try:
-            return keras.ops.convert_to_numpy(value)
-        except Exception:  # noqa: BLE001 -- as_array names what it cannot read
-            return value
-    return value
-
-
 def _student(what, function, *arguments, **keywords):
     """Run a piece of the student's code; an error is the student's, named with ``what``."""
     try:
@@ -445,7 +407,7 @@ def _encode(model, latent_dim, x):
         try:
             arrays.append(
                 as_array(
-                    _read(output),
+                    output,
                     (len(x), latent_dim),
                     f"The encoder's {name}",
                 )
@@ -508,7 +470,7 @@ def _check_decoder(model, latent_dim):
         )
     try:
         pixels = as_array(
-            _read(output), (len(z), data.NUM_PIXELS), "The decoder's output"
+            output, (len(z), data.NUM_PIXELS), "The decoder's output"
         )
     except Mistake as mistake:
         raise Mistake("decoder_outputs", mistake.message) from None
@@ -531,7 +493,7 @@ def _check_sample(model):
         keras.ops.convert_to_tensor(z_log_var),
     )
     try:
-        z = as_array(_read(z), z_mean.shape, "The sample z")
+        z = as_array(z, z_mean.shape, "The sample z")
     except Mistake as mistake:
         raise Mistake(
             "sample_shape",
@@ -633,7 +595,7 @@ def _student_loss(model, x, reconstruction, z_mean, z_log_var):
         ),
     )
     try:
-        return as_array(_read(value), (len(x),), "The loss")
+        return as_array(value, (len(x),), "The loss")
     except Mistake as mistake:
         if mistake.name != "wrong_shape":
             raise
