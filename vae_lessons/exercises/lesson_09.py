@@ -319,9 +319,7 @@ def _read(answer):
         'better", "MLP better" or "cannot tell"'
     )
     if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise Mistake(
-            "wrong_type", f"{advice}; got {type(answer).__name__}."
-        )
+        raise Mistake("wrong_type", f"{advice}; got {a_kind(answer)}.")
     *numbers, verdict = answer
     for number in numbers:
         if isinstance(number, (bool, np.bool_, str)):
